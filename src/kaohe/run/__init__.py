@@ -1,0 +1,5 @@
+"""A run (考核结果): scheme × period × data → results, explanations and a manifest."""
+
+from .assess import RunResult, assess
+
+__all__ = ["RunResult", "assess"]

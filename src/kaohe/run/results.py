@@ -1,0 +1,122 @@
+"""The results table: one row per assessed unit, best first, with every dimension and indicator."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..scheme.actions import describe
+from ..scoring import ScoringState
+
+DECIMALS = 6  # written values are rounded so that results are byte-identical across runs
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the machine name (CSV/Parquet header)
+    label: str  # the Chinese label (Excel header)
+    label_en: str
+    kind: str  # "text", "number", "integer", "boolean"
+
+
+def clean(value: Any) -> Any:
+    """A plain Python value, rounded, with NaN as None."""
+    if value is None:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        rounded = round(float(value), DECIMALS)
+        return 0.0 if rounded == 0 else rounded  # no "-0.0"
+    return value
+
+
+def result_columns(state: ScoringState) -> list[Column]:
+    scheme = state.scheme
+    model = scheme.model
+    columns = [
+        Column("unit", "代码", "code", "text"),
+        Column("name", "名称", "name", "text"),
+        Column("score", "总分", "score", "number"),
+        Column("grade", "等次", "grade", "text"),
+        Column("rank", "排名", "rank", "integer"),
+    ]
+    if model.grading.peer_group:
+        columns += [
+            Column("peer_group", "同组", "peer group", "text"),
+            Column("group_rank", "组内排名", "rank in group", "integer"),
+        ]
+    columns += [
+        Column("base_score", "基础得分", "base score", "number"),
+        Column("bonus", "加分", "bonus", "number"),
+        Column("deduction", "减分", "deduction", "number"),
+        Column("vetoed", "一票否决", "vetoed", "boolean"),
+    ]
+    for node in scheme.tree.dimensions:
+        columns.append(Column(node.id, node.label or node.id, node.label_en or node.id, "number"))
+    for name in model.indicators:
+        if name in state.points:
+            columns.append(
+                Column(name, scheme.label(name), scheme.label(name, "en"), "number")
+            )
+    for name in model.indicators:
+        columns.append(
+            Column(
+                f"{name}.value",
+                f"{scheme.label(name)}（值）",
+                f"{scheme.label(name, 'en')} (value)",
+                "number",
+            )
+        )
+    for name in model.flags:
+        columns.append(Column(name, scheme.label(name), scheme.label(name, "en"), "boolean"))
+    columns.append(Column("outcomes", "结果应用", "outcomes", "text"))
+    return columns
+
+
+def result_rows(state: ScoringState, lang: str = "zh") -> list[dict[str, Any]]:
+    """Rows in rank order (ties by unit code), values cleaned for writing."""
+    model = state.scheme.model
+    peer = model.grading.peer_group
+    rows = []
+    for i, unit in enumerate(state.units):
+        row: dict[str, Any] = {
+            "unit": unit,
+            "name": state.names[i],
+            "score": state.values["score"][i],
+            "grade": state.values["grade"][i],
+            "rank": state.values["rank"][i],
+        }
+        if peer:
+            row["peer_group"] = state.values[peer][i]
+            row["group_rank"] = state.values["group_rank"][i]
+        for name in ("base_score", "bonus", "deduction", "vetoed"):
+            row[name] = state.values[name][i]
+        for node in state.scheme.tree.dimensions:
+            row[node.id] = state.points[node.id][i]
+        for name in model.indicators:
+            if name in state.points:
+                row[name] = state.points[name][i]
+        for name in model.indicators:
+            row[f"{name}.value"] = state.values[name][i]
+        for name in model.flags:
+            row[name] = state.values[name][i]
+        row["outcomes"] = "; ".join(
+            describe(a["action"], {k: v for k, v in a.items() if k != "action"}, lang)
+            for a in state.actions[i]
+        )
+        rows.append({key: clean(value) for key, value in row.items()})
+    rows.sort(key=lambda r: (r["rank"] if r["rank"] is not None else math.inf, r["unit"]))
+    for row in rows:
+        if row["rank"] is not None:
+            row["rank"] = int(row["rank"])
+        if row.get("group_rank") is not None:
+            row["group_rank"] = int(row["group_rank"])
+    return rows

@@ -1,0 +1,380 @@
+"""Load a scheme: read YAML with line numbers, fill in parameters, validate, check every name.
+
+All problems are collected and reported together as ``FILE:LINE: message`` before any data is
+read, so an assessor fixes a scheme in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..errors import Problem, SchemeError, UsageError
+from ..expr import Expression, ExprError, ExprKind, parse, suggest
+from ..i18n import text
+from .actions import ACTIONS
+from .model import Scheme
+from .tree import TreeNode, TreeProblem, resolve_tree
+from .yaml_lines import key_line_of, line_of, parse_yaml
+
+# Names every run provides to conditions evaluated after scoring.
+SCORE_NAMES = ("base_score", "bonus", "deduction", "score")
+RESULT_NAMES = (*SCORE_NAMES, "vetoed", "grade", "rank", "group_rank")
+
+_PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+@dataclass(frozen=True)
+class LoadedScheme:
+    """A scheme checked end to end, with its expressions parsed and its tree resolved."""
+
+    model: Scheme
+    file: str
+    sha256: str
+    parameters: dict[str, Any]
+    measures: dict[str, Expression]
+    indicators: dict[str, Expression]
+    flags: dict[str, Expression]
+    adjustment_when: dict[str, Expression | None]
+    adjustment_points: dict[str, Expression | float]
+    vetoes: list[Expression]
+    outcomes: list[Expression]
+    tree: TreeNode
+    attribute_names: tuple[str, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    def label(self, name: str, lang: str = "zh") -> str:
+        """The Chinese (or English) label of a measure, indicator, flag or node; else its id."""
+        for table in (self.model.indicators, self.model.measures, self.model.flags):
+            if name in table:
+                item = table[name]
+                return (item.label_en if lang == "en" else item.label) or item.label or name
+        for node in self.tree.walk():
+            if node.id == name:
+                return (node.label_en if lang == "en" else node.label) or node.label or name
+        return name
+
+
+def bundled_schemes() -> dict[str, Path]:
+    """The schemes shipped with kaohe, by id."""
+    folder = resources.files("kaohe") / "schemes"
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+
+
+def resolve_scheme_path(name_or_path: str) -> Path:
+    """A path to a scheme file, or the bundled scheme of that name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = bundled_schemes()
+    if name_or_path in bundled:
+        return bundled[name_or_path]
+    raise UsageError(
+        text(
+            f"找不到考核办法 {name_or_path}：既不是文件，也不是内置办法（{'、'.join(sorted(bundled))}）",
+            f"no scheme {name_or_path}: neither a file nor a bundled scheme "
+            f"({', '.join(sorted(bundled))})",
+        )
+        + suggest(name_or_path, bundled)
+    )
+
+
+def _substitute_parameters(node: Any, values: dict[str, Any], problems, file, doc, path=()):
+    """Replace every ``$name`` scalar with the parameter's value, in place (lines are kept)."""
+    items = (
+        node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        if isinstance(node, CommentedSeq)
+        else ()
+    )
+    for key, value in list(items):
+        here = (*path, key)
+        if isinstance(value, str) and (match := _PARAM_REF.match(value.strip())):
+            name = match.group(1)
+            if name in values:
+                node[key] = values[name]
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(doc, here),
+                        text(f"未声明的参数 ${name}", f"undeclared parameter ${name}")
+                        + suggest(name, values),
+                    )
+                )
+        elif isinstance(value, CommentedMap | CommentedSeq):
+            _substitute_parameters(value, values, problems, file, doc, here)
+
+
+def _pydantic_problems(error: ValidationError, file: str, doc: Any) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = [part for part in item["loc"] if not _is_union_tag(part)]
+        where = ".".join(str(part) for part in loc) or "(top)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            line = key_line_of(doc, loc)
+            message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
+        else:
+            line = line_of(doc, loc)
+            if item["type"] == "missing":
+                message = text(f"缺少必填字段 {where}", f"missing required field {where}")
+            else:
+                message = f"{where}: {message}"
+        problems.append(Problem(file, line, message))
+    return problems
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the tag of the union member it tried into the location
+    # ('minmax', 'str', 'Node' …); they are not keys of the document.
+    return isinstance(part, str) and (
+        part in {"str", "Node", "float", "int", "Target", "constrained-str"}
+        or part.startswith("function-")
+        or part in {"minmax", "goalposts", "target", "table", "zscore", "percentile", "threshold"}
+    )
+
+
+def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> LoadedScheme:
+    """Load, validate and check a scheme file or bundled scheme; raise ``SchemeError`` if unusable."""
+    path = resolve_scheme_path(name_or_path)
+    raw = path.read_bytes()
+    file = str(path)
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SchemeError(
+            [Problem(file, None, text("文件不是 UTF-8 编码", "the file is not UTF-8 encoded"))]
+        ) from None
+    doc = parse_yaml(content, file)
+    if not isinstance(doc, CommentedMap):
+        raise SchemeError(
+            [Problem(file, 1, text("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping"))]
+        )
+    problems: list[Problem] = []
+    values = _parameter_values(doc, overrides or {}, file, problems)
+    _substitute_parameters(doc, values, problems, file, doc)
+    if problems:
+        raise SchemeError(problems)
+    try:
+        model = Scheme.model_validate(doc)
+    except ValidationError as error:
+        raise SchemeError(_pydantic_problems(error, file, doc)) from None
+    checked = _check(model, doc, file, values)
+    return LoadedScheme(
+        model=model, file=file, sha256=hashlib.sha256(raw).hexdigest(), parameters=values, **checked
+    )
+
+
+def _parameter_values(doc, overrides: dict[str, Any], file: str, problems) -> dict[str, Any]:
+    declared = doc.get("parameters") or {}
+    values = {}
+    for name, spec in declared.items():
+        values[name] = spec.get("value") if isinstance(spec, dict) else spec
+    for name, value in overrides.items():
+        if name not in values:
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    text(f"--param {name}：办法中没有这个参数", f"--param {name}: no such parameter")
+                    + suggest(name, values),
+                )
+            )
+            continue
+        values[name] = value
+        doc["parameters"][name]["value"] = value
+    return values
+
+
+def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, Any]:
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str, key: bool = False) -> None:
+        line = key_line_of(doc, path) if key else line_of(doc, path)
+        problems.append(Problem(file, line, message))
+
+    def checked(source: str, scope, kind: ExprKind, path: tuple) -> Expression | None:
+        try:
+            expression = parse(source, scope, kind)
+        except ExprError as error:
+            problem(path, str(error))
+            return None
+        return _inline_parameters(expression, params)
+
+    # Names must be unique across the spaces an expression can see.
+    spaces = {
+        "unit_attributes": model.unit_attributes,
+        "parameters": model.parameters,
+        "measures": model.measures,
+        "indicators": model.indicators,
+        "flags": model.flags,
+    }
+    owner: dict[str, str] = {name: "reserved" for name in (*RESULT_NAMES, "unit", "name")}
+    for space, names in spaces.items():
+        for name in names:
+            if name in owner:
+                problem(
+                    (space, name),
+                    text(
+                        f"名称 {name} 已在 {owner[name]} 中使用，请换一个名称",
+                        f"the name {name} is already used in {owner[name]}; choose another",
+                    ),
+                    key=True,
+                )
+            else:
+                owner[name] = space
+
+    attributes = set(model.unit_attributes)
+    measures: dict[str, Expression] = {}
+    for name, measure in model.measures.items():
+        if measure.source not in model.sources:
+            problem(
+                ("measures", name, "source"),
+                text(f"未声明的数据源 {measure.source}", f"undeclared source {measure.source}")
+                + suggest(measure.source, model.sources),
+            )
+            continue
+        columns = set(model.sources[measure.source].columns) | set(params)
+        expression = checked(measure.expr, columns, ExprKind.AGGREGATE, ("measures", name, "expr"))
+        if expression is not None:
+            measures[name] = expression
+
+    row_scope = attributes | set(model.measures) | set(params)
+    indicators = {}
+    for name, indicator in model.indicators.items():
+        expression = checked(indicator.expr, row_scope, ExprKind.ROW, ("indicators", name, "expr"))
+        if expression is not None:
+            indicators[name] = expression
+        target = indicator.target
+        if target is not None and not isinstance(target, int | float):
+            if target.column not in attributes:
+                problem(
+                    ("indicators", name, "target", "column"),
+                    text(
+                        f"目标列 {target.column} 未在 unit_attributes 中声明",
+                        f"target column {target.column} is not declared in unit_attributes",
+                    )
+                    + suggest(target.column, attributes),
+                )
+        if indicator.score.method == "target" and target is None:
+            problem(
+                ("indicators", name, "score"),
+                text(
+                    "method: target 需要指标有 target（常数或 {column: …}）",
+                    "method: target needs the indicator to have a target (a number or {column: …})",
+                ),
+            )
+
+    indicator_scope = row_scope | set(model.indicators)
+    flags = {}
+    for name, flag in model.flags.items():
+        expression = checked(flag.when, indicator_scope, ExprKind.ROW, ("flags", name, "when"))
+        if expression is not None:
+            flags[name] = expression
+
+    unit_scope = indicator_scope | set(model.flags)
+    adjustment_when: dict[str, Expression | None] = {}
+    adjustment_points: dict[str, Expression | float] = {}
+    for i, item in enumerate(model.adjustments.items):
+        base = ("adjustments", "items", i)
+        adjustment_when[item.id] = (
+            checked(item.when, unit_scope, ExprKind.ROW, (*base, "when")) if item.when else None
+        )
+        if isinstance(item.points, str):
+            points = checked(item.points, unit_scope, ExprKind.ROW, (*base, "points"))
+            if points is not None:
+                adjustment_points[item.id] = points
+        else:
+            adjustment_points[item.id] = float(item.points)
+
+    grades = model.grading.grades
+    score_scope = unit_scope | set(SCORE_NAMES)
+    vetoes = []
+    for i, veto in enumerate(model.vetoes):
+        expression = checked(veto.when, score_scope, ExprKind.ROW, ("vetoes", i, "when"))
+        if expression is not None:
+            vetoes.append(expression)
+        for key in ("grade", "grade_at_most"):
+            grade = getattr(veto, key)
+            if grade is not None and grade not in grades:
+                problem(
+                    ("vetoes", i, key),
+                    text(f"等次 {grade} 不在评级档次中", f"grade {grade} is not one of the bands")
+                    + suggest(grade, grades),
+                )
+
+    result_scope = unit_scope | set(RESULT_NAMES)
+    outcomes = []
+    for i, outcome in enumerate(model.outcomes):
+        expression = checked(outcome.when, result_scope, ExprKind.ROW, ("outcomes", i, "when"))
+        if expression is not None:
+            outcomes.append(expression)
+        for j, action in enumerate(outcome.actions):
+            kind = next(iter(action))
+            if kind not in ACTIONS:
+                problem(
+                    ("outcomes", i, "actions", j),
+                    text(f"未知的结果应用动作 {kind}", f"unknown outcome action {kind}")
+                    + suggest(kind, ACTIONS),
+                )
+
+    peer_group = model.grading.peer_group
+    if peer_group is not None and peer_group not in attributes:
+        problem(
+            ("grading", "peer_group"),
+            text(
+                f"同组分组列 {peer_group} 未在 unit_attributes 中声明",
+                f"peer group column {peer_group} is not declared in unit_attributes",
+            )
+            + suggest(peer_group, attributes),
+        )
+
+    tree = None
+    try:
+        tree = resolve_tree(model.tree, model.indicators)
+    except TreeProblem as error:
+        problem(error.path, str(error))
+
+    if problems:
+        raise SchemeError(problems)
+    return {
+        "measures": measures,
+        "indicators": indicators,
+        "flags": flags,
+        "adjustment_when": adjustment_when,
+        "adjustment_points": adjustment_points,
+        "vetoes": vetoes,
+        "outcomes": outcomes,
+        "tree": tree,
+        "attribute_names": tuple(model.unit_attributes),
+    }
+
+
+def _inline_parameters(expression: Expression, params: dict[str, Any]) -> Expression:
+    """Replace parameter names with their values as SQL literals (so every engine sees constants)."""
+    used = expression.names & set(params)
+    if not used:
+        return expression
+    from sqlglot import exp
+
+    def replace(node):
+        if isinstance(node, exp.Column) and node.name in used:
+            return exp.convert(params[node.name])
+        return node
+
+    tree = expression.tree.copy().transform(replace)
+    return Expression(text=expression.text, tree=tree, names=expression.names - used)

@@ -1,0 +1,322 @@
+"""The scheme (考核办法) as typed data: what an assessor writes in YAML, validated by pydantic.
+
+Everything an assessor can argue about lives here as data: indicators, weights, points, targets,
+grade bands, vetoes, bonuses, outcomes. The engine reads these models and nothing else.
+Cross-references (names in expressions, indicators in the tree, grades in vetoes) are checked by
+``scheme.check`` once the model is built.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+ColumnType = Literal["text", "integer", "number", "boolean", "date"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Parameter(Model):
+    """A value the policy texts leave open (or only seed), with its default and how sure we are.
+
+    Elsewhere in the scheme ``$name`` stands for the value, and expressions may use the name.
+    """
+
+    value: Any
+    status: Literal["confirmed", "seed", "open"] = "open"
+    label: str | None = None
+    note: str | None = None
+
+
+class Assesses(Model):
+    """Which units the scheme grades: a kind (region, bank, project …) and a level."""
+
+    kind: str = "region"
+    level: str
+
+
+class Attribute(Model):
+    """A unit attribute the scheme reads from units.csv (region, peer group, a per-unit target)."""
+
+    type: ColumnType = "text"
+    label: str | None = None
+    label_en: str | None = None
+
+
+class Source(Model):
+    """A declared table of records; each row belongs to one unit through ``unit_column``."""
+
+    label: str | None = None
+    label_en: str | None = None
+    unit_column: str = "unit"
+    columns: dict[Identifier, ColumnType] = Field(default_factory=dict)
+
+
+class Measure(Model):
+    """An aggregate of one source per unit (基础数据)."""
+
+    source: str
+    expr: str
+    label: str | None = None
+    label_en: str | None = None
+    rollup: Literal["auto", "sum", "min", "max", "recompute"] = "auto"
+
+
+class Target(Model):
+    """A per-unit target read from a units.csv column."""
+
+    column: str
+
+
+class MinMax(Model):
+    method: Literal["minmax"]
+
+
+class Goalposts(Model):
+    """Fixed goalposts: (x - min) / (max - min), x capped to the goalposts unless cap is false."""
+
+    method: Literal["goalposts"]
+    min: float
+    max: float
+    log: bool = False
+    cap: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Goalposts:
+        if self.max <= self.min:
+            raise ValueError("goalposts need max > min")
+        if self.log and self.min <= 0:
+            raise ValueError("log goalposts need min > 0")
+        return self
+
+
+class TargetAchievement(Model):
+    """Achievement of a target: value / target (or target / value when lower is better), capped."""
+
+    method: Literal["target"]
+    cap: float = 1.0
+    floor: float = 0.0
+
+
+class ScoreTable(Model):
+    """A decision table: rows [from, to, share] with from <= value < to; null is open-ended.
+
+    ``share`` is the share of the indicator's points (0 to 1) awarded for values in the range.
+    """
+
+    method: Literal["table"]
+    rows: list[tuple[float | None, float | None, float]]
+
+    @field_validator("rows")
+    @classmethod
+    def _not_empty(cls, rows: list) -> list:
+        if not rows:
+            raise ValueError("a score table needs at least one row")
+        for low, high, _ in rows:
+            if low is not None and high is not None and high <= low:
+                raise ValueError(f"row [{low}, {high}, …]: 'to' must be greater than 'from'")
+        return rows
+
+
+class ZScore(Model):
+    """Standardization over the assessed units, mapped to mean + sd * z (default 0 and 1)."""
+
+    method: Literal["zscore"]
+    mean: float = 0.0
+    sd: float = 1.0
+
+
+class PercentileRank(Model):
+    """Percentile rank among the assessed units, 0 (worst) to 1 (best), ties averaged."""
+
+    method: Literal["percentile"]
+
+
+class Threshold(Model):
+    """Pass/fail: full marks when the value reaches the threshold in the better direction."""
+
+    method: Literal["threshold"]
+    value: float
+    inclusive: bool = True
+
+
+ScoringRule = Annotated[
+    MinMax | Goalposts | TargetAchievement | ScoreTable | ZScore | PercentileRank | Threshold,
+    Field(discriminator="method"),
+]
+
+
+class Indicator(Model):
+    """A formula over measures and unit attributes, with a direction and a scoring rule (指标)."""
+
+    label: str | None = None
+    label_en: str | None = None
+    expr: str
+    direction: Literal["higher", "lower"] = "higher"
+    unit_of_measure: str | None = None
+    target: float | Target | None = None
+    score: ScoringRule
+    weight: float | None = Field(default=None, gt=0)
+    points: float | None = Field(default=None, gt=0)
+    estimated: bool = False  # an estimate from a sample (its sampling error matters downstream)
+
+
+class Flag(Model):
+    """A named condition over a unit's values, for vetoes, outcomes and the explanation."""
+
+    when: str
+    label: str | None = None
+    label_en: str | None = None
+
+
+Aggregation = Literal["arithmetic", "geometric", "harmonic", "minimum"]
+MissingPolicy = Literal["reweight", "zero", "fail"]
+
+
+class Node(Model):
+    """A weighted node of the indicator tree (维度 / 一级指标), of any depth."""
+
+    id: Identifier
+    label: str | None = None
+    label_en: str | None = None
+    weight: float | None = Field(default=None, gt=0)
+    points: float | None = Field(default=None, gt=0)
+    aggregate: Aggregation = "arithmetic"
+    missing: MissingPolicy = "reweight"
+    children: list[Identifier | Node]
+
+    @field_validator("children")
+    @classmethod
+    def _not_empty(cls, children: list) -> list:
+        if not children:
+            raise ValueError("a node needs at least one child")
+        return children
+
+
+class Tree(Model):
+    """The root of the indicator tree: how the top nodes combine, and the scale of the total."""
+
+    aggregate: Aggregation = "arithmetic"
+    missing: MissingPolicy = "reweight"
+    scale: float | None = Field(default=None, gt=0)  # default: sum of top points, or 100
+    children: list[Identifier | Node]
+
+
+class Adjustment(Model):
+    """A bonus or deduction item (加减分): points (a number or expression), when a condition holds."""
+
+    id: Identifier
+    label: str | None = None
+    label_en: str | None = None
+    kind: Literal["bonus", "deduction"]
+    when: str | None = None
+    points: float | str
+    cap: float | None = Field(default=None, ge=0)
+
+
+class Adjustments(Model):
+    bonus_cap: float | None = Field(default=None, ge=0)
+    deduction_cap: float | None = Field(default=None, ge=0)
+    items: list[Adjustment] = Field(default_factory=list)
+
+
+class Veto(Model):
+    """A one-vote veto (一票否决): a condition that fixes the grade or caps it."""
+
+    id: Identifier
+    when: str
+    grade: str | None = None
+    grade_at_most: str | None = None
+    reason: str
+    reason_en: str | None = None
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Veto:
+        if (self.grade is None) == (self.grade_at_most is None):
+            raise ValueError("a veto sets exactly one of 'grade' or 'grade_at_most'")
+        return self
+
+
+class Grading(Model):
+    """How a score becomes a grade. ``bands`` are [cut, grade] pairs, best grade first.
+
+    - bands: cut is an absolute score (score >= cut);
+    - peer_sd: cut is k in mean + k * sd of the peer group's scores;
+    - quantiles: cut is a cumulative share of the (peer group's) units, by rank;
+    - top_n: cut is a number of units, by rank.
+    The last band's cut is null: everyone else.
+    """
+
+    method: Literal["bands", "peer_sd", "quantiles", "top_n"] = "bands"
+    bands: list[tuple[float | None, str]]
+    peer_group: str | None = None
+    sd: Literal["population", "sample"] = "population"
+    labels_en: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, bands: list) -> list:
+        if not bands:
+            raise ValueError("grading needs at least one band")
+        if bands[-1][0] is not None:
+            raise ValueError("the last band's cut must be null (it takes everyone else)")
+        if any(cut is None for cut, _ in bands[:-1]):
+            raise ValueError("only the last band may have a null cut")
+        grades = [grade for _, grade in bands]
+        if len(set(grades)) != len(grades):
+            raise ValueError("each grade may appear in only one band")
+        return bands
+
+    @property
+    def grades(self) -> list[str]:
+        """Grades from best to worst."""
+        return [grade for _, grade in self.bands]
+
+
+class Outcome(Model):
+    """A condition over grade, score and flags → named actions with parameters (结果应用)."""
+
+    when: str
+    actions: list[dict[str, dict[str, Any]]]
+
+    @field_validator("actions")
+    @classmethod
+    def _single_key(cls, actions: list) -> list:
+        for action in actions:
+            if len(action) != 1:
+                raise ValueError("write each action as one key, e.g. {interview: {who: …}}")
+        return actions
+
+
+class Scheme(Model):
+    """A versioned assessment scheme (考核办法)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: str
+    title_en: str | None = None
+    version: str
+    policy_source: str
+    assesses: Assesses
+    unit_attributes: dict[Identifier, Attribute] = Field(default_factory=dict)
+    parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
+    sources: dict[Identifier, Source] = Field(default_factory=dict)
+    measures: dict[Identifier, Measure] = Field(default_factory=dict)
+    indicators: dict[Identifier, Indicator]
+    flags: dict[Identifier, Flag] = Field(default_factory=dict)
+    tree: Tree
+    adjustments: Adjustments = Field(default_factory=Adjustments)
+    vetoes: list[Veto] = Field(default_factory=list)
+    grading: Grading
+    outcomes: list[Outcome] = Field(default_factory=list)
+
+    @field_validator("tree", mode="before")
+    @classmethod
+    def _tree_list(cls, value: Any) -> Any:
+        # A plain list of top nodes is the common case; the mapping form sets root options.
+        if isinstance(value, list):
+            return {"children": value}
+        return value

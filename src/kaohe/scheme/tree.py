@@ -1,0 +1,131 @@
+"""The weighted indicator tree, resolved: each node's children, their shares and nominal points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Indicator, Node, Tree
+
+ROOT_ID = "total"
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """A node or leaf of the resolved tree.
+
+    ``shares`` are the children's weights normalized to sum to 1; ``points`` is the node's nominal
+    maximum (its share of the scheme's scale), so an indicator earns ``normalized × points`` under
+    arithmetic aggregation.
+    """
+
+    id: str
+    label: str | None
+    label_en: str | None
+    indicator: bool
+    aggregate: str
+    missing: str
+    points: float
+    children: tuple[TreeNode, ...] = ()
+    shares: tuple[float, ...] = ()
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def dimensions(self) -> list[TreeNode]:
+        """Every inner node below the root (the dimensions reported in results)."""
+        return [node for node in self.walk() if not node.indicator and node.id != ROOT_ID]
+
+
+class TreeProblem(ValueError):
+    def __init__(self, path: tuple, message: str):
+        self.path = path
+        super().__init__(message)
+
+
+def _declared(child: Node | Indicator) -> tuple[float | None, float | None]:
+    return child.points, child.weight
+
+
+def _shares(owner_path: tuple, children: list[Node | Indicator], node_points: float | None):
+    """Normalized weights of ``children``: by points if all give points, else by weight, else equal."""
+    declared = [_declared(child) for child in children]
+    points = [p for p, _ in declared]
+    weights = [w for _, w in declared]
+    if all(p is not None for p in points):
+        total = sum(points)
+        if node_points is not None and abs(total - node_points) > 1e-9:
+            raise TreeProblem(
+                owner_path,
+                f"the children's points add up to {total:g}, but the node has {node_points:g} points",
+            )
+        return [p / total for p in points]
+    if any(p is not None for p in points):
+        raise TreeProblem(owner_path, "give points to all children of a node, or to none")
+    if all(w is not None for w in weights):
+        total = sum(weights)
+        return [w / total for w in weights]
+    if any(w is not None for w in weights):
+        raise TreeProblem(owner_path, "give weights to all children of a node, or to none")
+    return [1.0 / len(children)] * len(children)
+
+
+def resolve_tree(tree: Tree, indicators: dict[str, Indicator]) -> TreeNode:
+    """Resolve ids to indicators, normalize weights and hand down nominal points.
+
+    Raises ``TreeProblem`` (with the YAML path of the culprit) for unknown or repeated indicators
+    and inconsistent points.
+    """
+    seen: dict[str, tuple] = {}
+
+    def children_of(owner_path: tuple, children: list) -> list[tuple[tuple, Node | Indicator, str]]:
+        resolved = []
+        for i, child in enumerate(children):
+            path = (*owner_path, "children", i)
+            if isinstance(child, str):
+                if child not in indicators:
+                    raise TreeProblem(path, f"unknown indicator {child}")
+                if child in seen:
+                    raise TreeProblem(path, f"indicator {child} appears twice in the tree")
+                seen[child] = path
+                resolved.append((path, indicators[child], child))
+            else:
+                resolved.append((path, child, child.id))
+        return resolved
+
+    def build(path, ident, item, points: float) -> TreeNode:
+        if isinstance(item, Indicator):
+            return TreeNode(ident, item.label, item.label_en, True, "arithmetic", "reweight", points)
+        kids = children_of(path, item.children)
+        shares = _shares(path, [k for _, k, _ in kids], item.points)
+        return TreeNode(
+            id=ident,
+            label=getattr(item, "label", None),
+            label_en=getattr(item, "label_en", None),
+            indicator=False,
+            aggregate=item.aggregate,
+            missing=item.missing,
+            points=points,
+            children=tuple(
+                build(kpath, kid, k, points * share)
+                for (kpath, k, kid), share in zip(kids, shares, strict=True)
+            ),
+            shares=tuple(shares),
+        )
+
+    def declared_points(child: str | Node) -> float | None:
+        if isinstance(child, str):
+            return indicators[child].points if child in indicators else None
+        return child.points
+
+    top_points = [declared_points(child) for child in tree.children]
+    if tree.scale is not None:
+        scale = tree.scale
+    elif all(p is not None for p in top_points):
+        scale = float(sum(top_points))
+    else:
+        scale = 100.0
+    root = Node(id=ROOT_ID, aggregate=tree.aggregate, missing=tree.missing, children=tree.children)
+    return build(("tree",), ROOT_ID, root, scale)

@@ -1,0 +1,35 @@
+"""The scoring pipeline: small pure steps in a fixed order, each its own module.
+
+Like sqlglot's optimizer RULES: to see what scoring does, read this tuple.
+"""
+
+from __future__ import annotations
+
+from .adjust import apply_adjustments
+from .aggregate import aggregate_tree
+from .flags import compute_flags
+from .grade import assign_grades
+from .indicators import compute_indicators
+from .normalize import normalize_indicators
+from .outcomes import decide_outcomes
+from .rank import assign_ranks
+from .state import ScoringState
+from .veto import apply_vetoes
+
+STEPS = (
+    compute_indicators,  # measures + attributes → indicator values and targets
+    compute_flags,  # named conditions (e.g. 三率一度 thresholds)
+    normalize_indicators,  # values → normalized scores by each indicator's rule
+    aggregate_tree,  # weighted tree → base score
+    apply_adjustments,  # bonus and deduction items → final score
+    apply_vetoes,  # one-vote vetoes, applied to the grade
+    assign_ranks,  # overall and peer-group ranks
+    assign_grades,  # bands / peer mean ± k·sd / quantiles / top-N, then vetoes
+    decide_outcomes,  # actions triggered by the results
+)
+
+
+def score(state: ScoringState) -> ScoringState:
+    for step in STEPS:
+        step(state)
+    return state
