@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-output
 
-.PHONY: install demo test lint bench clean
+.PHONY: install system-deps demo test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian packages the tests and reports need: Chromium for browser tests, CJK fonts for PDF
+# reports, poppler to render PDF pages, Java for Spark's local mode. Installed only when missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+install: $(STAMP) system-deps
 
 demo: install
 	$(BIN)/kaohe demo --out $(DEMO_OUT)
 
-lint: install
+lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench examples
+	$(BIN)/ruff format src tests bench examples
 
 test: install lint
 	$(BIN)/pytest

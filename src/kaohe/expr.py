@@ -12,7 +12,7 @@ import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import sqlglot
 from sqlglot import exp
@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError
 from .i18n import text
 
 
-class ExprKind(str, Enum):
+class ExprKind(StrEnum):
     AGGREGATE = "aggregate"  # a measure: aggregates source rows per unit
     ROW = "row"  # anything evaluated once per unit: indicators, flags, conditions
 
@@ -138,9 +138,7 @@ def parse(source: str, scope: Iterable[str], kind: ExprKind) -> Expression:
             )
         name = column.name
         if name not in scope:
-            raise ExprError(
-                text(f"未知名称 {name}", f"unknown name {name}") + suggest(name, scope)
-            )
+            raise ExprError(text(f"未知名称 {name}", f"unknown name {name}") + suggest(name, scope))
         names.add(name)
     for function in tree.find_all(exp.Anonymous):
         fname = function.name.lower()

@@ -77,7 +77,9 @@ def position(path: Path, row: int) -> str:
 
 def columns_of(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     try:
-        return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path)}").fetchall()]
+        return [
+            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path)}").fetchall()
+        ]
     except duckdb.Error as error:
         raise DataError(
             text(
@@ -132,6 +134,9 @@ def type_problem(path: Path, column: str, kind: str, count: int, rows) -> str:
             )
         )
     lines.append(
-        text(f"请把这些值改为{zh_type}，或留空表示缺失。", f"Correct them to {en_type}, or leave empty for missing.")
+        text(
+            f"请把这些值改为{zh_type}，或留空表示缺失。",
+            f"Correct them to {en_type}, or leave empty for missing.",
+        )
     )
     return "\n".join(lines)

@@ -15,7 +15,16 @@ from ..errors import DataError
 from ..expr import quote
 from ..i18n import text
 from ..scheme.model import Source
-from .files import bad_values, cast_sql, columns_of, find_table, position, scan_sql, sha256_of, type_problem
+from .files import (
+    bad_values,
+    cast_sql,
+    columns_of,
+    find_table,
+    position,
+    scan_sql,
+    sha256_of,
+    type_problem,
+)
 
 UNIT_KEY = "__unit"
 PERIOD_COLUMN = "period"

@@ -19,16 +19,16 @@ def compute_measures(
 
     Units without rows in a source get the measure's value over no rows (0 for counts).
     """
-    pairs = pa.table(
-        {"unit": [u for u, _ in ancestors], "ancestor": [a for _, a in ancestors]}
-    )
+    pairs = pa.table({"unit": [u for u, _ in ancestors], "ancestor": [a for _, a in ancestors]})
     con.register("kaohe_ancestor_pairs", pairs)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {ANCESTORS} AS SELECT * FROM kaohe_ancestor_pairs")
     index = {unit: i for i, unit in enumerate(units)}
     result: dict[str, np.ndarray] = {}
     for plan in plans:
         empty = dict(zip(plan.measures, con.execute(plan.empty).fetchall()[0], strict=True))
-        columns = {name: np.array([empty[name]] * len(units), dtype=object) for name in plan.measures}
+        columns = {
+            name: np.array([empty[name]] * len(units), dtype=object) for name in plan.measures
+        }
         if plan.rollup:
             con.execute(f"CREATE OR REPLACE TEMP TABLE finest_{plan.source} AS {plan.finest}")
         for sql in (plan.rollup, plan.recompute):
@@ -42,4 +42,3 @@ def compute_measures(
                         columns[name][index[unit]] = value
         result.update(columns)
     return result
-

@@ -43,12 +43,22 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
             "children": [child.id for child in node.children],
         }
     adjustments = [
-        {"id": item.id, "label": item.label, "kind": item.kind, "points": clean(state.adjustments[item.id][i])}
+        {
+            "id": item.id,
+            "label": item.label,
+            "kind": item.kind,
+            "points": clean(state.adjustments[item.id][i]),
+        }
         for item in model.adjustments.items
         if state.adjustments[item.id][i] != 0
     ]
     vetoes = [
-        {"id": veto.id, "reason": veto.reason, "grade": veto.grade, "grade_at_most": veto.grade_at_most}
+        {
+            "id": veto.id,
+            "reason": veto.reason,
+            "grade": veto.grade,
+            "grade_at_most": veto.grade_at_most,
+        }
         for veto, hit in zip(model.vetoes, state.veto_hits, strict=True)
         if hit[i]
     ]

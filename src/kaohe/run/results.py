@@ -63,9 +63,7 @@ def result_columns(state: ScoringState) -> list[Column]:
         columns.append(Column(node.id, node.label or node.id, node.label_en or node.id, "number"))
     for name in model.indicators:
         if name in state.points:
-            columns.append(
-                Column(name, scheme.label(name), scheme.label(name, "en"), "number")
-            )
+            columns.append(Column(name, scheme.label(name), scheme.label(name, "en"), "number"))
     for name in model.indicators:
         columns.append(
             Column(

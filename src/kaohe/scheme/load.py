@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import Problem, SchemeError, UsageError
-from ..expr import Expression, ExprError, ExprKind, parse, suggest
+from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
 from .actions import ACTIONS
 from .model import Scheme
@@ -96,7 +96,9 @@ def resolve_scheme_path(name_or_path: str) -> Path:
 def _substitute_parameters(node: Any, values: dict[str, Any], problems, file, doc, path=()):
     """Replace every ``$name`` scalar with the parameter's value, in place (lines are kept)."""
     items = (
-        node.items() if isinstance(node, CommentedMap) else enumerate(node)
+        node.items()
+        if isinstance(node, CommentedMap)
+        else enumerate(node)
         if isinstance(node, CommentedSeq)
         else ()
     )
@@ -162,7 +164,11 @@ def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> L
     doc = parse_yaml(content, file)
     if not isinstance(doc, CommentedMap):
         raise SchemeError(
-            [Problem(file, 1, text("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping"))]
+            [
+                Problem(
+                    file, 1, text("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping")
+                )
+            ]
         )
     problems: list[Problem] = []
     values = _parameter_values(doc, overrides or {}, file, problems)
@@ -190,7 +196,9 @@ def _parameter_values(doc, overrides: dict[str, Any], file: str, problems) -> di
                 Problem(
                     file,
                     None,
-                    text(f"--param {name}：办法中没有这个参数", f"--param {name}: no such parameter")
+                    text(
+                        f"--param {name}：办法中没有这个参数", f"--param {name}: no such parameter"
+                    )
                     + suggest(name, values),
                 )
             )
@@ -260,16 +268,19 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
         if expression is not None:
             indicators[name] = expression
         target = indicator.target
-        if target is not None and not isinstance(target, int | float):
-            if target.column not in attributes:
-                problem(
-                    ("indicators", name, "target", "column"),
-                    text(
-                        f"目标列 {target.column} 未在 unit_attributes 中声明",
-                        f"target column {target.column} is not declared in unit_attributes",
-                    )
-                    + suggest(target.column, attributes),
+        if (
+            target is not None
+            and not isinstance(target, int | float)
+            and target.column not in attributes
+        ):
+            problem(
+                ("indicators", name, "target", "column"),
+                text(
+                    f"目标列 {target.column} 未在 unit_attributes 中声明",
+                    f"target column {target.column} is not declared in unit_attributes",
                 )
+                + suggest(target.column, attributes),
+            )
         if indicator.score.method == "target" and target is None:
             problem(
                 ("indicators", name, "score"),

@@ -97,7 +97,9 @@ def resolve_tree(tree: Tree, indicators: dict[str, Indicator]) -> TreeNode:
 
     def build(path, ident, item, points: float) -> TreeNode:
         if isinstance(item, Indicator):
-            return TreeNode(ident, item.label, item.label_en, True, "arithmetic", "reweight", points)
+            return TreeNode(
+                ident, item.label, item.label_en, True, "arithmetic", "reweight", points
+            )
         kids = children_of(path, item.children)
         shares = _shares(path, [k for _, k, _ in kids], item.points)
         return TreeNode(

@@ -58,7 +58,10 @@ def _node_value(state: ScoringState, node: TreeNode) -> np.ndarray:
     for i, j in zip(*np.nonzero(missing), strict=True):
         child = node.children[j].id
         state.notes[i].append(
-            text(f"{child} 缺失，{node.id} 按零分计", f"{child} missing, counted as zero in {node.id}")
+            text(
+                f"{child} 缺失，{node.id} 按零分计",
+                f"{child} missing, counted as zero in {node.id}",
+            )
             if node.missing == "zero"
             else text(
                 f"{child} 缺失，{node.id} 内其余权重按比例放大",

@@ -19,7 +19,9 @@ def compute_indicators(state: ScoringState) -> None:
         infinite = ~np.isfinite(values) & ~np.isnan(values)
         for i in np.flatnonzero(infinite):
             state.notes[i].append(
-                text(f"{name}：分母为零，按缺失处理", f"{name}: division by zero, treated as missing")
+                text(
+                    f"{name}：分母为零，按缺失处理", f"{name}: division by zero, treated as missing"
+                )
             )
         values[infinite] = np.nan
         state.values[name] = values

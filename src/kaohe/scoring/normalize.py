@@ -42,7 +42,9 @@ def _goalposts(x: np.ndarray, rule: m.Goalposts, direction: str, target) -> tupl
     return scores, {"min": rule.min, "max": rule.max, "log": rule.log, "cap": rule.cap}
 
 
-def _target(x: np.ndarray, rule: m.TargetAchievement, direction: str, target) -> tuple[np.ndarray, dict]:
+def _target(
+    x: np.ndarray, rule: m.TargetAchievement, direction: str, target
+) -> tuple[np.ndarray, dict]:
     with np.errstate(divide="ignore", invalid="ignore"):
         if direction == "higher":
             ratio = np.where(target > 0, x / target, np.nan)
@@ -81,7 +83,9 @@ def _zscore(x: np.ndarray, rule: m.ZScore, direction: str, target) -> tuple[np.n
     return rule.mean + rule.sd * z, {"mean": mean, "sd": sd}
 
 
-def _percentile(x: np.ndarray, rule: m.PercentileRank, direction: str, target) -> tuple[np.ndarray, dict]:
+def _percentile(
+    x: np.ndarray, rule: m.PercentileRank, direction: str, target
+) -> tuple[np.ndarray, dict]:
     present = ~np.isnan(x)
     n = int(present.sum())
     scores = np.full_like(x, np.nan)
@@ -129,5 +133,9 @@ def normalize_indicators(state: ScoringState) -> None:
     for name, indicator in state.scheme.model.indicators.items():
         scores, params = normalize(state.values[name], indicator, state.targets.get(name))
         state.normalized[name] = scores
-        records[name] = {"method": indicator.score.method, "direction": indicator.direction, **params}
+        records[name] = {
+            "method": indicator.score.method,
+            "direction": indicator.direction,
+            **params,
+        }
     state.log["normalize"] = records

@@ -13,5 +13,5 @@ def decide_outcomes(state: ScoringState) -> None:
     for rule, when in zip(state.scheme.model.outcomes, state.scheme.outcomes, strict=True):
         for i in np.flatnonzero(evaluate_condition(state, when)):
             for action in rule.actions:
-                (kind, params), = action.items()
+                ((kind, params),) = action.items()
                 state.actions[i].append({"action": kind, **(params or {})})

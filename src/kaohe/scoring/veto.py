@@ -15,4 +15,6 @@ def apply_vetoes(state: ScoringState) -> None:
     for hit in hits:
         vetoed |= hit
     state.values["vetoed"] = vetoed.astype(object)
-    state.log["veto"] = {veto.id: int(hit.sum()) for veto, hit in zip(state.scheme.model.vetoes, hits, strict=True)}
+    state.log["veto"] = {
+        veto.id: int(hit.sum()) for veto, hit in zip(state.scheme.model.vetoes, hits, strict=True)
+    }

@@ -1,0 +1,85 @@
+"""The ``kaohe`` application object and what every command shares: console, errors, options."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..errors import KaoheError, UsageError
+from ..i18n import set_language, text
+
+app = typer.Typer(
+    help="考核 Kaohe — declarative performance assessments (考核办法 → 等次、排名、解释).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+scheme_app = typer.Typer(help="考核办法 schemes: check, list.", no_args_is_help=True)
+app.add_typer(scheme_app, name="scheme")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def user_errors(command: Callable) -> Callable:
+    """Print a user's error (a ``KaoheError``) plainly and exit 2; anything else is a bug."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KaoheError as error:
+            errors.print(
+                f"[bold red]{text('错误', 'error')}:[/] {error}", highlight=False, markup=True
+            )
+            raise typer.Exit(code=error.exit_code) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"kaohe {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    lang: Annotated[
+        str, typer.Option("--lang", help="界面语言 zh|en (default: $KAOHE_LANG or zh)")
+    ] = "",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    if lang:
+        try:
+            set_language(lang)
+        except ValueError as error:
+            errors.print(str(error))
+            raise typer.Exit(code=2) from None
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``name=value`` pairs; values are read as JSON where they parse (numbers, true, null)."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise UsageError(
+                text(
+                    f"--param 应写成 名称=值，而不是 {item!r}",
+                    f"--param takes name=value, not {item!r}",
+                )
+            )
+        try:
+            params[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name.strip()] = raw
+    return params
