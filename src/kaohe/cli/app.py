@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .. import __version__
 from ..errors import KaoheError, UsageError
@@ -36,7 +37,9 @@ def user_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except KaoheError as error:
             errors.print(
-                f"[bold red]{text('错误', 'error')}:[/] {error}", highlight=False, markup=True
+                f"[bold red]{text('错误', 'error')}:[/] {escape(str(error))}",
+                highlight=False,
+                markup=True,
             )
             raise typer.Exit(code=error.exit_code) from None
 

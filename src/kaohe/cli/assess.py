@@ -29,7 +29,7 @@ def assess(
     param: Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")] = [],  # noqa: B006
 ) -> None:
     """Assess units: data + scheme → results.csv/.parquet/.xlsx, explain.json, manifest.json."""
-    from .run import assess as run_assess
+    from ..run import assess as run_assess
 
     result = run_assess(scheme, data, out, period=period, seed=seed, parameters=parse_params(param))
     print_results(result)
@@ -37,7 +37,7 @@ def assess(
 
 
 def print_results(result, limit: int = 40) -> None:
-    from .run.results import result_rows
+    from ..run.results import result_rows
 
     rows = result_rows(result.state)
     model = result.scheme.model

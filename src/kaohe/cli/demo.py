@@ -17,8 +17,12 @@ def demo(
         "demo-output"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2016,
+    persons: Annotated[
+        int | None,
+        typer.Option(help="Registry size in persons (default 300,000; up to 10^8, written in chunks)."),
+    ] = None,
 ) -> None:
     """Generate the synthetic national data set and run the bundled schemes on it."""
-    from .demo import run_demo
+    from ..demo import run_demo
 
-    run_demo(out, seed, console)
+    run_demo(out, seed, console, persons=persons)

@@ -17,7 +17,7 @@ def scheme_check(
     file: Annotated[str, typer.Argument(help="Scheme file or bundled scheme name.")],
 ) -> None:
     """Check a scheme: exit 0 when valid, 2 with FILE:LINE messages otherwise."""
-    from .scheme import load_scheme
+    from ..scheme import load_scheme
 
     loaded = load_scheme(file)
     model = loaded.model
@@ -35,7 +35,7 @@ def scheme_check(
 @scheme_app.command("list")
 def scheme_list() -> None:
     """List the bundled schemes."""
-    from .scheme import bundled_schemes, load_scheme
+    from ..scheme import bundled_schemes, load_scheme
 
     table = Table()
     for header in ("id", text("名称", "title"), text("版本", "version"), text("依据", "source")):

@@ -1,0 +1,432 @@
+"""A deterministic synthetic national data set (same seed → same files, byte for byte).
+
+Each province gets a hidden "quality" that drives its poverty reduction, error rates, public
+recognition and fund performance, so the bundled schemes have something real to tell apart; a few
+provinces fabricate figures (incomes bunched just above the poverty line, 弄虚作假 findings) and the
+registry carries some invalid and duplicated ID numbers, for the verification and quality checks.
+
+Households and persons are generated county by county and written to Parquet in row groups, so
+memory stays bounded by the largest county however many persons are asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .geography import County, Province, counties, provinces
+
+PERIOD = "2019"
+POVERTY_LINE = (
+    3747.0  # demo assumption: the national line of 2019 in current yuan (~¥2,300 at 2010 prices)
+)
+DEFAULT_PERSONS = 300_000
+PERSONS_PER_COUNTY_CAP = 400_000  # above this the demo adds counties rather than growing them
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+_CHECK = np.array(list("10X98765432"))
+_CHUNK_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class ProvinceProfile:
+    province: Province
+    quality: float  # 0 (weak) to 1 (strong): drives every synthetic figure of the province
+    fabricates: bool
+    counties: list[County]
+    reduction_plan: float
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    """An independent, reproducible stream per (seed, key…): order of generation does not matter."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *key])))
+
+
+def _profiles(seed: int, persons: int) -> list[ProvinceProfile]:
+    rng = _rng(seed, 1)
+    chosen = provinces()
+    per_province = max(6, -(-persons // (PERSONS_PER_COUNTY_CAP * len(chosen))))
+    qualities = rng.uniform(0.0, 1.0, len(chosen))
+    fabricators = set(rng.choice(len(chosen), size=2, replace=False).tolist())
+    profiles = []
+    for i, province in enumerate(chosen):
+        available = counties(province)
+        take = min(len(available), per_province)
+        picked = sorted(rng.choice(len(available), size=take, replace=False).tolist())
+        profiles.append(
+            ProvinceProfile(
+                province=province,
+                quality=float(qualities[i]),
+                fabricates=i in fabricators,
+                counties=[available[j] for j in picked],
+                reduction_plan=round(float(rng.uniform(0.25, 0.45)), 3),
+            )
+        )
+    return profiles
+
+
+def birth_dates(index: np.ndarray) -> np.ndarray:
+    """Birth dates spread over 1920–2019 by a bijection on the person's index within the county."""
+    offset = (index * 7919) % 36_500  # 7919 is prime and coprime with 36,500
+    return np.datetime64("1920-01-01") + offset.astype("timedelta64[D]")
+
+
+def resident_ids(county: str, index: np.ndarray, births: np.ndarray) -> np.ndarray:
+    """Valid 18-digit resident ID numbers (GB 11643), unique per county for index < 36.5 million.
+
+    Region code, birth date, a sequence number from the index, and the standard's check digit.
+    """
+    ymd = np.char.replace(np.datetime_as_string(births, unit="D"), "-", "")
+    sequence = np.char.zfill(((index // 36_500) % 1000).astype(str), 3)
+    body = np.char.add(np.char.add(county, ymd), sequence)
+    digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 17) - 48
+    check = _CHECK[(digits.astype(np.int64) @ _ID_WEIGHTS) % 11]
+    return np.char.add(body, check)
+
+
+def _households(profile: ProvinceProfile, county: County, persons: int, seed: int, k: int):
+    """One county's registry: households, then their members."""
+    rng = _rng(seed, 2, int(county.code), k)
+    q = profile.quality
+    sizes = rng.choice(
+        [1, 2, 3, 4, 5, 6], size=max(1, persons // 3), p=[0.12, 0.2, 0.25, 0.23, 0.13, 0.07]
+    )
+    sizes = sizes[: np.searchsorted(np.cumsum(sizes), persons) + 1]
+    n = len(sizes)
+    poor_at_start = rng.random(n) < 0.45 + 0.1 * rng.random()
+    exit_share = profile.reduction_plan * (0.75 + 0.45 * q)
+    exited = poor_at_start & (rng.random(n) < exit_share)
+    poor_at_end = poor_at_start & ~exited
+    income_last = np.where(
+        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(6500), 0.35, n)
+    )
+    income = np.where(
+        poor_at_end,
+        rng.lognormal(np.log(3300), 0.15, n),
+        np.where(
+            exited,
+            POVERTY_LINE * rng.lognormal(np.log(1.35), 0.25, n),
+            income_last * rng.lognormal(0.08, 0.1, n),
+        ),
+    )
+    if profile.fabricates:  # "数字脱贫": exited households' incomes written just above the line
+        bunched = exited & (rng.random(n) < 0.6)
+        income = np.where(bunched, POVERTY_LINE * rng.uniform(1.0, 1.04, n), income)
+    weak = 0.02 + 0.06 * (1 - q)
+    items = {
+        name: ~(poor_at_end & (rng.random(n) < weak * 3)) & (rng.random(n) > weak / 4)
+        for name in ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+    }
+    household_ids = np.char.add(f"{county.code}", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    households = {
+        "unit": np.full(n, county.code),
+        "household_id": household_ids,
+        "size": sizes,
+        "income_per_capita": np.round(income, 1),
+        "income_last_year": np.round(income_last, 1),
+        **items,
+        "status": np.where(poor_at_end, "在册贫困户", "已脱贫户"),
+        "labour_capacity": rng.random(n) < 0.82,
+        "period": np.full(n, PERIOD),
+    }
+    member_of = np.repeat(np.arange(n), sizes)
+    index = np.arange(len(member_of))
+    births = birth_dates(index)
+    ids = resident_ids(county.code, index, births)
+    age = int(PERIOD) - (births.astype("datetime64[Y]").astype(int) + 1970)
+    persons_table = {
+        "unit": np.full(len(member_of), county.code),
+        "person_id": ids,
+        "household_id": household_ids[member_of],
+        "age": age,
+        "sex": np.where(rng.random(len(member_of)) < 0.51, "男", "女"),
+        "poor_at_start": poor_at_start[member_of],
+        "poor_at_end": poor_at_end[member_of],
+        "exited": exited[member_of],
+        "period": np.full(len(member_of), PERIOD),
+    }
+    return households, persons_table
+
+
+def _inject_id_errors(
+    persons_table: dict, rng: np.random.Generator, previous: np.ndarray | None
+) -> None:
+    """A few invalid check digits and IDs duplicated from another county: for the quality checks."""
+    ids = persons_table["person_id"].astype(object)
+    n = len(ids)
+    for i in rng.choice(n, size=max(1, n // 20_000), replace=False):
+        last = ids[i][-1]
+        ids[i] = ids[i][:-1] + ("0" if last != "0" else "1")
+    if previous is not None and len(previous):
+        for i in rng.choice(n, size=max(1, n // 50_000), replace=False):
+            ids[i] = previous[rng.integers(len(previous))]
+    persons_table["person_id"] = ids.astype(str)
+
+
+class _ParquetSink:
+    """Appends column dicts to one Parquet file in row groups (bounded memory)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, columns: dict) -> None:
+        table = pa.table({k: pa.array(v) for k, v in columns.items()})
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table, row_group_size=_CHUNK_ROWS)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _b(value) -> str:
+    return "true" if bool(value) else "false"
+
+
+def generate_demo(
+    directory: Path,
+    seed: int = 2016,
+    persons: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write the demo data set into ``directory`` (see docs/internals.md for the files).
+
+    ``progress`` is called with the number of persons written after each county.
+    """
+    persons = persons or DEFAULT_PERSONS
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    profiles = _profiles(seed, persons)
+    all_counties = [(p, c) for p in profiles for c in p.counties]
+    rng = _rng(seed, 3)
+    weights = rng.uniform(0.5, 1.5, len(all_counties))
+    per_county = np.maximum(50, np.round(weights / weights.sum() * persons)).astype(int)
+
+    households_sink = _ParquetSink(directory / "households.parquet")
+    persons_sink = _ParquetSink(directory / "persons.parquet")
+    field_rows, survey_rows, finding_rows = [], [], []
+    previous_ids: np.ndarray | None = None
+    try:
+        for k, ((profile, county), size) in enumerate(zip(all_counties, per_county, strict=True)):
+            households, members = _households(profile, county, int(size), seed, k)
+            local = _rng(seed, 4, k)
+            _inject_id_errors(members, local, previous_ids)
+            previous_ids = members["person_id"][: min(1000, len(members["person_id"]))]
+            households_sink.write(households)
+            persons_sink.write(members)
+            field_rows += _field_checks(profile, county, households, local)
+            survey_rows.append(_survey_row(profile, county, households, local))
+            finding_rows += _findings(profile, county, local)
+            if progress:
+                progress(len(members["person_id"]))
+    finally:
+        households_sink.close()
+        persons_sink.close()
+
+    _write_units(directory, profiles)
+    _write_csv(
+        directory / "field_checks.csv",
+        [
+            "unit",
+            "household_id",
+            "registered",
+            "exited",
+            "verdict",
+            "recognizes",
+            "satisfied_team",
+            "satisfied_cadre",
+            "income_verified",
+            "weight",
+            "stratum",
+            "period",
+        ],
+        field_rows,
+    )
+    _write_csv(
+        directory / "monitoring_survey.csv",
+        [
+            "unit",
+            "rural_population",
+            "income_per_capita",
+            "income_per_capita_last",
+            "poor_county",
+            "exit_planned",
+            "exited",
+            "period",
+        ],
+        survey_rows,
+    )
+    _write_csv(
+        directory / "fund_evaluation.csv",
+        ["unit", "fund_score", "period"],
+        [
+            [
+                p.province.code,
+                round(
+                    float(np.clip(62 + 34 * p.quality + _rng(seed, 5, i).normal(0, 3), 0, 100)), 1
+                ),
+                PERIOD,
+            ]
+            for i, p in enumerate(profiles)
+        ],
+    )
+    for i, profile in enumerate(profiles):
+        if profile.fabricates:
+            finding_rows.append(
+                [profile.province.code, "弄虚作假", int(1 + _rng(seed, 6, i).integers(3)), PERIOD]
+            )
+    _write_csv(directory / "findings.csv", ["unit", "kind", "cases", "period"], finding_rows)
+    from .banks import bank_rows
+
+    header, rows = bank_rows(seed, PERIOD)
+    _write_csv(directory / "bank_figures.csv", header, rows)
+
+
+def _field_checks(profile: ProvinceProfile, county: County, households: dict, rng) -> list[list]:
+    """Third-party verification: sampled registered households plus non-registered ones."""
+    q = profile.quality
+    n = len(households["household_id"])
+    take = min(n, 30)
+    sampled = np.sort(rng.choice(n, size=take, replace=False))
+    error = 0.002 + 0.035 * (1 - q) ** 2
+    recognition = 0.86 + 0.13 * q
+    rows = []
+    weight = round(n / take, 4)
+    for i in sampled:
+        exited = households["status"][i] == "已脱贫户"
+        wrong = rng.random() < error
+        verdict = ("错退" if exited else "错评") if wrong else "正确"
+        rows.append(
+            [
+                county.code,
+                households["household_id"][i],
+                "true",
+                _b(exited),
+                verdict,
+                _b(rng.random() < recognition),
+                _b(rng.random() < recognition + 0.02),
+                _b(rng.random() < recognition + 0.01),
+                round(float(households["income_per_capita"][i]) * rng.uniform(0.9, 1.05), 1),
+                weight,
+                county.code,
+                PERIOD,
+            ]
+        )
+    for j in range(10):  # non-registered households in the sampled villages, for 漏评
+        omitted = rng.random() < error
+        income = float(rng.lognormal(np.log(3300 if omitted else 7000), 0.2))
+        rows.append(
+            [
+                county.code,
+                f"N{county.code}{j:04d}",
+                "false",
+                "false",
+                "漏评" if omitted else "正确",
+                _b(rng.random() < recognition),
+                _b(rng.random() < recognition),
+                _b(rng.random() < recognition),
+                round(income, 1),
+                round(n / 10, 4),
+                county.code,
+                PERIOD,
+            ]
+        )
+    return rows
+
+
+def _survey_row(profile: ProvinceProfile, county: County, households: dict, rng) -> list:
+    q = profile.quality
+    registry = int(np.sum(households["size"]))
+    rural_population = int(registry * rng.uniform(15.0, 30.0))
+    growth = 0.05 + 0.07 * q + rng.normal(0, 0.01)
+    income = rng.uniform(7000, 12000)
+    poor_county = rng.random() < 0.7
+    planned = poor_county and rng.random() < 0.4
+    exited = planned and rng.random() < 0.75 + 0.25 * q
+    return [
+        county.code,
+        rural_population,
+        round(income, 1),
+        round(income / (1 + growth), 1),
+        _b(poor_county),
+        _b(planned),
+        _b(exited),
+        PERIOD,
+    ]
+
+
+def _findings(profile: ProvinceProfile, county: County, rng) -> list[list]:
+    rows = []
+    q = profile.quality
+    if rng.random() < 0.025 * (1.5 - q):
+        rows.append([county.code, "挪用资金", int(1 + rng.integers(2)), PERIOD])
+    if rng.random() < 0.15:
+        rows.append([county.code, "档案不全", int(1 + rng.integers(5)), PERIOD])
+    if rng.random() < 0.01 * (1.5 - q):
+        rows.append([county.code, "违反禁止性规定", 1, PERIOD])
+    return rows
+
+
+def _write_units(directory: Path, profiles: list[ProvinceProfile]) -> None:
+    from .banks import banks
+
+    rows = [["000000", "全国", "", "nation", "region", "", "", "", ""]]
+    for p in profiles:
+        rows.append(
+            [
+                p.province.code,
+                p.province.name,
+                "000000",
+                "province",
+                "region",
+                p.province.region,
+                _b(p.province.western),
+                "",
+                p.reduction_plan,
+            ]
+        )
+        for c in p.counties:
+            rows.append(
+                [
+                    c.code,
+                    c.name,
+                    p.province.code,
+                    "county",
+                    "region",
+                    p.province.region,
+                    _b(p.province.western),
+                    "",
+                    "",
+                ]
+            )
+    for code, name, group in banks():
+        rows.append([code, name, "", "bank", "bank", "", "", group, ""])
+    _write_csv(
+        directory / "units.csv",
+        [
+            "unit",
+            "name",
+            "parent",
+            "level",
+            "kind",
+            "region",
+            "western",
+            "peer_group",
+            "reduction_plan",
+        ],
+        rows,
+    )

@@ -1,0 +1,74 @@
+"""Real provinces and counties for the demo: the 22 assessed provinces and their GB/T 2260 counties.
+
+The county table comes from python-stdnum, which ships GB/T 2260 with each name's years of
+validity; the demo keeps counties (县, codes xx xx 21–80) valid during the campaign (2016–2020).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from stdnum import numdb
+
+CAMPAIGN_YEARS = (2016, 2020)
+_SPAN = re.compile(r"^\[(\d{4})?-(\d{4})?\](.+)$")
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+    region: str
+    western: bool
+
+
+@dataclass(frozen=True)
+class County:
+    code: str
+    name: str
+    province: str
+
+
+def provinces() -> list[Province]:
+    with resources.files("kaohe.demo").joinpath("provinces.csv").open(encoding="utf-8") as handle:
+        return [
+            Province(row["code"], row["name"], row["region"], row["western"] == "true")
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _name_in_campaign(raw: str) -> str | None:
+    """The county's name valid through the campaign years, or None.
+
+    Entries read like '[1986-]正定县' or '[1983-1994]获鹿县,[1995-]古冶区'.
+    """
+    for part in reversed(raw.split(",")):
+        match = _SPAN.match(part)
+        if match is None:
+            return part
+        start, end, name = match.groups()
+        if (start is None or int(start) <= CAMPAIGN_YEARS[0]) and (
+            end is None or int(end) >= CAMPAIGN_YEARS[1]
+        ):
+            return name
+    return None
+
+
+def counties(province: Province) -> list[County]:
+    """The province's counties (县) valid through the campaign, in code order."""
+    database = numdb.get("cn/loc")
+    found = []
+    prefix = province.code[:2]
+    for middle in range(1, 100):
+        for suffix in range(21, 81):
+            code = f"{prefix}{middle:02d}{suffix:02d}"
+            info = database.info(code)
+            if len(info) < 2 or "county" not in info[1][1]:
+                continue
+            name = _name_in_campaign(info[1][1]["county"])
+            if name and name.endswith("县"):
+                found.append(County(code, name, province.code))
+    return found
