@@ -70,19 +70,33 @@ def _profiles(seed: int, persons: int) -> list[ProvinceProfile]:
     return profiles
 
 
-def birth_dates(index: np.ndarray) -> np.ndarray:
-    """Birth dates spread over 1920–2019 by a bijection on the person's index within the county."""
-    offset = (index * 7919) % 36_500  # 7919 is prime and coprime with 36,500
-    return np.datetime64("1920-01-01") + offset.astype("timedelta64[D]")
+def _birth_span(first_year: int) -> int:
+    return int(
+        (np.datetime64(f"{PERIOD}-12-31") - np.datetime64(f"{first_year}-01-01")).astype(int)
+    )
 
 
-def resident_ids(county: str, index: np.ndarray, births: np.ndarray) -> np.ndarray:
-    """Valid 18-digit resident ID numbers (GB 11643), unique per county for index < 36.5 million.
+def birth_dates(index: np.ndarray, first_year: int = 1920) -> np.ndarray:
+    """Birth dates spread from ``first_year`` to the period by a bijection on the person's index.
+
+    ``first_year`` is at least the year the county's code was assigned: an ID number whose region
+    code did not exist at the birth date is invalid (python-stdnum checks this).
+    """
+    days = _birth_span(first_year)
+    step = next(p for p in (7919, 7927, 7933, 7937) if np.gcd(p, days) == 1)
+    offset = (index * step) % days
+    return np.datetime64(f"{first_year}-01-01") + offset.astype("timedelta64[D]")
+
+
+def resident_ids(
+    county: str, index: np.ndarray, births: np.ndarray, first_year: int = 1920
+) -> np.ndarray:
+    """Valid 18-digit resident ID numbers (GB 11643), unique per county.
 
     Region code, birth date, a sequence number from the index, and the standard's check digit.
     """
     ymd = np.char.replace(np.datetime_as_string(births, unit="D"), "-", "")
-    sequence = np.char.zfill(((index // 36_500) % 1000).astype(str), 3)
+    sequence = np.char.zfill(((index // _birth_span(first_year)) % 1000).astype(str), 3)
     body = np.char.add(np.char.add(county, ymd), sequence)
     digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 17) - 48
     check = _CHECK[(digits.astype(np.int64) @ _ID_WEIGHTS) % 11]
@@ -136,8 +150,9 @@ def _households(profile: ProvinceProfile, county: County, persons: int, seed: in
     }
     member_of = np.repeat(np.arange(n), sizes)
     index = np.arange(len(member_of))
-    births = birth_dates(index)
-    ids = resident_ids(county.code, index, births)
+    first_year = max(1920, county.since or 1920)
+    births = birth_dates(index, first_year)
+    ids = resident_ids(county.code, index, births, first_year)
     age = int(PERIOD) - (births.astype("datetime64[Y]").astype(int) + 1970)
     persons_table = {
         "unit": np.full(len(member_of), county.code),

@@ -30,6 +30,9 @@ class County:
     code: str
     name: str
     province: str
+    since: int | None = (
+        None  # first year the code was assigned (IDs of people born before are invalid)
+    )
 
 
 def provinces() -> list[Province]:
@@ -40,20 +43,20 @@ def provinces() -> list[Province]:
         ]
 
 
-def _name_in_campaign(raw: str) -> str | None:
-    """The county's name valid through the campaign years, or None.
+def _name_in_campaign(raw: str) -> tuple[str, int | None] | None:
+    """The county's name valid through the campaign years and the year it was assigned, or None.
 
     Entries read like '[1986-]正定县' or '[1983-1994]获鹿县,[1995-]古冶区'.
     """
     for part in reversed(raw.split(",")):
         match = _SPAN.match(part)
         if match is None:
-            return part
+            return part, None
         start, end, name = match.groups()
         if (start is None or int(start) <= CAMPAIGN_YEARS[0]) and (
             end is None or int(end) >= CAMPAIGN_YEARS[1]
         ):
-            return name
+            return name, int(start) if start else None
     return None
 
 
@@ -68,7 +71,7 @@ def counties(province: Province) -> list[County]:
             info = database.info(code)
             if len(info) < 2 or "county" not in info[1][1]:
                 continue
-            name = _name_in_campaign(info[1][1]["county"])
-            if name and name.endswith("县"):
-                found.append(County(code, name, province.code))
+            named = _name_in_campaign(info[1][1]["county"])
+            if named and named[0].endswith("县"):
+                found.append(County(code, named[0], province.code, named[1]))
     return found
