@@ -1,0 +1,138 @@
+"""The demo: deterministic data, valid identifiers, and the main job end to end through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+from stdnum.cn import ric
+from typer.testing import CliRunner
+
+from kaohe.cli import app
+from kaohe.demo.generate import generate_demo
+
+SMALL = 20_000
+
+
+def _digest(directory: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.iterdir())
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("demo") / "data"
+    generate_demo(directory, seed=7, persons=SMALL)
+    return directory
+
+
+def test_same_seed_gives_the_same_files(demo_data, tmp_path):
+    again = tmp_path / "again"
+    generate_demo(again, seed=7, persons=SMALL)
+    assert _digest(again) == _digest(demo_data)
+
+
+def test_another_seed_gives_other_figures(demo_data, tmp_path):
+    other = tmp_path / "other"
+    generate_demo(other, seed=8, persons=SMALL)
+    assert _digest(other)["persons.parquet"] != _digest(demo_data)["persons.parquet"]
+
+
+def test_units_hold_the_22_provinces_with_real_codes_and_counties(demo_data):
+    with (demo_data / "units.csv").open(encoding="utf-8") as handle:
+        units = list(csv.DictReader(handle))
+    provinces = {u["unit"]: u["name"] for u in units if u["level"] == "province"}
+    assert len(provinces) == 22
+    assert provinces["520000"] == "贵州省"
+    assert provinces["650000"] == "新疆维吾尔自治区"
+    counties = [u for u in units if u["level"] == "county"]
+    assert all(c["parent"] in provinces for c in counties)
+    assert all(c["unit"][:2] == c["parent"][:2] for c in counties)
+    assert all(c["name"].endswith("县") for c in counties)
+    western = {u["name"] for u in units if u["level"] == "province" and u["western"] == "true"}
+    assert western == {
+        "内蒙古自治区",
+        "广西壮族自治区",
+        "重庆市",
+        "四川省",
+        "贵州省",
+        "云南省",
+        "西藏自治区",
+        "陕西省",
+        "甘肃省",
+        "青海省",
+        "宁夏回族自治区",
+        "新疆维吾尔自治区",
+    }
+    banks = {u["peer_group"] for u in units if u["kind"] == "bank"}
+    assert banks == {"全国性银行", "区域性银行", "农村中小银行"}
+
+
+def test_resident_ids_are_valid_except_the_injected_errors(demo_data):
+    with duckdb.connect() as con:
+        ids = [
+            r[0]
+            for r in con.execute(
+                f"SELECT person_id FROM read_parquet('{demo_data / 'persons.parquet'}')"
+            ).fetchall()
+        ]
+    invalid = [i for i in ids if not ric.is_valid(i)]
+    duplicated = len(ids) - len(set(ids))
+    assert len(ids) >= SMALL
+    assert 0 < len(invalid) < len(ids) / 100  # injected on purpose, for the quality checks
+    assert 0 < duplicated < len(ids) / 100
+
+
+def test_persons_are_consistent_with_their_households(demo_data):
+    with duckdb.connect() as con:
+        mismatched = con.execute(
+            f"""
+            SELECT count(*) FROM (
+              SELECT household_id, count(*) AS members
+              FROM read_parquet('{demo_data / "persons.parquet"}') GROUP BY household_id
+            ) p JOIN read_parquet('{demo_data / "households.parquet"}') h USING (household_id)
+            WHERE p.members <> h.size
+            """
+        ).fetchall()[0][0]
+        poor_end_not_start = con.execute(
+            f"SELECT count(*) FROM read_parquet('{demo_data / 'persons.parquet'}') "
+            "WHERE poor_at_end AND NOT poor_at_start"
+        ).fetchall()[0][0]
+    assert mismatched == 0
+    assert poor_end_not_start == 0
+
+
+def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--persons", str(SMALL)])
+    assert result.exit_code == 0, result.output
+    from kaohe.demo.run import DEMO_SCHEMES
+
+    for scheme in DEMO_SCHEMES:
+        run = out / "runs" / scheme
+        for name in (
+            "results.csv",
+            "results.parquet",
+            "results.xlsx",
+            "explain.json",
+            "manifest.json",
+        ):
+            assert (run / name).is_file(), f"{scheme}: {name}"
+    with (out / "runs" / "provincial-effectiveness-2016" / "results.csv").open(
+        encoding="utf-8"
+    ) as h:
+        rows = list(csv.DictReader(h))
+    assert len(rows) == 22
+    assert {r["grade"] for r in rows} <= {"好", "较好", "一般", "较差"}
+    assert [int(r["rank"]) for r in rows] == sorted(int(r["rank"]) for r in rows)
+    good = [r for r in rows if r["grade"] == "好"]
+    assert all("财政奖励" in r["outcomes"] for r in good)
+    with (out / "runs" / "financial-institutions-2021" / "results.csv").open(encoding="utf-8") as h:
+        banks = list(csv.DictReader(h))
+    assert {b["grade"] for b in banks} <= {"优秀", "良好", "一般", "勉励"}
+    assert {b["peer_group"] for b in banks} == {"全国性银行", "区域性银行", "农村中小银行"}
