@@ -51,12 +51,13 @@ def print_results(result, limit: int = 40) -> None:
         text("结果应用", "outcomes"),
     ):
         table.add_column(header)
+    decimals = 3 if result.scheme.tree.points <= 10 else 2  # 0–1 indices need more digits
     for row in rows[:limit]:
         table.add_row(
             str(row["rank"] or ""),
             row["unit"],
             row["name"],
-            "" if row["score"] is None else f"{row['score']:.2f}",
+            "" if row["score"] is None else f"{row['score']:.{decimals}f}",
             row["grade"] or "",
             row["outcomes"],
         )

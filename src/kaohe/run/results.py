@@ -76,6 +76,7 @@ def result_columns(state: ScoringState) -> list[Column]:
     for name in model.flags:
         columns.append(Column(name, scheme.label(name), scheme.label(name, "en"), "boolean"))
     columns.append(Column("outcomes", "结果应用", "outcomes", "text"))
+    columns.append(Column("notes", "数据说明（缺失等）", "notes (missing data …)", "text"))
     return columns
 
 
@@ -110,6 +111,7 @@ def result_rows(state: ScoringState, lang: str = "zh") -> list[dict[str, Any]]:
             describe(a["action"], {k: v for k, v in a.items() if k != "action"}, lang)
             for a in state.actions[i]
         )
+        row["notes"] = "; ".join(state.notes[i])
         rows.append({key: clean(value) for key, value in row.items()})
     rows.sort(key=lambda r: (r["rank"] if r["rank"] is not None else math.inf, r["unit"]))
     for row in rows:
