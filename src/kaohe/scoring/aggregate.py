@@ -19,24 +19,86 @@ from .state import ScoringState
 def combine(values: np.ndarray, shares: np.ndarray, method: str) -> np.ndarray:
     """Combine children (columns of ``values``, one row per unit) with row-wise ``shares``.
 
-    Shares of missing children must already be zero and the rest re-normalized.
+    Shares of missing children must already be zero and the rest re-normalized. ``values`` may
+    carry leading batch axes (draws × units × children) and ``shares`` anything that broadcasts
+    to it, e.g. one row of shares per draw (draws × 1 × children): see ``combine_blocks``.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        filled = np.where(shares > 0, values, 0.0)
+    return combine_blocks([(values, shares)], method)
+
+
+def combine_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], method: str) -> np.ndarray:
+    """Combine one node's children given as blocks of columns ``[(values, shares), …]``.
+
+    Each block holds some of the children: ``values`` is units × children, optionally with a
+    leading draws axis; ``shares`` is units × children or 1 × children (the same shares for every
+    unit), optionally per draw. Splitting lets the sensitivity analysis keep the children that do
+    not vary between draws in one units × children block while their shares vary per draw, so
+    the weighted sums are matrix products instead of draws × units × children temporaries.
+
+    A child with a missing (NaN) value or a zero share is left out and the others' shares are
+    re-normalized; a node with nothing left is NaN. Under geometric and harmonic aggregation a
+    child at or below zero makes the node zero.
+    """
+    if method not in _TRANSFORMS:
+        raise ValueError(f"unknown aggregation {method}")
+    total = weight = zero = None
+    for values, shares in blocks:
+        part_total, part_weight, part_zero = _accumulate(values, shares, method)
+        if total is None:
+            total, weight, zero = part_total, part_weight, part_zero
+            continue
+        total = np.minimum(total, part_total) if method == "minimum" else total + part_total
+        weight = weight + part_weight
+        zero = zero | part_zero
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "arithmetic":
-            return np.sum(shares * filled, axis=1)
-        if method == "geometric":
-            positive = np.where(shares > 0, np.maximum(filled, 0.0), 1.0)
-            zero = np.any((shares > 0) & (positive == 0.0), axis=1)
-            logs = np.where(shares > 0, np.log(np.where(positive > 0, positive, 1.0)), 0.0)
-            return np.where(zero, 0.0, np.exp(np.sum(shares * logs, axis=1)))
-        if method == "harmonic":
-            zero = np.any((shares > 0) & (filled <= 0.0), axis=1)
-            inverse = np.where(shares > 0, shares / np.where(filled > 0, filled, 1.0), 0.0)
-            return np.where(zero, 0.0, 1.0 / np.sum(inverse, axis=1))
-        if method == "minimum":
-            return np.min(np.where(shares > 0, values, np.inf), axis=1)
-    raise ValueError(f"unknown aggregation {method}")
+            value = total / weight
+        elif method == "geometric":
+            value = np.where(zero, 0.0, np.exp(total / weight))
+        elif method == "harmonic":
+            value = np.where(zero, 0.0, weight / total)
+        else:
+            value = total
+    return np.where(weight > 0, value, np.nan)
+
+
+# What each aggregation sums (times the shares) over the children before its final transform.
+_TRANSFORMS = {
+    "arithmetic": lambda v: v,
+    "geometric": np.log,
+    "harmonic": np.reciprocal,
+    "minimum": None,
+}
+
+
+def _weighted_sum(terms: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Sum over children of shares × terms, as a matrix product when shares are the same per unit."""
+    if shares.ndim >= 2 and shares.shape[-2] == 1:
+        if terms.ndim == 2 and shares.ndim == 3:  # fixed children, shares per draw: one GEMM
+            return shares[:, 0, :] @ terms.T
+        return np.matmul(terms, np.swapaxes(shares, -1, -2))[..., 0]
+    return np.sum(shares * terms, axis=-1)
+
+
+def _accumulate(values: np.ndarray, shares: np.ndarray, method: str):
+    """A block's (sum of shares × transformed values, sum of shares, any child at or below zero)."""
+    present = ~np.isnan(values)
+    shape = np.broadcast_shapes(values.shape, shares.shape)[:-1]
+    weight = np.broadcast_to(_weighted_sum(present.astype(float), shares), shape)
+    if method == "minimum":
+        counted = present if np.all(shares > 0) else present & (shares > 0)
+        total = np.min(np.where(counted, values, np.inf), axis=-1)
+        return np.broadcast_to(total, shape), weight, np.zeros(shape, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if method == "arithmetic":
+            terms = np.where(present, values, 0.0)
+            zero = np.zeros(shape, dtype=bool)
+        else:
+            positive = present & (values > 0)
+            terms = np.where(positive, _TRANSFORMS[method](np.where(positive, values, 1.0)), 0.0)
+            below = (present & ~positive).astype(float)
+            zero = np.broadcast_to(_weighted_sum(below, shares) > 0, shape)
+    return np.broadcast_to(_weighted_sum(terms, shares), shape), weight, zero
 
 
 def _node_value(state: ScoringState, node: TreeNode) -> np.ndarray:
