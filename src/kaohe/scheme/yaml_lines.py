@@ -22,8 +22,23 @@ def parse_yaml(content: str, file: str) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or str(error)
+        # An unclosed bracket or quote is noticed lines later, where the parser gives up; the
+        # line where the construct started is where the user has to look, so name it too.
+        started = error.context_mark.line + 1 if error.context_mark is not None else None
+        hint = ""
+        if error.problem and error.context and started is not None and started != line:
+            hint = text(
+                f"（{error.context}，始于第 {started} 行）",
+                f" ({error.context} that starts at line {started})",
+            )
         raise SchemeError(
-            [Problem(file, line, text(f"YAML 格式错误：{problem}", f"invalid YAML: {problem}"))]
+            [
+                Problem(
+                    file,
+                    line,
+                    text(f"YAML 格式错误：{problem}{hint}", f"invalid YAML: {problem}{hint}"),
+                )
+            ]
         ) from None
 
 
