@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -121,33 +122,164 @@ def _substitute_parameters(node: Any, values: dict[str, Any], problems, file, do
             _substitute_parameters(value, values, problems, file, doc, here)
 
 
+def document_path(doc: Any, path: Sequence[Any]) -> tuple:
+    """The path of a model location in the YAML document.
+
+    A tree written as a plain list of top nodes is the model's ``tree.children``; in the document
+    those nodes sit right under ``tree``.
+    """
+    path = tuple(path)
+    if (
+        len(path) >= 2
+        and path[:2] == ("tree", "children")
+        and isinstance(doc, CommentedMap)
+        and isinstance(doc.get("tree"), CommentedSeq)
+    ):
+        return ("tree", *path[2:])
+    return path
+
+
+# pydantic puts the tag of the union member it tried into the location ('str', 'Node',
+# 'goalposts' …); they are not keys of the document. A member tried against the wrong kind of
+# value (a node's fields checked as if it were an indicator name) only adds noise, so its errors
+# are dropped when another member's errors explain the problem.
+_TEXT_TAGS = {"str", "constrained-str"}
+_NUMBER_TAGS = {"float", "int"}
+_MODEL_TAGS = {"Node", "Target"}
+_METHOD_TAGS = {"minmax", "goalposts", "target", "table", "zscore", "percentile", "threshold"}
+_UNION_FIELDS = {"target", "points"}  # fields typed as a union of a scalar and a mapping
+
+
+def _tag_positions(loc: Sequence[Any]) -> list[int]:
+    """Positions of union-member tags in a pydantic location (tags only where unions are)."""
+    positions = []
+    for k, part in enumerate(loc):
+        if not isinstance(part, str) or k == 0:
+            continue
+        before = loc[k - 1]
+        if (
+            part.startswith("function-")
+            or (part in _METHOD_TAGS and before == "score")
+            or (
+                part in _TEXT_TAGS | _NUMBER_TAGS | _MODEL_TAGS
+                and (isinstance(before, int) or before in _UNION_FIELDS)
+            )
+        ):
+            positions.append(k)
+    return positions
+
+
+def _document_keys(loc: Sequence[Any]) -> list[Any]:
+    tags = set(_tag_positions(loc))
+    return [part for k, part in enumerate(loc) if k not in tags]
+
+
+def _wrong_member(loc: Sequence[Any], doc: Any) -> tuple | None:
+    """The union's location if the error comes from a member that does not fit the value's kind."""
+    for k in _tag_positions(loc):
+        part = loc[k]
+        if part in _METHOD_TAGS or part.startswith("function-"):
+            continue
+        keys = _document_keys(loc[:k])
+        value = _value_at(doc, document_path(doc, keys))
+        is_mapping = isinstance(value, dict)
+        if (part in _MODEL_TAGS) != is_mapping:
+            return tuple(keys)
+    return None
+
+
+def _value_at(doc: Any, path: Sequence[Any]) -> Any:
+    node = doc
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _pydantic_message(item: dict, where: str) -> str:
+    """pydantic's message in the user's language, for the kinds of mistakes assessors make."""
+    kind, ctx = item["type"], item.get("ctx") or {}
+    value = item.get("input")
+    if kind == "value_error":
+        reason = str(ctx.get("error", item["msg"]))
+        return text(f"{where}：{reason}", f"{where}: {reason}")
+    field = str(ctx.get("discriminator", "")).strip("'")
+    if kind == "union_tag_invalid":
+        return text(
+            f"{where}：未知的 {field} {ctx.get('tag')!r}；可选：{ctx.get('expected_tags')}",
+            f"{where}: unknown {field} {ctx.get('tag')!r}; "
+            f"expected one of {ctx.get('expected_tags')}",
+        )
+    if kind == "union_tag_not_found":
+        return text(f"{where}：缺少 {field}", f"{where}: missing {field}")
+    if kind == "literal_error":
+        return text(
+            f"{where}：{value!r} 不可用，应为 {ctx.get('expected')}",
+            f"{where}: {value!r} is not allowed; expected {ctx.get('expected')}",
+        )
+    if kind == "string_pattern_mismatch":
+        return text(
+            f"{where}：{value!r} 不是合法名称（字母或下划线开头，只含字母、数字、下划线）",
+            f"{where}: {value!r} is not a valid name (a letter or underscore, then letters, "
+            "digits or underscores)",
+        )
+    expected = {
+        "float_parsing": ("数值", "a number"),
+        "float_type": ("数值", "a number"),
+        "int_parsing": ("整数", "a whole number"),
+        "int_type": ("整数", "a whole number"),
+        "int_from_float": ("整数", "a whole number"),
+        "bool_parsing": ("true 或 false", "true or false"),
+        "bool_type": ("true 或 false", "true or false"),
+        "string_type": ("文本", "text"),
+        "dict_type": ("映射（key: value）", "a mapping (key: value)"),
+        "model_type": ("映射（key: value）", "a mapping (key: value)"),
+        "model_attributes_type": ("映射（key: value）", "a mapping (key: value)"),
+        "list_type": ("列表", "a list"),
+        "tuple_type": ("列表", "a list"),
+    }.get(kind)
+    if expected is not None:
+        zh, en = expected
+        return text(f"{where}：{value!r} 应为{zh}", f"{where}: {value!r} should be {en}")
+    if kind in ("greater_than", "greater_than_equal"):
+        sign = ">" if kind == "greater_than" else ">="
+        bound = ctx.get("gt", ctx.get("ge"))
+        return text(f"{where}：应 {sign} {bound}", f"{where}: must be {sign} {bound}")
+    return f"{where}: {item['msg']}"
+
+
 def _pydantic_problems(error: ValidationError, file: str, doc: Any) -> list[Problem]:
+    items = error.errors()
+    wrong = [_wrong_member(item["loc"], doc) for item in items]
+    # the locations explained by errors of a member that fits the written value
+    explained = [
+        tuple(_document_keys(item["loc"]))
+        for item, union in zip(items, wrong, strict=True)
+        if union is None
+    ]
     problems = []
-    for item in error.errors():
-        loc = [part for part in item["loc"] if not _is_union_tag(part)]
-        where = ".".join(str(part) for part in loc) or "(top)"
-        message = item["msg"]
+    for item, union in zip(items, wrong, strict=True):
+        if union is not None and any(key[: len(union)] == union for key in explained):
+            continue
+        loc = _document_keys(item["loc"])
+        path = document_path(doc, loc)
+        where = ".".join(str(part) for part in path) or "(top)"
         if item["type"] == "extra_forbidden":
-            line = key_line_of(doc, loc)
+            line = key_line_of(doc, path)
             message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
+        elif item["type"] == "missing":
+            # the mapping that lacks the field: the line of its key (or the top of the file)
+            line = key_line_of(doc, path[:-1]) if len(path) > 1 else 1
+            message = text(f"缺少必填字段 {where}", f"missing required field {where}")
         else:
-            line = line_of(doc, loc)
-            if item["type"] == "missing":
-                message = text(f"缺少必填字段 {where}", f"missing required field {where}")
-            else:
-                message = f"{where}: {message}"
-        problems.append(Problem(file, line, message))
+            line = line_of(doc, path)
+            message = _pydantic_message(item, where)
+        problem = Problem(file, line, message)
+        if problem not in problems:
+            problems.append(problem)
     return problems
-
-
-def _is_union_tag(part: Any) -> bool:
-    # pydantic puts the tag of the union member it tried into the location
-    # ('minmax', 'str', 'Node' …); they are not keys of the document.
-    return isinstance(part, str) and (
-        part in {"str", "Node", "float", "int", "Target", "constrained-str"}
-        or part.startswith("function-")
-        or part in {"minmax", "goalposts", "target", "table", "zscore", "percentile", "threshold"}
-    )
 
 
 def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> LoadedScheme:
@@ -212,6 +344,7 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str, key: bool = False) -> None:
+        path = document_path(doc, path)
         line = key_line_of(doc, path) if key else line_of(doc, path)
         problems.append(Problem(file, line, message))
 
@@ -324,7 +457,10 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
             if grade is not None and grade not in grades:
                 problem(
                     ("vetoes", i, key),
-                    text(f"等次 {grade} 不在评级档次中", f"grade {grade} is not one of the bands")
+                    text(
+                        f"等次 {grade} 不在评级档次（{'、'.join(grades)}）中",
+                        f"grade {grade} is not one of the bands ({', '.join(grades)})",
+                    )
                     + suggest(grade, grades),
                 )
 
