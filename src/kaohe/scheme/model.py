@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..i18n import text
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 ColumnType = Literal["text", "integer", "number", "boolean", "date"]
 
@@ -88,9 +90,9 @@ class Goalposts(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Goalposts:
         if self.max <= self.min:
-            raise ValueError("goalposts need max > min")
+            raise ValueError(text("goalposts 需要 max > min", "goalposts need max > min"))
         if self.log and self.min <= 0:
-            raise ValueError("log goalposts need min > 0")
+            raise ValueError(text("对数 goalposts 需要 min > 0", "log goalposts need min > 0"))
         return self
 
 
@@ -115,10 +117,15 @@ class ScoreTable(Model):
     @classmethod
     def _not_empty(cls, rows: list) -> list:
         if not rows:
-            raise ValueError("a score table needs at least one row")
+            raise ValueError(text("评分表至少需要一行", "a score table needs at least one row"))
         for low, high, _ in rows:
             if low is not None and high is not None and high <= low:
-                raise ValueError(f"row [{low}, {high}, …]: 'to' must be greater than 'from'")
+                raise ValueError(
+                    text(
+                        f"行 [{low}, {high}, …]：上限（to）必须大于下限（from）",
+                        f"row [{low}, {high}, …]: 'to' must be greater than 'from'",
+                    )
+                )
         return rows
 
 
@@ -193,7 +200,7 @@ class Node(Model):
     @classmethod
     def _not_empty(cls, children: list) -> list:
         if not children:
-            raise ValueError("a node needs at least one child")
+            raise ValueError(text("节点至少需要一个下级", "a node needs at least one child"))
         return children
 
 
@@ -237,7 +244,12 @@ class Veto(Model):
     @model_validator(mode="after")
     def _one_effect(self) -> Veto:
         if (self.grade is None) == (self.grade_at_most is None):
-            raise ValueError("a veto sets exactly one of 'grade' or 'grade_at_most'")
+            raise ValueError(
+                text(
+                    "一票否决须且只须设置 grade 或 grade_at_most 之一",
+                    "a veto sets exactly one of 'grade' or 'grade_at_most'",
+                )
+            )
         return self
 
 
@@ -261,14 +273,23 @@ class Grading(Model):
     @classmethod
     def _bands(cls, bands: list) -> list:
         if not bands:
-            raise ValueError("grading needs at least one band")
+            raise ValueError(text("评级至少需要一个档次", "grading needs at least one band"))
         if bands[-1][0] is not None:
-            raise ValueError("the last band's cut must be null (it takes everyone else)")
+            raise ValueError(
+                text(
+                    "最后一档的分界必须为 null（其余全部归入该档）",
+                    "the last band's cut must be null (it takes everyone else)",
+                )
+            )
         if any(cut is None for cut, _ in bands[:-1]):
-            raise ValueError("only the last band may have a null cut")
+            raise ValueError(
+                text("只有最后一档的分界可以为 null", "only the last band may have a null cut")
+            )
         grades = [grade for _, grade in bands]
         if len(set(grades)) != len(grades):
-            raise ValueError("each grade may appear in only one band")
+            raise ValueError(
+                text("每个等次只能出现在一个档次中", "each grade may appear in only one band")
+            )
         return bands
 
     @property
@@ -288,7 +309,12 @@ class Outcome(Model):
     def _single_key(cls, actions: list) -> list:
         for action in actions:
             if len(action) != 1:
-                raise ValueError("write each action as one key, e.g. {interview: {who: …}}")
+                raise ValueError(
+                    text(
+                        "每个动作写成一个键，例如 {interview: {who: …}}",
+                        "write each action as one key, e.g. {interview: {who: …}}",
+                    )
+                )
         return actions
 
 

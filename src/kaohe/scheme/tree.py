@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..expr import suggest
+from ..i18n import text
 from .model import Indicator, Node, Tree
 
 ROOT_ID = "total"
@@ -59,16 +61,32 @@ def _shares(owner_path: tuple, children: list[Node | Indicator], node_points: fl
         if node_points is not None and abs(total - node_points) > 1e-9:
             raise TreeProblem(
                 owner_path,
-                f"the children's points add up to {total:g}, but the node has {node_points:g} points",
+                text(
+                    f"下级分值合计 {total:g}，但本节点为 {node_points:g} 分",
+                    f"the children's points add up to {total:g}, "
+                    f"but the node has {node_points:g} points",
+                ),
             )
         return [p / total for p in points]
     if any(p is not None for p in points):
-        raise TreeProblem(owner_path, "give points to all children of a node, or to none")
+        raise TreeProblem(
+            owner_path,
+            text(
+                "同一节点的下级要么都给 points，要么都不给",
+                "give points to all children of a node, or to none",
+            ),
+        )
     if all(w is not None for w in weights):
         total = sum(weights)
         return [w / total for w in weights]
     if any(w is not None for w in weights):
-        raise TreeProblem(owner_path, "give weights to all children of a node, or to none")
+        raise TreeProblem(
+            owner_path,
+            text(
+                "同一节点的下级要么都给 weight，要么都不给",
+                "give weights to all children of a node, or to none",
+            ),
+        )
     return [1.0 / len(children)] * len(children)
 
 
@@ -86,9 +104,19 @@ def resolve_tree(tree: Tree, indicators: dict[str, Indicator]) -> TreeNode:
             path = (*owner_path, "children", i)
             if isinstance(child, str):
                 if child not in indicators:
-                    raise TreeProblem(path, f"unknown indicator {child}")
+                    raise TreeProblem(
+                        path,
+                        text(f"未知指标 {child}", f"unknown indicator {child}")
+                        + suggest(child, indicators),
+                    )
                 if child in seen:
-                    raise TreeProblem(path, f"indicator {child} appears twice in the tree")
+                    raise TreeProblem(
+                        path,
+                        text(
+                            f"指标 {child} 在指标树中出现了两次",
+                            f"indicator {child} appears twice in the tree",
+                        ),
+                    )
                 seen[child] = path
                 resolved.append((path, indicators[child], child))
             else:
