@@ -117,6 +117,14 @@ def parse(source: str, scope: Iterable[str], kind: ExprKind) -> Expression:
         raise ExprError(text("只能写一个表达式", "write exactly one expression"))
     tree = trees[0]
     for node in tree.walk():
+        if isinstance(node, exp.Placeholder | exp.Parameter) and node.name:
+            # `$name` substitutes a whole YAML value; inside an expression a parameter is a name.
+            raise ExprError(
+                text(
+                    f"表达式中直接写参数名 {node.name}，不要加 $",
+                    f"inside an expression write the parameter as {node.name}, without $",
+                )
+            )
         if isinstance(node, _FORBIDDEN):
             raise ExprError(
                 text(
