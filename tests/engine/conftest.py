@@ -20,3 +20,9 @@ from engine_support import Kaohe  # noqa: E402
 def kaohe() -> Kaohe:
     """The real ``kaohe`` command line, in-process; messages in English unless ``lang`` is given."""
     return Kaohe()
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """Messages in English, so assertions read plainly; Chinese (the default) is tested apart."""
+    monkeypatch.setenv("KAOHE_LANG", "en")

@@ -97,8 +97,7 @@ VETOES = [
 ]
 
 
-def test_vetoes_fix_or_cap_the_grade_and_leave_the_score(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAOHE_LANG", "en")
+def test_vetoes_fix_or_cap_the_grade_and_leave_the_score(tmp_path):
     result = run_facts(
         tmp_path,
         {

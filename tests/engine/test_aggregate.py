@@ -84,8 +84,7 @@ def three(missing: str, aggregate: str = "arithmetic") -> dict:
 FACTS = {"U": {"x": 0.2, "y": None, "z": 0.8}, "V": {"x": 0.3, "y": 0.6, "z": 0.9}}
 
 
-def test_reweight_spreads_a_missing_childs_share_over_the_others(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAOHE_LANG", "en")
+def test_reweight_spreads_a_missing_childs_share_over_the_others(tmp_path):
     result = run_facts(tmp_path, FACTS, **three("reweight"))
     # U: (0.2 + 0.8) / 2 = 0.5 of 100 points; V: (0.3 + 0.6 + 0.9) / 3
     assert per_unit(result, "score") == {"U": 50.0, "V": pytest.approx(60.0)}
@@ -99,8 +98,7 @@ def test_reweight_spreads_a_missing_childs_share_over_the_others(tmp_path, monke
     assert notes["V"] == []
 
 
-def test_zero_counts_a_missing_child_as_zero(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAOHE_LANG", "en")
+def test_zero_counts_a_missing_child_as_zero(tmp_path):
     result = run_facts(tmp_path, FACTS, **three("zero"))
     # U: (0.2 + 0 + 0.8) / 3 of 100 points
     assert per_unit(result, "score")["U"] == pytest.approx(100 / 3)
@@ -115,8 +113,7 @@ def test_zero_policy_under_geometric_aggregation_zeroes_the_node(tmp_path):
     assert per_unit(result, "score")["V"] == pytest.approx(100 * (0.3 * 0.6 * 0.9) ** (1 / 3))
 
 
-def test_fail_stops_the_run_naming_the_node_unit_and_indicator(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAOHE_LANG", "en")
+def test_fail_stops_the_run_naming_the_node_unit_and_indicator(tmp_path):
     with pytest.raises(DataError) as caught:
         run_facts(tmp_path, FACTS, **three("fail"))
     message = str(caught.value)
@@ -141,8 +138,7 @@ def test_fail_through_the_cli_exits_2_and_writes_nothing(tmp_path, kaohe):
     assert not out.exists()
 
 
-def test_a_unit_with_nothing_to_aggregate_has_no_score(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAOHE_LANG", "en")
+def test_a_unit_with_nothing_to_aggregate_has_no_score(tmp_path):
     facts = {"U": {"x": None, "y": None, "z": None}, "V": FACTS["V"]}
     result = run_facts(tmp_path, facts, **three("reweight"))
     assert per_unit(result, "score")["U"] is None
