@@ -41,6 +41,7 @@ class Expression:
     text: str
     tree: exp.Expression
     names: frozenset[str]
+    declared_rollup: str | None = None  # a measure's explicit ``rollup`` (None or 'auto': infer)
 
     def sql(self, dialect: str = "duckdb") -> str:
         return self.tree.sql(dialect=dialect)
@@ -50,8 +51,11 @@ class Expression:
         """How a per-unit aggregate combines into a parent's: 'sum', 'min', 'max' or 'recompute'.
 
         Counts and sums add up the hierarchy; anything else (averages, distinct counts, ratios of
-        aggregates) must be recomputed from the rows at each level, never averaged.
+        aggregates) must be recomputed from the rows at each level, never averaged. A measure
+        may declare its roll-up, which then wins over what the expression suggests.
         """
+        if self.declared_rollup not in (None, "auto"):
+            return self.declared_rollup
         node = self.tree
         if isinstance(node, exp.Filter):
             node = node.this

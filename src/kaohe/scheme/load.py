@@ -6,6 +6,7 @@ read, so an assessor fixes a scheme in one pass.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
@@ -392,7 +393,7 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
         columns = set(model.sources[measure.source].columns) | set(params)
         expression = checked(measure.expr, columns, ExprKind.AGGREGATE, ("measures", name, "expr"))
         if expression is not None:
-            measures[name] = expression
+            measures[name] = dataclasses.replace(expression, declared_rollup=measure.rollup)
 
     row_scope = attributes | set(model.measures) | set(params)
     indicators = {}
@@ -524,4 +525,4 @@ def _inline_parameters(expression: Expression, params: dict[str, Any]) -> Expres
         return node
 
     tree = expression.tree.copy().transform(replace)
-    return Expression(text=expression.text, tree=tree, names=expression.names - used)
+    return dataclasses.replace(expression, tree=tree, names=expression.names - used)
