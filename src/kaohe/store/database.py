@@ -83,8 +83,7 @@ class Database:
         """A session for reading; anything it tries to flush is refused."""
         with Session(self.engine, expire_on_commit=False) as session:
             session.info["read_only"] = True
-            yield session
-            session.rollback()
+            yield session  # closing ends the transaction; loaded objects stay readable
 
     @contextmanager
     def write(self, actor: str, action: str) -> Iterator[Session]:

@@ -71,3 +71,127 @@ def empty(db: Database) -> None:
                 continue
             connection.execute(delete(table))
         connection.execute(update(AuditHead).values(last_id=0, last_hash="0" * 64))
+
+
+# --- a small world: two provinces with two counties each, a bank, one user per role -------
+
+WORLD_UNITS = """unit,name,parent,level,kind,region,peer_group,reduction_plan
+000000,全国,,nation,region,,,
+130000,河北省,000000,province,region,中部,,0.3
+130102,长安区,130000,county,region,中部,,
+130104,桥西区,130000,county,region,中部,,
+140000,山西省,000000,province,region,中部,,0.25
+140105,小店区,140000,county,region,中部,,
+140106,迎泽区,140000,county,region,中部,,
+B001,中国农业银行,,bank,bank,,全国性银行,
+"""
+
+# username -> (role, unit, team); one per role, plus a second province and a second team
+WORLD_USERS = {
+    "admin": ("admin", None, None),
+    "assessor": ("assessor", None, None),
+    "hebei": ("province", "130000", None),
+    "shanxi": ("province", "140000", None),
+    "changan": ("county", "130102", None),
+    "team_a": ("verifier", None, "第一评估组"),
+    "team_b": ("verifier", None, "第二评估组"),
+    "reviewer": ("reviewer", None, None),
+    "approver": ("approver", None, None),
+    "finance": ("finance", None, None),
+    "regulator": ("regulator", None, None),
+    "auditor": ("auditor", None, None),
+}
+WORLD_PASSWORD = "kaohe-test-password"
+_hash: list[str] = []
+
+
+def build_world(db: Database, directory: Path) -> dict[str, int]:
+    """Units, teams and users (password ``WORLD_PASSWORD``); returns username -> user id."""
+    from .accounts import hash_password
+    from .models import Team, User
+    from .units import import_units
+
+    if not _hash:
+        _hash.append(hash_password(WORLD_PASSWORD))  # argon2 is slow on purpose: hash once
+    file = directory / "units.csv"
+    file.write_text(WORLD_UNITS, encoding="utf-8")
+    ids = {}
+    with db.write("setup", "world") as session:
+        import_units(session, file)
+        teams = {}
+        for _role, _unit, team in WORLD_USERS.values():
+            if team and team not in teams:
+                teams[team] = Team(name=team)
+                session.add(teams[team])
+        session.flush()
+        for username, (role, unit, team) in WORLD_USERS.items():
+            user = User(
+                username=username,
+                display_name=username,
+                password_hash=_hash[0],
+                role=role,
+                unit_code=unit,
+                team_id=teams[team].id if team else None,
+                active=True,
+            )
+            session.add(user)
+            session.flush()
+            ids[username] = user.id
+    return ids
+
+
+WORLD_SCHEME = """\
+id: world-test
+title: 测试考核办法
+version: "1"
+policy_source: tests
+assesses: {kind: region, level: province}
+unit_attributes:
+  region: {type: text, label: 区域}
+sources:
+  monitoring_survey:
+    label: 农村贫困监测调查
+    columns: {rural_population: number, income_per_capita: number, income_per_capita_last: number}
+measures:
+  income: {source: monitoring_survey, expr: "sum(income_per_capita * rural_population)", label: 收入}
+  income_last: {source: monitoring_survey, expr: "sum(income_per_capita_last * rural_population)"}
+  population: {source: monitoring_survey, expr: "sum(rural_population)", label: 农村人口}
+indicators:
+  income_growth:
+    label: 收入增长
+    expr: "income / nullif(income_last, 0) - 1"
+    target: 0.1
+    score: {method: target, cap: 1.0}
+  population_size:
+    label: 农村人口规模
+    expr: population
+    score: {method: goalposts, min: 0, max: 100000}
+tree:
+  - {id: growth, label: 增长, points: 60, children: [income_growth]}
+  - {id: scale, label: 规模, points: 40, children: [population_size]}
+grading:
+  method: bands
+  bands: [[80, 好], [60, 较好], [null, 一般]]
+"""
+
+WORLD_SURVEY = """unit,rural_population,income_per_capita,income_per_capita_last,period
+130102,30000,9000,8000,2019
+130104,20000,8000,7600,2019
+140105,50000,10000,9500,2019
+140106,40000,9000,8900,2019
+"""
+
+
+def world_run(directory: Path) -> Path:
+    """Run the world's scheme with the real engine; returns the run directory."""
+    from ..run import assess
+
+    data = directory / "world-data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "units.csv").write_text(WORLD_UNITS, encoding="utf-8")
+    (data / "monitoring_survey.csv").write_text(WORLD_SURVEY, encoding="utf-8")
+    scheme = directory / "world-scheme.yaml"
+    scheme.write_text(WORLD_SCHEME, encoding="utf-8")
+    out = directory / "world-run"
+    assess(str(scheme), data, out, period="2019")
+    return out

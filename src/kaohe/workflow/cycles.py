@@ -1,0 +1,108 @@
+"""Cycles in the database: create, move through the states (recorded as events and in the audit
+log), set deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..i18n import text
+from ..store.locking import expect_version
+from ..store.models import Cycle, CycleEvent, Run
+from .errors import Invalid, NotFound, WrongState
+from .roles import Actor, require
+from .states import BY_ID, STATES, transition
+
+
+def create_cycle(
+    session: Session,
+    actor: Actor,
+    scheme: str,
+    period: str,
+    title: str,
+    deadlines: dict[str, str] | None = None,
+) -> Cycle:
+    require(actor, "cycle.create")
+    deadlines = deadlines or {}
+    _check_deadlines(deadlines)
+    if session.scalar(select(Cycle).where(Cycle.scheme == scheme, Cycle.period == period)):
+        raise Invalid(
+            text(f"{scheme} {period} 的考核周期已存在", f"a {scheme} cycle for {period} exists")
+        )
+    cycle = Cycle(
+        scheme=scheme, period=period, title=title, state=STATES[0].id, deadlines=deadlines
+    )
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def _check_deadlines(deadlines: dict[str, str]) -> None:
+    for state, due in deadlines.items():
+        if state not in BY_ID:
+            raise Invalid(text(f"未知的阶段 {state}", f"unknown state {state}"))
+        try:
+            dt.date.fromisoformat(due)
+        except (TypeError, ValueError):
+            raise Invalid(
+                text(
+                    f"{BY_ID[state].zh} 的截止日期 {due!r} 应写成 YYYY-MM-DD",
+                    f"the deadline of {BY_ID[state].en}, {due!r}, must be YYYY-MM-DD",
+                )
+            ) from None
+
+
+def get_cycle(session: Session, cycle_id: int) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound(text(f"没有编号为 {cycle_id} 的考核周期", f"no cycle {cycle_id}"))
+    return cycle
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    target: str,
+    seen_version: int | None = None,
+    note: str = "",
+) -> Cycle:
+    """Make the transition to ``target``; the role check comes from the state machine."""
+    cycle = get_cycle(session, cycle_id)
+    expect_version(cycle, seen_version, text("考核周期", "the cycle"))
+    step = transition(cycle.state, target, actor.role)
+    if step.source == "computation" and step.target == "review":
+        has_run = session.scalar(select(Run.id).where(Run.cycle_id == cycle.id).limit(1))
+        if has_run is None:
+            raise WrongState(
+                text(
+                    "还没有计算结果，不能提交审核；请先导入或计算考核结果",
+                    "there are no results yet; compute or import a run before review",
+                )
+            )
+    session.add(
+        CycleEvent(
+            cycle_id=cycle.id,
+            from_state=cycle.state,
+            to_state=target,
+            actor=actor.username,
+            note=note,
+        )
+    )
+    cycle.state = target
+    session.flush()
+    return cycle
+
+
+def set_deadlines(
+    session: Session, actor: Actor, cycle_id: int, deadlines: dict[str, str], seen: int | None
+) -> Cycle:
+    require(actor, "cycle.deadlines")
+    _check_deadlines(deadlines)
+    cycle = get_cycle(session, cycle_id)
+    expect_version(cycle, seen, text("考核周期", "the cycle"))
+    cycle.deadlines = {**cycle.deadlines, **deadlines}
+    session.flush()
+    return cycle
