@@ -1,0 +1,219 @@
+"""Score many draws at once through the run's recorded steps: normalize → aggregate → adjust →
+veto → rank → grade.
+
+What a draw may change, and where it enters:
+- the sampled value of an estimated indicator: normalized by the indicator's own rule
+  (``scoring.normalize.normalize``, with a draws axis), or by the drawn alternative rule;
+- the shares of a node's children and the node's aggregation: ``scoring.aggregate.combine_blocks``
+  with the tree the run resolved. Children that do not vary between draws stay one units ×
+  children block (the run's recorded normalized scores), so the weighted sums are matrix products;
+- vetoes whose conditions read a drawn indicator, a flag built on one, or the score: evaluated
+  per draw by DuckDB from the scheme's parsed expressions, as the veto step does.
+Bonus and deduction items keep the run's amounts (their conditions read data, not scores).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..errors import KaoheError
+from ..expr import Expression
+from ..i18n import text
+from ..scheme import model as m
+from ..scheme.tree import TreeNode
+from ..scoring import ScoringState
+from ..scoring.aggregate import combine_blocks
+from ..scoring.normalize import normalize
+from .draws import Rows
+from .ranking import Grader, competition_ranks
+from .settings import Settings
+
+_ALTERNATIVE_RULES = {
+    "minmax": m.MinMax(method="minmax"),
+    "percentile": m.PercentileRank(method="percentile"),
+}
+
+
+@dataclass
+class Scored:
+    scores: np.ndarray  # rows × units
+    ranks: np.ndarray  # rows × units, 1 = best
+    grades: np.ndarray  # rows × units, index into the scheme's grades (0 = best, -1 = none)
+
+
+class Rescorer:
+    def __init__(self, state: ScoringState, settings: Settings, drawn: set[str]):
+        self.state = state
+        self.tree = state.scheme.tree
+        self.drawn = drawn  # indicators whose values are sampled
+        self.aggregations = (None, *settings.aggregations)
+        indicators = state.scheme.model.indicators
+        self.rules: list[dict[str, m.Indicator]] = [dict(indicators)]
+        for method in settings.normalizations:
+            rule = _ALTERNATIVE_RULES[method]
+            self.rules.append(
+                {n: i.model_copy(update={"score": rule}) for n, i in indicators.items()}
+            )
+        leaves = [node.id for node in self.tree.walk() if node.indicator]
+        # Normalized scores of the indicators that do not vary: variant 0 is what the run recorded.
+        self.fixed: list[dict[str, np.ndarray]] = [{n: state.normalized[n] for n in leaves}]
+        for rules in self.rules[1:]:
+            self.fixed.append(
+                {n: normalize(state.values[n], rules[n], state.targets.get(n))[0] for n in leaves}
+            )
+        self._blocks: dict[tuple[str, int], tuple[np.ndarray, list[int]]] = {}
+        self.adjustment = state.values["bonus"] - state.values["deduction"]
+        self.grader = Grader(state)
+        self.conditions = DrawnConditions(state, drawn)
+
+    def score(self, rows: Rows) -> Scored:
+        count = rows.count
+        normalization = _or_zeros(rows.normalization, count)
+        aggregation = _or_zeros(rows.aggregation, count)
+        scores = np.empty((count, self.state.size))
+        for variant in sorted(set(zip(normalization.tolist(), aggregation.tolist(), strict=True))):
+            index = np.flatnonzero((normalization == variant[0]) & (aggregation == variant[1]))
+            scores[index] = self._scores(rows, index, *variant)
+        ranks = competition_ranks(scores)
+        hits = self.conditions.veto_hits(rows, scores, self.adjustment)
+        return Scored(scores, ranks, self.grader.grade(scores, hits))
+
+    def _scores(self, rows: Rows, index: np.ndarray, normalization: int, aggregation: int):
+        rules = self.rules[normalization]
+        drawn = {
+            name: normalize(rows.values[name][index], rules[name], self.state.targets.get(name))[0]
+            for name in self.drawn
+            if name in self.fixed[0]
+        }
+        value = self._node(self.tree, rows, index, normalization, aggregation, drawn)
+        return value * self.tree.points + self.adjustment
+
+    def _node(self, node: TreeNode, rows, index, normalization, aggregation, drawn) -> np.ndarray:
+        count, size = index.size, self.state.size
+        fixed, fixed_positions = self._fixed_block(node, normalization)
+        varying, varying_positions = [], []
+        for j, child in enumerate(node.children):
+            if child.indicator and child.id in drawn:
+                varying.append(drawn[child.id])
+            elif not child.indicator:
+                varying.append(self._node(child, rows, index, normalization, aggregation, drawn))
+            else:
+                continue
+            varying_positions.append(j)
+        if node.id in rows.weights:
+            shares = rows.weights[node.id][index][:, None, :]
+        else:
+            shares = np.broadcast_to(np.array(node.shares), (count, 1, len(node.children)))
+        blocks = []
+        if fixed_positions:
+            blocks.append((fixed, shares[..., fixed_positions]))
+        if varying_positions:
+            values = np.stack(varying, axis=-1)
+            if node.missing == "zero":
+                values = np.nan_to_num(values, nan=0.0)
+            blocks.append((values, shares[..., varying_positions]))
+        method = self.aggregations[aggregation] or node.aggregate
+        return np.broadcast_to(combine_blocks(blocks, method), (count, size))
+
+    def _fixed_block(self, node: TreeNode, normalization: int) -> tuple[np.ndarray, list[int]]:
+        key = (node.id, normalization)
+        if key not in self._blocks:
+            positions = [
+                j
+                for j, child in enumerate(node.children)
+                if child.indicator and child.id not in self.drawn
+            ]
+            columns = [self.fixed[normalization][node.children[j].id] for j in positions]
+            block = np.column_stack(columns) if columns else np.empty((self.state.size, 0))
+            if node.missing == "zero":
+                block = np.nan_to_num(block, nan=0.0)
+            self._blocks[key] = (block, positions)
+        return self._blocks[key]
+
+
+def _or_zeros(choice: np.ndarray | None, count: int) -> np.ndarray:
+    return np.zeros(count, dtype=np.int64) if choice is None else choice
+
+
+class DrawnConditions:
+    """Vetoes whose conditions can change between draws, evaluated per draw in DuckDB."""
+
+    def __init__(self, state: ScoringState, drawn: set[str]):
+        scheme = state.scheme
+        self.state = state
+        self.flags = {
+            name: expression
+            for name, expression in scheme.flags.items()
+            if expression.names & drawn
+        }
+        varying = drawn | set(self.flags) | {"score", "base_score"}
+        self.vetoes: list[Expression | None] = [
+            expression if expression.names & varying else None for expression in scheme.vetoes
+        ]
+        self.fixed_hits = state.veto_hits
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def veto_hits(self, rows: Rows, scores: np.ndarray, adjustment: np.ndarray) -> list[np.ndarray]:
+        if not any(v is not None for v in self.vetoes):
+            return self.fixed_hits
+        columns: dict[str, np.ndarray] = {
+            "score": scores,
+            "base_score": scores - adjustment,
+            **{name: values for name, values in rows.values.items()},
+        }
+        for name, expression in self.flags.items():
+            columns[name] = self._evaluate(expression, columns, rows.count)
+        return [
+            fixed if expression is None else self._evaluate(expression, columns, rows.count)
+            for expression, fixed in zip(self.vetoes, self.fixed_hits, strict=True)
+        ]
+
+    def _evaluate(self, expression: Expression, columns: dict, count: int) -> np.ndarray:
+        """A condition over rows × units; NULL counts as not met, as in the veto step."""
+        size = self.state.size
+        table = {}
+        for name in sorted(expression.names):
+            if name in columns:
+                table[name] = pa.array(columns[name].ravel(), from_pandas=True)
+            else:
+                table[name] = pa.array(np.tile(self.state.values[name], count), from_pandas=True)
+        if self._con is None:
+            self._con = duckdb.connect()
+        self._con.register("unit_values", pa.table(table))
+        try:
+            value = self._con.execute(f"SELECT {expression.sql()} AS value FROM unit_values")
+            result = value.fetchnumpy()["value"]
+        finally:
+            self._con.unregister("unit_values")
+        met = np.ma.filled(np.ma.asarray(result).astype(bool), False)
+        return np.asarray(met).reshape(count, size)
+
+
+def check_nominal(rescorer: Rescorer, state: ScoringState, settings: Settings) -> None:
+    """The nominal inputs must give back the run's scores, ranks and grades exactly."""
+    rows = Rows(start=0, count=1)
+    for node in state.scheme.tree.walk():
+        if not node.indicator and len(node.children) > 1:
+            rows.weights[node.id] = np.array([node.shares])
+    rows.values = {name: state.values[name][None, :].astype(float) for name in rescorer.drawn}
+    scored = rescorer.score(rows)
+    grades = rescorer.grader.grades
+    expected_grades = [grades.index(g) if g is not None else -1 for g in state.values["grade"]]
+    score = state.values["score"]
+    same_scores = np.allclose(scored.scores[0], score, rtol=1e-9, atol=1e-9, equal_nan=True)
+    if not (
+        same_scores
+        and scored.ranks[0].tolist() == state.values["rank"].astype(int).tolist()
+        and scored.grades[0].tolist() == expected_grades
+    ):
+        raise KaoheError(
+            text(
+                "敏感性分析无法用名义输入重现本次考核的得分、排名和等次；这是 kaohe 的缺陷，请报告",
+                "the sensitivity analysis cannot reproduce the run's scores, ranks and grades "
+                "from the nominal inputs; this is a bug in kaohe, please report it",
+            )
+        )
