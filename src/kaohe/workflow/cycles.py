@@ -71,8 +71,8 @@ def move(
 ) -> Cycle:
     """Make the transition to ``target``; the role check comes from the state machine."""
     cycle = get_cycle(session, cycle_id)
+    step = transition(cycle.state, target, actor.role)  # role first: no hints to outsiders
     expect_version(cycle, seen_version, text("考核周期", "the cycle"))
-    step = transition(cycle.state, target, actor.role)
     if step.source == "computation" and step.target == "review":
         has_run = session.scalar(select(Run.id).where(Run.cycle_id == cycle.id).limit(1))
         if has_run is None:

@@ -1,0 +1,75 @@
+"""``kaohe serve``: the web platform on 127.0.0.1:8000 (SQLite under the working directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..i18n import text
+from .app import app, console, user_errors
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    url: Annotated[
+        str,
+        typer.Option("--url", help="Database URL (default: $KAOHE_DATABASE_URL or ./kaohe.db)."),
+    ] = "",
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo data and demo accounts first.")
+    ] = False,
+    demo_dir: Annotated[
+        Path, typer.Option(help="Where the demo data and its database live.")
+    ] = Path("kaohe-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 2016,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the web platform. Refuses an out-of-date schema (run `kaohe db upgrade`)."""
+    import os
+
+    import uvicorn
+
+    from ..store import Database, migrate
+
+    if demo and not url and not os.environ.get("KAOHE_DATABASE_URL"):
+        demo_dir.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{demo_dir.resolve() / 'kaohe.db'}"
+    db = Database.connect(url or None)
+    if demo:
+        migrate.upgrade(db.write_engine)
+        from ..web.demo import load_demo
+
+        console.print(text("正在载入演示数据……", "loading the demo data…"))
+        accounts = load_demo(db, demo_dir, seed)
+        console.print(
+            text(
+                "演示账号（每次启动重新生成密码）：",
+                "demo accounts (passwords are new at every start):",
+            )
+        )
+        for account in accounts:
+            console.print(
+                f"  {account.role:<10} {account.username:<16} {account.password:<14} "
+                f"{account.scope}",
+                highlight=False,
+            )
+    migrate.require_current(db.engine)
+    from ..web import create_app
+
+    application = create_app(db)
+    console.print(
+        text(f"考核平台：http://{host}:{port}/", f"Kaohe platform: http://{host}:{port}/")
+    )
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        workers=1 if workers < 2 else workers,
+        server_header=False,
+    )

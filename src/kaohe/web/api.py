@@ -1,0 +1,160 @@
+"""The REST API (``/api``, schema at ``/api/openapi.json``): other systems read cycles and results
+and push data files with a bearer token; the same role and scope checks as the pages apply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from ..store.models import Cycle
+from ..workflow import cycles as cycle_ops
+from ..workflow import findings as finding_ops
+from ..workflow import results as result_ops
+from ..workflow import submissions as submission_ops
+from ..workflow.roles import Actor, require
+from .auth import api_actor
+from .pages import read_upload
+
+router = APIRouter(prefix="/api", tags=["kaohe"])
+
+
+class CycleOut(BaseModel):
+    id: int
+    scheme: str
+    period: str
+    title: str
+    state: str
+    deadlines: dict[str, str]
+    version: int
+
+
+class ResultOut(BaseModel):
+    unit: str
+    name: str
+    score: float | None
+    grade: str | None
+    rank: int | None
+    vetoed: bool
+    dimensions: dict[str, float | None]
+    last_score: float | None
+    last_rank: int | None
+
+
+class ScoreCardOut(BaseModel):
+    unit: str
+    score: float | None
+    grade: str | None
+    rank: int | None
+    explain: dict[str, Any]
+
+
+class FindingOut(BaseModel):
+    id: int
+    unit: str
+    kind: str
+    cases: int
+    status: str
+
+
+class UploadOut(BaseModel):
+    submission: int
+    version: int
+    accepted: bool
+    errors: list[dict[str, Any]]
+
+
+@router.get("/cycles", response_model=list[CycleOut])
+def list_cycles(request: Request, actor: Actor = Depends(api_actor)):
+    require(actor, "dashboard")
+    with request.app.state.db.read() as session:
+        return [
+            CycleOut(
+                id=c.id,
+                scheme=c.scheme,
+                period=c.period,
+                title=c.title,
+                state=c.state,
+                deadlines=c.deadlines,
+                version=c.version,
+            )
+            for c in session.scalars(select(Cycle).order_by(Cycle.id))
+        ]
+
+
+@router.get("/cycles/{cycle_id}/results", response_model=list[ResultOut])
+def results(
+    request: Request,
+    cycle_id: int,
+    grade: str = "",
+    region: str = "",
+    actor: Actor = Depends(api_actor),
+):
+    with request.app.state.db.read() as session:
+        _, rows = result_ops.ranking(session, actor, cycle_id, grade, region)
+    return [
+        ResultOut(
+            unit=r.unit,
+            name=r.name,
+            score=r.score,
+            grade=r.grade,
+            rank=r.rank,
+            vetoed=r.vetoed,
+            dimensions=r.dimensions,
+            last_score=r.last_score,
+            last_rank=r.last_rank,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/cycles/{cycle_id}/results/{unit_code}", response_model=ScoreCardOut)
+def scorecard(request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(api_actor)):
+    with request.app.state.db.read() as session:
+        card = result_ops.scorecard(session, actor, cycle_id, unit_code)
+        return ScoreCardOut(
+            unit=unit_code,
+            score=card.result.score,
+            grade=card.result.grade,
+            rank=card.result.rank,
+            explain=card.result.explain,
+        )
+
+
+@router.get("/cycles/{cycle_id}/findings", response_model=list[FindingOut])
+def findings(request: Request, cycle_id: int, actor: Actor = Depends(api_actor)):
+    with request.app.state.db.read() as session:
+        cycle_ops.get_cycle(session, cycle_id)
+        return [
+            FindingOut(id=f.id, unit=f.unit_code, kind=f.kind, cases=f.cases, status=f.status)
+            for f in finding_ops.visible_findings(session, actor, cycle_id)
+        ]
+
+
+@router.post("/cycles/{cycle_id}/submissions/{source_id}", response_model=UploadOut)
+async def push(
+    request: Request,
+    cycle_id: int,
+    source_id: str,
+    file: UploadFile = File(...),
+    actor: Actor = Depends(api_actor),
+):
+    """Push a data file (.xlsx or UTF-8 .csv with the template's headers or column names).
+    The reply lists every error by row and column; a clean file becomes the accepted version."""
+    require(actor, "data.push")
+    filename, content = await read_upload(file)
+    from starlette.concurrency import run_in_threadpool
+
+    def store():
+        with request.app.state.db.write(actor.username, "submission.push") as session:
+            outcome = submission_ops.upload(session, actor, cycle_id, source_id, filename, content)
+            return UploadOut(
+                submission=outcome.submission.id,
+                version=outcome.version.number,
+                accepted=outcome.accepted,
+                errors=outcome.errors,
+            )
+
+    return await run_in_threadpool(store)

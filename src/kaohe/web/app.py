@@ -1,0 +1,155 @@
+"""The web application: FastAPI with server-rendered Jinja2 pages (HTMX, ECharts, all assets
+served by the app itself) and a REST API under ``/api``.
+
+``create_app(db)`` builds the app around a ``Database``; ``kaohe serve`` runs it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import uuid
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from .. import __version__
+from ..errors import DataError, KaoheError
+from ..i18n import text
+from ..store import Database
+from ..workflow import errors as workflow_errors
+from ..workflow.uploads import MAX_BYTES
+from . import language
+from .rendering import render
+from .security import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+log = logging.getLogger("kaohe.web")
+
+STATUS = {
+    workflow_errors.Forbidden: 403,
+    workflow_errors.NotFound: 404,
+    workflow_errors.ConflictError: 409,
+    workflow_errors.Locked: 409,
+    workflow_errors.WrongState: 409,
+    workflow_errors.Invalid: 400,
+    DataError: 400,
+}
+
+
+class NotLoggedIn(Exception):
+    pass
+
+
+def _status(error: KaoheError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(db: Database, secret: str | None = None, https_only: bool = False) -> FastAPI:
+    language.install()
+    app = FastAPI(
+        title="Kaohe 考核 API",
+        version=__version__,
+        docs_url=None,  # Swagger UI would load assets from a CDN; the schema is served instead
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.db = db
+    static = Path(str(resources.files("kaohe.web").joinpath("static")))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    from . import api, pages
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(KaoheError)
+    async def user_error(request: Request, error: KaoheError):
+        status = _status(error)
+        if _wants_json(request):
+            return JSONResponse({"detail": str(error)}, status_code=status)
+        return render(
+            request, "error.html", {"message": str(error), "status": status}, status_code=status
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, _error: StaleDataError):
+        message = text(
+            "数据已被他人同时修改；请刷新后重试",
+            "somebody else changed this at the same moment; reload and try again",
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=409)
+        return render(request, "error.html", {"message": message, "status": 409}, status_code=409)
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, _error: NotLoggedIn):
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": text("需要登录或令牌", "authentication required")},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in error.errors())
+        message = text(f"请求缺少或填错了字段：{fields}", f"missing or invalid fields: {fields}")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=422)
+        return render(request, "error.html", {"message": message, "status": 422}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        message = str(error.detail) if error.status_code != 404 else text("页面不存在", "not found")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=error.status_code)
+        return render(
+            request,
+            "error.html",
+            {"message": message, "status": error.status_code},
+            status_code=error.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, error: Exception):
+        # A bug: log it with an id the user can quote; never show the trace.
+        incident = uuid.uuid4().hex[:8]
+        log.exception("unhandled error %s on %s %s", incident, request.method, request.url.path)
+        message = text(
+            f"系统内部错误（编号 {incident}），已记录；请稍后重试或联系管理员",
+            f"internal error (incident {incident}), logged; try again later or "
+            "contact the administrator",
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
+
+    # Order: the last added runs first. Sessions must be decoded before the language is chosen.
+    app.add_middleware(language.LanguageMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret or os.environ.get("KAOHE_SECRET") or secrets.token_urlsafe(32),
+        session_cookie="kaohe_session",
+        max_age=8 * 3600,
+        same_site="strict",
+        https_only=https_only,
+    )
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BYTES + 64 * 1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,80 @@
+"""Who is asking: a logged-in session (pages) or a bearer token (other systems, ``/api``).
+Unsafe requests with a session must carry the session's CSRF token."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from sqlalchemy import select
+
+from ..i18n import text
+from ..store.accounts import user_for_token
+from ..store.models import User
+from ..workflow.errors import Forbidden
+from ..workflow.roles import Actor
+from .security import csrf_ok
+
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def _load(request: Request, user_id: int) -> Actor | None:
+    with request.app.state.db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return Actor.of(user)
+
+
+async def _check_csrf(request: Request) -> None:
+    if request.method in SAFE:
+        return
+    presented = request.headers.get("x-csrf-token")
+    if presented is None and request.headers.get("content-type", "").startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
+        presented = (await request.form()).get("csrf_token")
+    if not csrf_ok(request.session, presented):
+        raise Forbidden(
+            text(
+                "表单已过期或来源不明（CSRF 校验失败）；请刷新页面后重试",
+                "the form expired or came from elsewhere (CSRF check failed); reload the page",
+            )
+        )
+
+
+async def page_actor(request: Request) -> Actor:
+    """Dependency for pages: the session's user, with CSRF checked on unsafe methods."""
+    from .app import NotLoggedIn
+
+    user_id = request.session.get("user_id")
+    actor = _load(request, user_id) if user_id else None
+    if actor is None:
+        request.session.pop("user_id", None)
+        raise NotLoggedIn()
+    await _check_csrf(request)
+    request.state.actor = actor
+    return actor
+
+
+async def api_actor(request: Request) -> Actor:
+    """Dependency for the API: ``Authorization: Bearer <token>``, or a session (with CSRF)."""
+    from .app import NotLoggedIn
+
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        with request.app.state.db.read() as session:
+            user = user_for_token(session, header[7:].strip())
+            if user is None:
+                raise NotLoggedIn()
+            actor = Actor.of(user)
+    else:
+        user_id = request.session.get("user_id")
+        actor = _load(request, user_id) if user_id else None
+        if actor is None:
+            raise NotLoggedIn()
+        await _check_csrf(request)
+    request.state.actor = actor
+    return actor
+
+
+def find_user(session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))

@@ -1,0 +1,229 @@
+"""``kaohe serve --demo``: the synthetic national data set loaded into the platform, three cycles
+in different states, and one account per role (passwords generated and printed at start).
+
+- 2018 provincial effectiveness (last year, from a second synthetic data set, seed + 1): results
+  published, feedback window open, findings and rectification items.
+- 2019 provincial effectiveness: self-assessment and data submission open; sampled households
+  assigned to two verification teams; last year's figures held, so templates come prefilled.
+- 2019 financial institutions: results computed and waiting for review and approval.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..i18n import text
+from ..store import Database
+from ..store.accounts import hash_password
+from ..store.models import Cycle, Figure, Team, Unit, User
+from ..store.units import import_units
+from ..workflow import cycles, findings, rectification, results, verification
+from ..workflow.roles import ROLES, Actor
+
+PROVINCIAL = "provincial-effectiveness-2016"
+BANKS = "financial-institutions-2021"
+DEMO_PERSONS = 40_000
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    scope: str
+
+
+def _generate(directory: Path, seed: int) -> None:
+    from ..demo.generate import generate_demo
+
+    if not (directory / "units.csv").exists():
+        generate_demo(directory, seed, DEMO_PERSONS)
+
+
+def _run(scheme: str, data: Path, out: Path) -> Path:
+    from ..run import assess
+
+    if not (out / "explain.json").exists():
+        assess(scheme, data, out, period="2019")
+    return out
+
+
+def _accounts(db: Database) -> list[DemoAccount]:
+    """One account per role; passwords are new at every start and printed once."""
+    with db.read() as session:
+        province = session.scalar(select(Unit).where(Unit.level == "province").order_by(Unit.code))
+        county = session.scalar(
+            select(Unit)
+            .where(Unit.level == "county", Unit.parent == province.code)
+            .order_by(Unit.code)
+        )
+    scopes = {"province": province, "county": county}
+    accounts = []
+    with db.write("demo", "demo.accounts") as session:
+        teams = []
+        for name in ("第三方评估一组", "第三方评估二组"):
+            team = session.scalar(select(Team).where(Team.name == name))
+            if team is None:
+                team = Team(name=name)
+                session.add(team)
+                session.flush()
+            teams.append(team)
+        for role in ROLES:
+            username = f"demo_{role}"
+            password = secrets.token_urlsafe(9)
+            unit = scopes.get(role)
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = User(
+                    username=username,
+                    display_name=username,
+                    role=role,
+                    password_hash="",
+                    active=True,
+                )
+                session.add(user)
+            user.password_hash = hash_password(password)
+            user.unit_code = unit.code if unit else None
+            user.team_id = teams[0].id if role == "verifier" else None
+            session.flush()
+            scope = (
+                unit.name
+                if unit
+                else (teams[0].name if role == "verifier" else text("全国", "nationwide"))
+            )
+            accounts.append(DemoAccount(username, password, role, scope))
+    return accounts
+
+
+def _rows(file: Path) -> list[dict]:
+    with open(file, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_demo(db: Database, directory: Path, seed: int = 2016) -> list[DemoAccount]:
+    """Load (once) the demo into ``db``; returns fresh demo accounts."""
+    directory = Path(directory)
+    data, last_year = directory / "data", directory / "data-2018"
+    with db.read() as session:
+        loaded = session.scalar(select(Cycle.id).where(Cycle.scheme == PROVINCIAL))
+    if loaded is None:
+        _generate(data, seed)
+        _generate(last_year, seed + 1)
+        with db.write("demo", "demo.units") as session:
+            # last year's sample of counties differs: the platform holds both
+            import_units(session, last_year / "units.csv")
+            import_units(session, data / "units.csv")
+    accounts = _accounts(db)
+    if loaded is not None:
+        return accounts
+    with db.read() as session:
+        users = {
+            u.role: Actor.of(u)
+            for u in session.scalars(select(User).where(User.username.like("demo_%")))
+        }
+        teams = list(session.scalars(select(Team.id).order_by(Team.id)))
+    admin, assessor = users["admin"], users["assessor"]
+    today = dt.date.today()
+
+    def due(days: int) -> str:
+        return (today + dt.timedelta(days=days)).isoformat()
+
+    # 2018: published, feedback open
+    with db.write("demo", "demo.cycle-2018") as session:
+        cycle = cycles.create_cycle(
+            session,
+            admin,
+            PROVINCIAL,
+            "2018",
+            "省级党委和政府扶贫开发工作成效考核（2018年度）",
+            {"feedback": due(14), "outcomes": due(90)},
+        )
+        cycle.state = "computation"
+        session.flush()
+        results.import_run(
+            session,
+            assessor,
+            cycle.id,
+            _run(PROVINCIAL, last_year, directory / "runs-2018" / PROVINCIAL),
+        )
+        for row in _rows(last_year / "findings.csv"):
+            finding = findings.create_finding(
+                session, assessor, cycle.id, row["unit"], row["kind"], int(row["cases"])
+            )
+            rectification.create(
+                session,
+                assessor,
+                cycle.id,
+                row["unit"],
+                text(f"整改：{row['kind']}", f"rectify: {row['kind']}"),
+                today + dt.timedelta(days=60),
+                finding_id=finding.id,
+                team_id=teams[0],
+            )
+        cycle.state = "feedback"
+    # Figures Kaohe already holds: last year's survey (the 2019 file's "last year" column).
+    with db.write("demo", "demo.figures") as session:
+        for row in _rows(data / "monitoring_survey.csv"):
+            session.add(
+                Figure(
+                    unit_code=row["unit"],
+                    period="2018",
+                    name="income_per_capita",
+                    value=float(row["income_per_capita_last"]),
+                    origin="demo: monitoring survey 2018",
+                )
+            )
+    # 2019: submissions open, households assigned
+    with db.write("demo", "demo.cycle-2019") as session:
+        cycle = cycles.create_cycle(
+            session,
+            admin,
+            PROVINCIAL,
+            "2019",
+            "省级党委和政府扶贫开发工作成效考核（2019年度）",
+            {"submission": due(30), "verification": due(60)},
+        )
+        cycles.move(session, admin, cycle.id, "submission")
+        checks = _rows(data / "field_checks.csv")
+        for index, team in enumerate(teams):
+            chunk = checks[index * 30 : (index + 1) * 30]
+            verification.assign(
+                session,
+                assessor,
+                cycle.id,
+                team,
+                [
+                    {
+                        "unit": r["unit"],
+                        "household_id": r["household_id"],
+                        "registered": r["registered"] == "true",
+                        "exited": r["exited"] == "true",
+                        "stratum": r["stratum"],
+                        "weight": float(r["weight"]),
+                    }
+                    for r in chunk
+                ],
+            )
+    # 2019 banks: computed, waiting for review
+    with db.write("demo", "demo.cycle-banks") as session:
+        cycle = cycles.create_cycle(
+            session,
+            admin,
+            BANKS,
+            "2019",
+            "金融机构服务乡村振兴考核评估（2019年度）",
+            {"review": due(7), "approval": due(14)},
+        )
+        cycle.state = "computation"
+        session.flush()
+        results.import_run(
+            session, assessor, cycle.id, _run(BANKS, data, directory / "runs" / BANKS)
+        )
+        cycles.move(session, assessor, cycle.id, "review")
+    return accounts

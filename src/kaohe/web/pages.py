@@ -1,0 +1,678 @@
+"""The pages: one handler per screen, each checking role and scope through ``kaohe.workflow``
+(never trusting what the page showed), each write in one audited transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from ..i18n import text
+from ..store.accounts import check_password
+from ..store.models import (
+    Attachment,
+    AuditEntry,
+    Cycle,
+    CycleEvent,
+    Finding,
+    LoginAttempt,
+    Unit,
+)
+from ..workflow import cycles as cycle_ops
+from ..workflow import findings as finding_ops
+from ..workflow import rectification as rectification_ops
+from ..workflow import results as result_ops
+from ..workflow import submissions as submission_ops
+from ..workflow import verification as verification_ops
+from ..workflow.collection import annotate, catalog, prefill, template
+from ..workflow.errors import Forbidden, Invalid, NotFound
+from ..workflow.roles import Actor, require, require_unit
+from ..workflow.states import is_locked, overdue, transitions_from
+from ..workflow.uploads import MAX_BYTES
+from .auth import find_user, page_actor
+from .rendering import render
+from .security import too_many_failures
+
+router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _db(request: Request):
+    return request.app.state.db
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+async def read_upload(upload: UploadFile) -> tuple[str, bytes]:
+    """Read at most the limit (+1 byte, to notice a larger file)."""
+    content = await upload.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise Invalid(
+            text(
+                f"{upload.filename}：文件超过 {MAX_BYTES // (1024 * 1024)} MB 上限",
+                f"{upload.filename}: larger than {MAX_BYTES // (1024 * 1024)} MB",
+            )
+        )
+    return upload.filename or "upload", content
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+# --- login, language ----------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request):
+    target = "/dashboard" if request.session.get("user_id") else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request):
+    return render(request, "login.html", {"error": None})
+
+
+@router.post("/login")
+async def login(
+    request: Request, username: str = Form(""), password: str = Form(""), csrf_token: str = Form("")
+):
+    from .security import csrf_ok
+
+    if not csrf_ok(request.session, csrf_token):
+        return render(
+            request,
+            "login.html",
+            {"error": text("登录页面已过期，请重试", "the login page expired; try again")},
+            status_code=403,
+        )
+    db = _db(request)
+    ip = request.client.host if request.client else "?"
+    username = username.strip()[:64]
+    with db.read() as session:
+        if too_many_failures(session, username, ip):
+            return render(
+                request,
+                "login.html",
+                {
+                    "error": text(
+                        "登录失败次数过多，请 15 分钟后再试",
+                        "too many failed logins; wait 15 minutes",
+                    )
+                },
+                status_code=429,
+            )
+        user = find_user(session, username)
+        ok = check_password(user, password) and user is not None and user.active
+    with db.write(username or "?", "login" if ok else "login.failed") as session:
+        session.add(LoginAttempt(username=username, ip=ip, ok=ok))
+    if not ok:
+        return render(
+            request,
+            "login.html",
+            {"error": text("用户名或密码错误", "wrong user name or password")},
+            status_code=401,
+        )
+    lang = request.session.get("lang")
+    request.session.clear()  # a fresh session: no fixation
+    request.session.update({"user_id": user.id, **({"lang": lang} if lang else {})})
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, actor: Actor = Depends(page_actor)):
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str = "/dashboard"):
+    if code in ("zh", "en"):
+        request.session["lang"] = code
+    safe = next if next.startswith("/") and not next.startswith("//") else "/dashboard"
+    return RedirectResponse(safe, status_code=303)
+
+
+# --- dashboard and the cycle --------------------------------------------------------------
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, actor: Actor = Depends(page_actor)):
+    today = _today()
+    with _db(request).read() as session:
+        rows = []
+        for cycle in session.scalars(select(Cycle).order_by(Cycle.period.desc(), Cycle.id)):
+            rows.append(
+                {
+                    "cycle": cycle,
+                    "due": cycle.deadlines.get(cycle.state),
+                    "overdue": overdue(cycle.state, cycle.deadlines, today),
+                    "moves": transitions_from(cycle.state, actor.role),
+                    "locked": is_locked(cycle.state),
+                }
+            )
+        spared = _spared(session, actor, rows[0]["cycle"] if rows else None)
+        unit = session.get(Unit, actor.unit_code) if actor.unit_code else None
+    return render(request, "dashboard.html", {"rows": rows, "spared": spared, "unit": unit})
+
+
+def _spared(session, actor: Actor, cycle: Cycle | None) -> list[dict]:
+    """Per source this actor submits: fields Kaohe prefills for it (基层减负)."""
+    if cycle is None:
+        return []
+    out = []
+    for source in catalog().values():
+        if not submission_ops.may_submit(actor, source) or not source.per_unit:
+            continue
+        units = submission_ops.reporting_units(session, actor, source)
+        _, spared = prefill(session, source, [u.code for u in units], cycle.period)
+        out.append({"source": source, "spared": spared, "fields": len(units) * len(source.columns)})
+    return out
+
+
+@router.post("/cycles/{cycle_id}/move")
+def move_cycle(
+    request: Request,
+    cycle_id: int,
+    target: str = Form(...),
+    version: int = Form(...),
+    note: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    with _db(request).write(actor.username, f"cycle.{target}") as session:
+        cycle_ops.move(session, actor, cycle_id, target, version, note)
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}")
+def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        events = session.scalars(
+            select(CycleEvent).where(CycleEvent.cycle_id == cycle_id).order_by(CycleEvent.id)
+        ).all()
+    return render(
+        request,
+        "cycle.html",
+        {"cycle": cycle, "events": events, "moves": transitions_from(cycle.state, actor.role)},
+    )
+
+
+# --- submissions --------------------------------------------------------------------------
+
+
+@router.get("/cycles/{cycle_id}/submissions")
+def submissions_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    require(actor, "submission.view")
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        sources = [s for s in catalog().values() if submission_ops.may_submit(actor, s)]
+        subs = submission_ops.visible_submissions(session, actor, cycle_id)
+        history = {s.id: submission_ops.versions(session, s.id) for s in subs}
+        names = {
+            u.code: u.name
+            for u in session.scalars(select(Unit).where(Unit.code.in_({s.unit_code for s in subs})))
+        }
+    return render(
+        request,
+        "submissions.html",
+        {
+            "cycle": cycle,
+            "sources": sources,
+            "subs": subs,
+            "history": history,
+            "names": names,
+            "catalog": catalog(),
+            "open": cycle.state == "submission",
+        },
+    )
+
+
+@router.get("/cycles/{cycle_id}/submissions/{source_id}/template")
+def download_template(
+    request: Request, cycle_id: int, source_id: str, actor: Actor = Depends(page_actor)
+):
+    require(actor, "submission.upload")
+    source = submission_ops.source_for(actor, source_id)
+    if not submission_ops.may_submit(actor, source):
+        raise Forbidden(text("您的角色不报送该数据", "your role does not submit this source"))
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        units = submission_ops.reporting_units(session, actor, source)
+        values, spared = prefill(session, source, [u.code for u in units], cycle.period)
+    content = template(source, units, values, spared)
+    return _download(content, f"{source.label}-{cycle.period}.xlsx", XLSX)
+
+
+@router.post("/cycles/{cycle_id}/submissions/{source_id}")
+async def upload_submission(
+    request: Request,
+    cycle_id: int,
+    source_id: str,
+    file: UploadFile = File(...),
+    actor: Actor = Depends(page_actor),
+):
+    filename, content = await read_upload(file)
+    db = _db(request)
+
+    def store():
+        with db.write(actor.username, "submission.upload") as session:
+            outcome = submission_ops.upload(
+                session, actor, cycle_id, source_id, filename, content, today=_today()
+            )
+            return outcome.submission.id, outcome.version.number, outcome.accepted, outcome.errors
+
+    from starlette.concurrency import run_in_threadpool
+
+    submission_id, number, accepted, errors = await run_in_threadpool(store)
+    source = catalog()[source_id]
+    return render(
+        request,
+        "upload_result.html",
+        {
+            "cycle_id": cycle_id,
+            "source": source,
+            "submission_id": submission_id,
+            "number": number,
+            "accepted": accepted,
+            "errors": errors,
+            "filename": filename,
+        },
+        status_code=200 if accepted else 422,
+    )
+
+
+@router.get("/submissions/{submission_id}/versions/{number}/annotated")
+def annotated(
+    request: Request, submission_id: int, number: int, actor: Actor = Depends(page_actor)
+):
+    with _db(request).read() as session:
+        _, version = submission_ops.get_version(session, actor, submission_id, number)
+        content = annotate(version.filename, version.content, version.errors)
+        stem = version.filename.rsplit(".", 1)[0]
+    return _download(content, f"{stem}-{text('错误标注', 'errors')}-v{number}.xlsx", XLSX)
+
+
+@router.get("/submissions/{submission_id}/versions/{number}/file")
+def original_file(
+    request: Request, submission_id: int, number: int, actor: Actor = Depends(page_actor)
+):
+    with _db(request).read() as session:
+        _, version = submission_ops.get_version(session, actor, submission_id, number)
+        content, filename = version.content, version.filename
+    media = XLSX if filename.lower().endswith(".xlsx") else "text/csv"
+    return _download(content, filename, media)
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+@router.get("/cycles/{cycle_id}/verification")
+def verification_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        items = verification_ops.assignments(session, actor, cycle_id)
+        progress = verification_ops.progress(session, actor, cycle_id)
+        names = {
+            u.code: u.name
+            for u in session.scalars(
+                select(Unit).where(Unit.code.in_({i.unit_code for i in items}))
+            )
+        }
+    return render(
+        request,
+        "verification.html",
+        {"cycle": cycle, "items": items, "progress": progress, "names": names},
+    )
+
+
+@router.get("/verification/{assignment_id}")
+def verification_form(request: Request, assignment_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        item = verification_ops.get_assignment(session, actor, assignment_id)
+        result = verification_ops.result_of(session, item.id)
+        unit = session.get(Unit, item.unit_code)
+    return render(
+        request,
+        "verify_form.html",
+        {"item": item, "result": result, "unit": unit, "verdicts": verification_ops.VERDICTS},
+    )
+
+
+@router.post("/verification/{assignment_id}")
+def record_verification(
+    request: Request,
+    assignment_id: int,
+    verdict: str = Form(...),
+    version: int = Form(...),
+    recognizes: str = Form("no"),
+    satisfied_team: str = Form("no"),
+    satisfied_cadre: str = Form("no"),
+    income_verified: str = Form(""),
+    note: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    try:
+        income = float(income_verified) if income_verified.strip() else None
+    except ValueError:
+        raise Invalid(
+            text(
+                f"核实收入应为数字，而不是 {income_verified!r}",
+                f"the verified income must be a number, not {income_verified!r}",
+            )
+        ) from None
+    with _db(request).write(actor.username, "verification.record") as session:
+        item = verification_ops.get_assignment(session, actor, assignment_id)
+        verification_ops.record(
+            session,
+            actor,
+            assignment_id,
+            verification_ops.Verdict(
+                verdict,
+                recognizes == "yes",
+                satisfied_team == "yes",
+                satisfied_cadre == "yes",
+                income,
+                note,
+            ),
+            version,
+            today=_today(),
+        )
+        cycle_id = item.cycle_id
+    return RedirectResponse(f"/cycles/{cycle_id}/verification", status_code=303)
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@router.get("/cycles/{cycle_id}/results")
+def results_page(
+    request: Request,
+    cycle_id: int,
+    grade: str = "",
+    region: str = "",
+    q: str = "",
+    actor: Actor = Depends(page_actor),
+):
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        run, rows = result_ops.ranking(session, actor, cycle_id, grade, region, q)
+        _, everything = result_ops.ranking(session, actor, cycle_id)
+    regions = sorted(
+        {r.region for r in everything if r.region}
+        | {r.peer_group for r in everything if r.peer_group}
+    )
+    context = {
+        "cycle": cycle,
+        "run": run,
+        "rows": rows,
+        "grade": grade,
+        "region": region,
+        "q": q,
+        "regions": regions,
+        "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
+    }
+    name = "results_table.html" if request.headers.get("hx-request") else "results.html"
+    return render(request, name, context)
+
+
+def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
+    """total → dimension → indicator → measure, from the run's explanation of this unit."""
+    explain = card.result.explain
+    nodes, indicators = explain.get("nodes", {}), explain.get("indicators", {})
+    measures = explain.get("measures", {})
+    expressions = _indicator_expressions(card.run.scheme)
+
+    def indicator(ind_id: str) -> dict:
+        info = dict(indicators.get(ind_id, {}))
+        used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expressions.get(ind_id, "")))
+        info.update(
+            id=ind_id,
+            expr=expressions.get(ind_id, ""),
+            measures=[(m, measures[m]) for m in sorted(used) if m in measures],
+        )
+        return info
+
+    out = []
+    for dim in card.run.tree:
+        if not dim.get("top"):
+            continue
+        node = nodes.get(dim["id"], {})
+        out.append(
+            {
+                "id": dim["id"],
+                "label": dim["label"],
+                "points": node.get("points"),
+                "max_points": node.get("max_points"),
+                "indicators": [indicator(c) for c in node.get("children", []) if c in indicators],
+            }
+        )
+    return out
+
+
+_expressions: dict[str, dict[str, str]] = {}
+
+
+def _indicator_expressions(scheme: str) -> dict[str, str]:
+    """Indicator formulas of a bundled scheme (cached); empty when the scheme is not bundled."""
+    if scheme not in _expressions:
+        try:
+            from ..scheme import load_scheme
+
+            model = load_scheme(scheme).model
+            _expressions[scheme] = {k: v.expr for k, v in model.indicators.items()}
+        except Exception:  # a run imported from an unbundled scheme: show values without formulas
+            _expressions[scheme] = {}
+    return _expressions[scheme]
+
+
+@router.get("/cycles/{cycle_id}/results/{unit_code}")
+def scorecard_page(
+    request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(page_actor)
+):
+    with _db(request).read() as session:
+        card = result_ops.scorecard(session, actor, cycle_id, unit_code)
+        unit_findings = (
+            [
+                f
+                for f in finding_ops.visible_findings(session, actor, cycle_id)
+                if f.unit_code == unit_code
+            ]
+            if actor.can("finding.view")
+            else []
+        )
+    dims = [d for d in card.run.tree if d.get("top")]
+    radar = {
+        "indicator": [{"name": d["label"], "max": 100} for d in dims],
+        "values": [
+            round(100 * (card.result.dimensions.get(d["id"]) or 0) / (d["max_points"] or 1), 1)
+            for d in dims
+        ],
+        "last": [
+            round(100 * (card.last.dimensions.get(d["id"]) or 0) / (d["max_points"] or 1), 1)
+            for d in dims
+        ]
+        if card.last
+        else None,
+        "labels": [text("本期", "this period"), text("上期", "last period")],
+    }
+    return render(
+        request,
+        "scorecard.html",
+        {
+            "card": card,
+            "dims": dims,
+            "radar": radar,
+            "drill": _drilldown(card),
+            "findings": unit_findings,
+            "outcomes": card.result.explain.get("outcomes", []),
+        },
+    )
+
+
+# --- findings and appeals -----------------------------------------------------------------
+
+
+@router.get("/cycles/{cycle_id}/findings")
+def findings_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        items = finding_ops.visible_findings(session, actor, cycle_id)
+        appeals = finding_ops.visible_appeals(session, actor, cycle_id)
+        names = {
+            u.code: u.name
+            for u in session.scalars(
+                select(Unit).where(Unit.code.in_({f.unit_code for f in items}))
+            )
+        }
+        evidence = {a.id: finding_ops.attachments(session, "appeal", a.id) for a, _ in appeals}
+    return render(
+        request,
+        "findings.html",
+        {
+            "cycle": cycle,
+            "items": items,
+            "appeals": appeals,
+            "names": names,
+            "evidence": evidence,
+            "window": cycle.state == "feedback",
+        },
+    )
+
+
+@router.post("/findings/{finding_id}/appeal")
+async def appeal(
+    request: Request,
+    finding_id: int,
+    reason: str = Form(...),
+    evidence: UploadFile | None = File(None),
+    actor: Actor = Depends(page_actor),
+):
+    attached = await read_upload(evidence) if evidence is not None and evidence.filename else None
+    with _db(request).write(actor.username, "appeal.create") as session:
+        made = finding_ops.file_appeal(session, actor, finding_id, reason, attached, today=_today())
+        cycle_id = session.get(Finding, made.finding_id).cycle_id
+    return RedirectResponse(f"/cycles/{cycle_id}/findings", status_code=303)
+
+
+@router.post("/appeals/{appeal_id}/decide")
+def decide(
+    request: Request,
+    appeal_id: int,
+    decision: str = Form(...),
+    note: str = Form(""),
+    version: int = Form(...),
+    actor: Actor = Depends(page_actor),
+):
+    with _db(request).write(actor.username, "appeal.decide") as session:
+        made = finding_ops.decide_appeal(
+            session, actor, appeal_id, decision == "accept", note, version
+        )
+        cycle_id = session.get(Finding, made.finding_id).cycle_id
+    return RedirectResponse(f"/cycles/{cycle_id}/findings", status_code=303)
+
+
+# --- rectification ------------------------------------------------------------------------
+
+
+@router.get("/cycles/{cycle_id}/rectifications")
+def rectifications_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    today = _today()
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        items = rectification_ops.visible(session, actor, cycle_id)
+        names = {
+            u.code: u.name
+            for u in session.scalars(
+                select(Unit).where(Unit.code.in_({i.unit_code for i in items}))
+            )
+        }
+        evidence = {i.id: finding_ops.attachments(session, "rectification", i.id) for i in items}
+    return render(
+        request,
+        "rectifications.html",
+        {
+            "cycle": cycle,
+            "items": items,
+            "names": names,
+            "evidence": evidence,
+            "overdue": {i.id: rectification_ops.is_overdue(i, today) for i in items},
+            "status_label": rectification_ops.status_label,
+        },
+    )
+
+
+@router.post("/rectifications/{item_id}/evidence")
+async def rectification_evidence(
+    request: Request,
+    item_id: int,
+    file: UploadFile = File(...),
+    note: str = Form(""),
+    version: int = Form(...),
+    actor: Actor = Depends(page_actor),
+):
+    filename, content = await read_upload(file)
+    with _db(request).write(actor.username, "rectification.evidence") as session:
+        item = rectification_ops.submit_evidence(
+            session, actor, item_id, filename, content, note, version
+        )
+        cycle_id = item.cycle_id
+    return RedirectResponse(f"/cycles/{cycle_id}/rectifications", status_code=303)
+
+
+@router.post("/rectifications/{item_id}/verify")
+def rectification_verify(
+    request: Request,
+    item_id: int,
+    decision: str = Form(...),
+    note: str = Form(""),
+    version: int = Form(...),
+    actor: Actor = Depends(page_actor),
+):
+    with _db(request).write(actor.username, "rectification.verify") as session:
+        item = rectification_ops.verify(session, actor, item_id, decision == "close", note, version)
+        cycle_id = item.cycle_id
+    return RedirectResponse(f"/cycles/{cycle_id}/rectifications", status_code=303)
+
+
+@router.get("/attachments/{attachment_id}")
+def attachment(request: Request, attachment_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        item = session.get(Attachment, attachment_id)
+        if item is None:
+            raise NotFound(text("没有该附件", "no such attachment"))
+        if item.owner_kind == "rectification":
+            rectification_ops.get(session, actor, item.owner_id)
+        else:
+            from ..store.models import Appeal
+
+            owner = session.get(Appeal, item.owner_id)
+            require(actor, "finding.view")
+            require_unit(actor, session.get(Unit, owner.unit_code))
+        content, filename, media = item.content, item.filename, item.content_type
+    return _download(content, filename, media)
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+
+@router.get("/audit")
+def audit_page(request: Request, before: int | None = None, actor: Actor = Depends(page_actor)):
+    require(actor, "audit.view")
+    with _db(request).read() as session:
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
+        if before:
+            query = query.where(AuditEntry.id < before)
+        entries = session.scalars(query).all()
+    return render(request, "audit.html", {"entries": entries})

@@ -1,0 +1,202 @@
+"""The authorization matrix: every role × every route, allowed and forbidden, including another
+province's objects. Expected sets are written out here, not derived from the code's tables."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from kaohe.store.testing import WORLD_USERS
+from kaohe.workflow import rectification, submissions
+
+EVERYONE = set(WORLD_USERS)
+VERIFIERS = {"team_a", "team_b"}
+OFFICE = {"admin", "assessor", "reviewer", "approver", "auditor"}
+
+
+def _survey_file() -> bytes:
+    book = Workbook()
+    book.active.append(
+        [
+            "单位代码",
+            "单位名称",
+            "农村人口（人）",
+            "农村居民人均可支配收入（元）",
+            "上年农村居民人均可支配收入（元）",
+            "是否贫困县",
+            "是否计划本年退出",
+            "是否已退出",
+        ]
+    )
+    book.active.append(["130102", "长安区", 100, 1, 1, "是", "否", "否"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def objects(db, world):
+    actors = world["actors"]
+    with db.write("hebei", "submission.upload") as session:
+        outcome = submissions.upload(
+            session, actors["hebei"], world["open"], "monitoring_survey", "s.xlsx", _survey_file()
+        )
+        world["submission"] = outcome.submission.id
+    with db.write("changan", "rectification.evidence") as session:
+        rectification.submit_evidence(
+            session,
+            actors["changan"],
+            world["rectification"],
+            "proof.png",
+            b"\x89PNG\r\n\x1a\nxxxx",
+        )
+        from kaohe.workflow.findings import attachments
+
+        world["evidence"] = attachments(session, "rectification", world["rectification"])[0].id
+    return world
+
+
+def get_routes(o):
+    return [
+        ("/dashboard", EVERYONE),
+        (f"/cycles/{o['open']}", EVERYONE),
+        (f"/cycles/{o['open']}/submissions", EVERYONE - VERIFIERS),
+        (
+            f"/cycles/{o['open']}/submissions/monitoring_survey/template",
+            {"admin", "hebei", "shanxi", "changan"},
+        ),
+        (f"/cycles/{o['open']}/submissions/bank_figures/template", {"admin", "regulator"}),
+        (f"/cycles/{o['open']}/submissions/fund_evaluation/template", {"admin", "finance"}),
+        (
+            f"/submissions/{o['submission']}/versions/1/file",
+            {"admin", "assessor", "hebei", "reviewer", "approver", "auditor"},
+        ),
+        (
+            f"/submissions/{o['submission']}/versions/1/annotated",
+            {"admin", "assessor", "hebei", "reviewer", "approver", "auditor"},
+        ),
+        (f"/cycles/{o['verify']}/verification", {*OFFICE - {"approver"}, *VERIFIERS}),
+        (
+            f"/verification/{o['assignment']}",
+            {"admin", "assessor", "reviewer", "auditor", "team_a"},
+        ),
+        (f"/cycles/{o['done']}/results", EVERYONE - VERIFIERS),
+        (f"/cycles/{o['done']}/results/140000", EVERYONE - VERIFIERS),
+        (f"/cycles/{o['open']}/results", OFFICE),  # not yet published
+        (f"/cycles/{o['done']}/findings", EVERYONE - VERIFIERS),
+        (f"/cycles/{o['done']}/rectifications", EVERYONE),
+        (
+            f"/attachments/{o['evidence']}",
+            {
+                "admin",
+                "assessor",
+                "hebei",
+                "changan",
+                "reviewer",
+                "approver",
+                "auditor",
+                "finance",
+                "team_a",
+            },
+        ),
+        ("/audit", {"admin", "auditor"}),
+        ("/api/cycles", EVERYONE),
+        (f"/api/cycles/{o['done']}/results", EVERYONE - VERIFIERS),
+        (f"/api/cycles/{o['done']}/results/130000", EVERYONE - VERIFIERS),
+        (f"/api/cycles/{o['open']}/results", OFFICE),
+        (f"/api/cycles/{o['done']}/findings", EVERYONE - VERIFIERS),
+    ]
+
+
+def test_every_role_on_every_page(objects, login):
+    clients = {name: login(name) for name in WORLD_USERS}
+    failures = []
+    for path, allowed in get_routes(objects):
+        for name, client in clients.items():
+            status = client.get(path, follow_redirects=False).status_code
+            expected = 200 if name in allowed else 403
+            if status != expected:
+                failures.append(f"{name} GET {path}: {status}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+def test_lists_show_only_what_is_in_scope(objects, login):
+    shanxi = login("shanxi").get(f"/cycles/{objects['done']}/findings").text
+    hebei = login("hebei").get(f"/cycles/{objects['done']}/findings").text
+    assert "小店区" in shanxi and "长安区" not in shanxi
+    assert "长安区" in hebei and "小店区" not in hebei
+    team_b = login("team_b").get(f"/cycles/{objects['verify']}/verification").text
+    assert "H1" not in team_b
+    assert "H1" in login("team_a").get(f"/cycles/{objects['verify']}/verification").text
+
+
+def _post_matrix(clients, path, data, allowed_roles, success_by):
+    failures = []
+    for name, client in clients.items():
+        if name in allowed_roles:
+            continue
+        status = client.post(
+            path, data={**data, "csrf_token": client.csrf}, follow_redirects=False
+        ).status_code
+        if status != 403:
+            failures.append(f"{name} POST {path}: {status}, expected 403")
+    status = (
+        clients[success_by]
+        .post(path, data={**data, "csrf_token": clients[success_by].csrf}, follow_redirects=False)
+        .status_code
+    )
+    if status != 303:
+        failures.append(f"{success_by} POST {path}: {status}, expected 303")
+    return failures
+
+
+def test_every_role_on_every_action(objects, login):
+    clients = {name: login(name) for name in WORLD_USERS}
+    o = objects
+    failures = []
+    failures += _post_matrix(
+        clients,
+        f"/cycles/{o['open']}/move",
+        {"target": "verification", "version": 2},
+        {"admin", "assessor"},
+        "assessor",
+    )
+    failures += _post_matrix(
+        clients,
+        f"/findings/{o['finding']}/appeal",
+        {"reason": "已补齐"},
+        {"hebei", "changan", "finance"},
+        "changan",
+    )
+    failures += _post_matrix(
+        clients,
+        f"/rectifications/{o['rectification']}/verify",
+        {"decision": "reopen", "version": 2},
+        {"admin", "assessor", "team_a"},
+        "team_a",
+    )
+    failures += _post_matrix(
+        clients,
+        f"/verification/{o['assignment']}",
+        {
+            "verdict": "正确",
+            "version": 1,
+            "recognizes": "yes",
+            "satisfied_team": "yes",
+            "satisfied_cadre": "yes",
+        },
+        {"admin", "team_a"},
+        "team_a",
+    )
+    assert not failures, "\n".join(failures)
+
+
+def test_uploads_into_another_province_are_refused_cell_by_cell(objects, login):
+    shanxi = login("shanxi")
+    response = shanxi.post(
+        f"/cycles/{objects['open']}/submissions/monitoring_survey",
+        data={"csrf_token": shanxi.csrf},
+        files={"file": ("s.xlsx", _survey_file())},
+    )
+    assert response.status_code == 422
+    assert "130102" in response.text and "不在您的填报范围内" in response.text
