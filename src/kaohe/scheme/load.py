@@ -295,6 +295,17 @@ def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> L
             [Problem(file, None, text("文件不是 UTF-8 编码", "the file is not UTF-8 encoded"))]
         ) from None
     doc = parse_yaml(content, file)
+    if isinstance(doc, CommentedMap) and "extends" in doc:
+        from .extends import load_extended  # a local scheme: merged onto what it extends
+
+        return load_extended(doc, path, overrides)
+    return load_document(doc, file, hashlib.sha256(raw).hexdigest(), overrides)
+
+
+def load_document(
+    doc: Any, file: str, sha256: str, overrides: dict[str, Any] | None = None
+) -> LoadedScheme:
+    """Validate and check a parsed scheme document (from ``parse_yaml``, which keeps lines)."""
     if not isinstance(doc, CommentedMap):
         raise SchemeError(
             [
@@ -313,9 +324,7 @@ def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> L
     except ValidationError as error:
         raise SchemeError(_pydantic_problems(error, file, doc)) from None
     checked = _check(model, doc, file, values)
-    return LoadedScheme(
-        model=model, file=file, sha256=hashlib.sha256(raw).hexdigest(), parameters=values, **checked
-    )
+    return LoadedScheme(model=model, file=file, sha256=sha256, parameters=values, **checked)
 
 
 def _parameter_values(doc, overrides: dict[str, Any], file: str, problems) -> dict[str, Any]:
