@@ -19,7 +19,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2016,
     persons: Annotated[
         int | None,
-        typer.Option(help="Registry size in persons (default 300,000; up to 10^8, written in chunks)."),
+        typer.Option(
+            help="Registry size in persons (default 300,000; up to 10^8, written in chunks)."
+        ),
     ] = None,
 ) -> None:
     """Generate the synthetic national data set and run the bundled schemes on it."""
