@@ -432,7 +432,9 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
     explain = card.result.explain
     nodes, indicators = explain.get("nodes", {}), explain.get("indicators", {})
     measures = explain.get("measures", {})
-    expressions = _indicator_expressions(card.run.scheme)
+    expressions = card.run.manifest.get("indicator_expressions") or _indicator_expressions(
+        card.run.scheme
+    )
 
     def indicator(ind_id: str) -> dict:
         info = dict(indicators.get(ind_id, {}))

@@ -82,6 +82,7 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 f"units of the run are not in the platform: {', '.join(missing[:5])}",
             )
         )
+    manifest = {**manifest, "indicator_expressions": _expressions(manifest)}
     run = Run(
         cycle_id=cycle.id,
         scheme=scheme_id,
@@ -108,6 +109,23 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
         )
     session.flush()
     return run
+
+
+def _expressions(manifest: dict) -> dict[str, str]:
+    """Indicator formulas of the scheme the run used (for the drill-down to measures); empty
+    when the scheme file is no longer where the run read it."""
+    from ..errors import KaoheError
+    from ..scheme import load_scheme
+
+    scheme = manifest.get("scheme", {})
+    file = scheme.get("file")
+    if not file or not Path(file).exists():
+        return {}
+    try:
+        model = load_scheme(file, scheme.get("parameters") or None).model
+    except KaoheError:
+        return {}
+    return {name: indicator.expr for name, indicator in model.indicators.items()}
 
 
 def latest_run(session: Session, cycle_id: int) -> Run | None:
