@@ -1,0 +1,7 @@
+"""Verification (核查): sampling plans, estimates with intervals, verdicts, reconciliation and
+eligibility rules — how far field verification confirms the registry's figures.
+
+One idea per module: ``sample_size``, ``sampling``, ``assignment``, ``estimates``, ``verdicts``,
+``reconciliation``, ``eligibility``; ``inputs`` opens a data directory, ``rules`` reads the rules
+files, ``report`` writes the per-unit verification report.
+"""

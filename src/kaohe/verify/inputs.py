@@ -1,0 +1,198 @@
+"""Open a data directory for verification and quality checks: units plus typed source views.
+
+The sources are the platform's ordinary sources (``kaohe.data.sources``): each file is checked
+(types, unknown units, period) and exposed as the DuckDB view ``src_<name>`` with the unit key
+``__unit``. Nothing is loaded into Python; registries are streamed by DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ..data.files import columns_of, find_table, scan_sql
+from ..data.sources import SourceInput, register_source, view_name
+from ..data.units import Units, load_units
+from ..errors import DataError, UsageError
+from ..i18n import text
+from ..scheme.model import Source
+
+# The columns this area reads from each source of the demo data contract; ``optional`` columns are
+# declared only when the file has them (a field-check file without weights is an equal-weight sample).
+SOURCE_COLUMNS: dict[str, dict[str, str]] = {
+    "persons": {
+        "person_id": "text",
+        "household_id": "text",
+        "age": "integer",
+        "poor_at_start": "boolean",
+        "poor_at_end": "boolean",
+        "exited": "boolean",
+    },
+    "households": {
+        "household_id": "text",
+        "size": "integer",
+        "income_per_capita": "number",
+        "income_last_year": "number",
+        "food_clothing_ok": "boolean",
+        "education_ok": "boolean",
+        "medical_ok": "boolean",
+        "housing_ok": "boolean",
+        "water_ok": "boolean",
+        "status": "text",
+    },
+    "field_checks": {
+        "household_id": "text",
+        "registered": "boolean",
+        "exited": "boolean",
+        "verdict": "text",
+        "recognizes": "boolean",
+    },
+    "monitoring_survey": {
+        "rural_population": "number",
+        "income_per_capita": "number",
+        "income_per_capita_last": "number",
+        "poor_county": "boolean",
+        "exit_planned": "boolean",
+        "exited": "boolean",
+    },
+}
+OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "persons": {"sex": "text"},
+    "households": {"labour_capacity": "boolean"},
+    "field_checks": {
+        "satisfied_team": "boolean",
+        "satisfied_cadre": "boolean",
+        "income_verified": "number",
+        "weight": "number",
+        "stratum": "text",
+        "psu": "text",
+    },
+    "monitoring_survey": {},
+}
+
+
+@dataclass
+class Inputs:
+    """An open data directory: a DuckDB connection with the typed source views, and the units."""
+
+    directory: Path
+    con: duckdb.DuckDBPyConnection
+    units: Units
+    period: str | None
+    sources: dict[str, SourceInput] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def has(self, source: str) -> bool:
+        return source in self.sources
+
+    def view(self, source: str) -> str:
+        if source not in self.sources:
+            raise DataError(
+                text(
+                    f"{self.directory}：缺少数据源 {source}（{source}.csv 或 {source}.parquet）",
+                    f"{self.directory}: source {source} is missing ({source}.csv or .parquet)",
+                )
+            )
+        return view_name(source)
+
+    def level_of(self, code: str) -> str:
+        return self.units.level[code]
+
+    def ancestor_at(self, level: str) -> dict[str, str]:
+        return ancestor_at(self.units, level)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Inputs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def ancestor_at(units: Units, level: str) -> dict[str, str]:
+    """Each unit's ancestor (or itself) at ``level``; units with none are left out."""
+    found = {}
+    for code in units.codes:
+        current: str | None = code
+        while current is not None:
+            if units.level[current] == level:
+                found[code] = current
+                break
+            current = units.parent[current]
+    return found
+
+
+def open_inputs(
+    directory: Path,
+    period: str | None = None,
+    sources: tuple[str, ...] = tuple(SOURCE_COLUMNS),
+    required: tuple[str, ...] = (),
+    attributes: dict[str, str] | None = None,
+) -> Inputs:
+    """Check ``units.csv`` and each present source of ``sources``; ``required`` ones must exist."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise UsageError(
+            text(f"数据目录 {directory} 不存在", f"the data directory {directory} does not exist")
+        )
+    units = load_units(directory, attributes or {})
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE kaohe_units (unit VARCHAR)")
+        con.executemany("INSERT INTO kaohe_units VALUES (?)", [(c,) for c in units.codes])
+        inputs = Inputs(directory, con, units, period)
+        for name in sources:
+            path = find_table(directory, name)
+            if path is None:
+                if name in required:
+                    inputs.view(name)  # raises the "missing source" error
+                continue
+            present = set(columns_of(con, path))
+            columns = dict(SOURCE_COLUMNS.get(name, {}))
+            columns.update(
+                {c: t for c, t in OPTIONAL_COLUMNS.get(name, {}).items() if c in present}
+            )
+            declaration = Source(columns=columns)
+            inputs.sources[name] = register_source(con, name, declaration, directory, period)
+            inputs.columns[name] = list(columns)
+        return inputs
+    except BaseException:
+        con.close()
+        raise
+
+
+def file_rows(inputs: Inputs, source: str) -> str:
+    """The source's file as read, numbered in file order (``__row``), in the selected period.
+
+    Built here from the file rather than from the data layer's internal views, so checks that
+    report a line number (a design weight of 0 …) do not depend on how sources are registered.
+    """
+    path = inputs.sources[source].file
+    where = ""
+    if inputs.period is not None and "period" in _file_columns(inputs, path):
+        literal = inputs.period.replace("'", "''")
+        where = f" WHERE trim(CAST(period AS VARCHAR)) = '{literal}'"
+    return f"(SELECT * FROM (SELECT row_number() OVER () AS __row, * FROM {scan_sql(path)}){where})"
+
+
+def _file_columns(inputs: Inputs, path: Path) -> list[str]:
+    return columns_of(inputs.con, path)
+
+
+def data_period(inputs: Inputs, source: str) -> str | None:
+    """The period the rows of ``source`` belong to: ``--period``, or the file's only period."""
+    if inputs.period is not None:
+        return inputs.period
+    if source not in inputs.sources:
+        return None
+    path = inputs.sources[source].file
+    if "period" not in _file_columns(inputs, path):
+        return None
+    rows = inputs.con.execute(
+        f"SELECT DISTINCT trim(CAST(period AS VARCHAR)) FROM {scan_sql(path)} LIMIT 2"
+    ).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
