@@ -22,6 +22,7 @@ import xlsxwriter
 
 from .. import __version__
 from ..data.files import sha256_of
+from ..i18n import language
 from .explain import explain
 from .results import Column, result_columns, result_rows
 
@@ -123,6 +124,7 @@ def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -
         "created": created.isoformat(timespec="seconds"),
         "period": result.period,
         "seed": result.seed,
+        "language": language(),  # of the text columns (notes, grade rules): part of the inputs
         "scheme": {
             "id": scheme.model.id,
             "version": scheme.model.version,
