@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 
-import pytest
 from engine_support import facts_scheme, per_unit, run_facts, write_facts_case
 
 # x is the base score in points (0 to 100): one indicator of 100 points with goalposts 0–100.
@@ -154,12 +153,6 @@ def test_a_veto_can_use_the_score(tmp_path):
     assert per_unit(result, "grade") == {"A": "好", "B": "较差"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scoring/grade.py: a fixed-grade veto replaces the grade even when the unit earned a "
-    "worse one, so a veto can lift a grade, and with several vetoes the result depends on "
-    "their order (a ceiling then a fixed grade lifts 较差 back to 一般)",
-)
 def test_a_veto_never_lifts_a_grade_whatever_the_order(tmp_path):
     vetoes = [
         {"id": "ceiling", "when": "z >= 1", "grade_at_most": "较差", "reason": "上限"},

@@ -329,11 +329,6 @@ def test_lang_option_switches_to_english(tmp_path):
     assert "unknown outcome action comend" in " ".join(run.stderr.split())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/app.py: the error console wraps at 80 columns when stderr is not a terminal "
-    "(CI logs, pipes), splitting 'FILE:LINE: message' lines and long paths",
-)
 def test_an_error_stays_on_one_line_when_stderr_is_piped(tmp_path):
     folder = tmp_path / ("a-long-folder-name-" * 4)
     folder.mkdir()

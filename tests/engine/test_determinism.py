@@ -1,0 +1,116 @@
+"""Same inputs → byte-identical results; the manifest names exactly what a run read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+import pytest
+from engine_support import HDI_DATA, HDI_SCHEME, facts_scheme, write_facts_case
+
+from kaohe import __version__
+
+INDICATORS = {
+    "a": {"expr": "x", "score": {"method": "minmax"}},
+    "b": {"expr": "y", "direction": "lower", "score": {"method": "percentile"}},
+    "c": {"expr": "x / z", "score": {"method": "zscore", "mean": 0.5, "sd": 0.2}},
+}
+FACTS = {f"U{i:02d}": {"x": (i * 7919) % 97 / 7, "y": (i * 31) % 5, "z": i % 4} for i in range(15)}
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def case(tmp_path):
+    scheme = facts_scheme(indicators=INDICATORS, grading={"bands": [[60, "好"], [None, "差"]]})
+    return write_facts_case(tmp_path / "case", scheme, FACTS)
+
+
+def assess(kaohe_cli, case, out, *extra):
+    run = kaohe_cli("assess", "--scheme", case.scheme, "--data", case.data, "--out", out, *extra)
+    assert run.exit_code == 0, run.stderr
+    return out
+
+
+def test_two_runs_give_byte_identical_results(case, tmp_path, kaohe):
+    first = assess(kaohe, case, tmp_path / "first")
+    second = assess(kaohe, case, tmp_path / "second")
+    for name in ("results.csv", "explain.json", "results.parquet"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    # the case exercises division by zero, ties and relative rules: the results are not trivial
+    text = (first / "results.csv").read_text(encoding="utf-8")
+    assert "division by zero" in text and "好" in text and "差" in text
+
+
+def test_the_hdi_run_is_byte_identical_too(tmp_path, kaohe):
+    outs = []
+    for name in ("one", "two"):
+        run = kaohe(
+            "assess", "--scheme", HDI_SCHEME, "--data", HDI_DATA, "--period", "2021",
+            "--out", tmp_path / name,
+        )  # fmt: skip
+        assert run.exit_code == 0, run.stderr
+        outs.append((tmp_path / name / "results.csv").read_bytes())
+    assert outs[0] == outs[1]
+
+
+def test_the_manifest_records_scheme_inputs_version_period_and_seed(case, tmp_path, kaohe):
+    out = assess(kaohe, case, tmp_path / "out", "--seed", "7")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kaohe_version"] == __version__
+    assert manifest["period"] is None
+    assert manifest["seed"] == 7
+    assert manifest["scheme"]["id"] == "facts-test"
+    assert manifest["scheme"]["sha256"] == sha256(case.scheme)
+    assert manifest["inputs"]["units"]["sha256"] == sha256(case.data / "units.csv")
+    assert manifest["inputs"]["facts"]["sha256"] == sha256(case.data / "facts.csv")
+    assert manifest["inputs"]["facts"]["rows"] == len(FACTS)
+    assert manifest["engine"]["duckdb_version"] == duckdb.__version__
+    assert manifest["created"]
+    # every output is listed with its hash
+    for name in ("results.csv", "results.parquet", "results.xlsx", "explain.json"):
+        assert manifest["outputs"][name] == sha256(out / name), name
+
+
+def test_the_manifest_records_the_period_and_parameters(tmp_path, kaohe):
+    run = kaohe(
+        "assess", "--scheme", HDI_SCHEME, "--data", HDI_DATA, "--period", "2015",
+        "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["period"] == "2015"
+    assert manifest["seed"] == 0
+    assert manifest["scheme"]["sha256"] == sha256(HDI_SCHEME)
+    assert manifest["inputs"]["hdi"]["sha256"] == sha256(HDI_DATA / "hdi.csv")
+    assert manifest["inputs"]["hdi"]["rows"] == 190  # the 2015 rows only
+
+
+def test_the_manifest_records_the_language_of_the_text_columns(case, tmp_path, kaohe):
+    # notes are written in the user's language, so the language is part of what the run used
+    english = assess(kaohe, case, tmp_path / "en")
+    chinese_run = kaohe(
+        "assess", "--scheme", case.scheme, "--data", case.data, "--out", tmp_path / "zh", lang=None
+    )
+    assert chinese_run.exit_code == 0
+    read = lambda out: json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # noqa: E731
+    assert read(english)["language"] == "en"
+    assert read(tmp_path / "zh")["language"] == "zh"
+
+
+def test_a_new_run_replaces_the_output_directory_whole(case, tmp_path, kaohe):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+    assess(kaohe, case, out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "explain.json",
+        "manifest.json",
+        "results.csv",
+        "results.parquet",
+        "results.xlsx",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "out"]  # no staging left
