@@ -25,7 +25,8 @@ scheme_app = typer.Typer(help="考核办法 schemes: check, list.", no_args_is_h
 app.add_typer(scheme_app, name="scheme")
 
 console = Console()
-errors = Console(stderr=True)
+# soft_wrap: a 'FILE:LINE: message' stays on one line in CI logs and pipes.
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def user_errors(command: Callable) -> Callable:

@@ -67,15 +67,14 @@ def assign_grades(state: ScoringState) -> None:
     scheme = state.scheme
     order = scheme.model.grading.grades  # best first
     grades, rules = _bands(state, peer_groups(state))
+    # A veto can only lower a grade: a fixed grade and a ceiling both bound it from above, and with
+    # several vetoes the worst bound wins, whatever their order in the scheme.
     for veto, hit in zip(scheme.model.vetoes, state.veto_hits, strict=True):
+        bound = veto.grade if veto.grade is not None else veto.grade_at_most
         for i in np.flatnonzero(hit):
             if grades[i] is None:
                 continue
-            if veto.grade is not None:
-                new = veto.grade
-            else:
-                worst = max(order.index(grades[i]), order.index(veto.grade_at_most))
-                new = order[worst]
+            new = order[max(order.index(grades[i]), order.index(bound))]
             if new != grades[i]:
                 rules[i] += text(
                     f"；一票否决 {veto.id}（{veto.reason}）→ {new}",
