@@ -71,9 +71,9 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
         "deduction": clean(state.values["deduction"][i]),
         "grade": state.values["grade"][i],
         "grade_rule": state.grade_rules[i],
-        "rank": clean(state.values["rank"][i]),
+        "rank": _whole(state.values["rank"][i]),
         "peer_group": state.values[peer][i] if peer else None,
-        "group_rank": clean(state.values["group_rank"][i]),
+        "group_rank": _whole(state.values["group_rank"][i]),
         "attributes": {name: clean(state.values[name][i]) for name in model.unit_attributes},
         "measures": {name: clean(state.values[name][i]) for name in model.measures},
         "indicators": indicators,
@@ -86,6 +86,12 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
             {**action, "label": ACTIONS[action["action"]].zh} for action in state.actions[i]
         ],
     }
+
+
+def _whole(rank: Any) -> int | None:
+    """A rank as a whole number, as in results.csv (ranks are kept as floats while scoring)."""
+    value = clean(rank)
+    return None if value is None else int(value)
 
 
 def explain(state: ScoringState) -> dict[str, Any]:
