@@ -8,11 +8,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..funds.demo import write_funds_demo
 from ..i18n import text
 from ..run import assess
 from .generate import DEFAULT_PERSONS, PERIOD, generate_demo
 
-DEMO_SCHEMES = ("provincial-effectiveness-2016", "financial-institutions-2021")
+DEMO_SCHEMES = (
+    "provincial-effectiveness-2016",
+    "financial-institutions-2021",
+    "fund-performance-2017",
+    "linkage-fund-2021",
+)
 
 
 def run_demo(out: Path, seed: int, console: Console, persons: int | None = None) -> list:
@@ -34,6 +40,7 @@ def run_demo(out: Path, seed: int, console: Console, persons: int | None = None)
             text("生成演示数据（人）", "generating demo data (persons)"), total=total
         )
         generate_demo(data, seed, persons, progress=lambda n: progress.advance(task, n))
+    write_funds_demo(data, seed)  # projects, targets, reports, checks; the funds pipeline run
     results = []
     for scheme in DEMO_SCHEMES:
         run_dir = Path(out) / "runs" / scheme
