@@ -77,7 +77,7 @@ def detect(ctx: QualityContext) -> list[Finding]:
             others = [u for u in places.get(value, []) if u != unit]
             where = text(f"，另见 {'、'.join(others)}", f", also in {', '.join(others)}")
             examples.append(mask_id(value) + (where if others else ""))
-        shown = "；".join(examples)
+        shown = text("；", "; ").join(examples)
         findings.append(
             Finding(
                 unit=unit,

@@ -56,8 +56,8 @@ def detect(ctx: QualityContext) -> list[Finding]:
             f"WHERE {condition} GROUP BY {UNIT_KEY} ORDER BY {UNIT_KEY}"
         ).fetchall()
         for unit, count, examples in rows:
-            shown = "；".join(
-                f"{_short(k, key)}: {v}" for k, v in (tuple(e.values()) for e in examples)
+            shown = text("；", "; ").join(
+                f"{_short(k, key)}: {v}" for k, v in (_pair(e) for e in examples)
             )
             findings.append(
                 Finding(
@@ -79,3 +79,8 @@ def _short(value, key: str) -> str:
     from .context import mask_id
 
     return mask_id(value) if key == "person_id" else str(value)
+
+
+def _pair(example) -> tuple:
+    """DuckDB returns an unnamed struct as a tuple (a named one as a dict)."""
+    return tuple(example.values()) if isinstance(example, dict) else tuple(example)

@@ -31,13 +31,14 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def structure_ok_sql(column: str) -> str:
     """SQL: length 18, 17 digits then a digit or X, a real date, and the right check digit."""
+    # DuckDB does not promise to short-circuit AND, so every part must be safe on any text.
     weighted = " + ".join(
-        f"CAST(substr({column}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
+        f"TRY_CAST(substr({column}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
     )
     return (
-        f"(length({column}) = 18 AND regexp_full_match({column}, '[0-9]{{17}}[0-9X]') "
+        f"coalesce(length({column}) = 18 AND regexp_full_match({column}, '[0-9]{{17}}[0-9X]') "
         f"AND try_strptime(substr({column}, 7, 8), '%Y%m%d') IS NOT NULL "
-        f"AND substr('10X98765432', (({weighted}) % 11) + 1, 1) = substr({column}, 18, 1))"
+        f"AND substr('10X98765432', (({weighted}) % 11) + 1, 1) = substr({column}, 18, 1), false)"
     )
 
 
@@ -86,14 +87,18 @@ def detect(ctx: QualityContext) -> list[Finding]:
     ok = structure_ok_sql("id")
     con.execute("CREATE OR REPLACE TEMP TABLE ric_bad_places (prefix VARCHAR, year INTEGER)")
     if config.birth_place != "off":
-        year = "CAST(substr(id, 7, 4) AS INTEGER)" if config.birth_place == "at_birth_year" else "0"
+        year = (
+            "TRY_CAST(substr(id, 7, 4) AS INTEGER)"
+            if config.birth_place == "at_birth_year"
+            else "0"
+        )
         pairs = con.execute(
             f"SELECT DISTINCT substr(id, 1, 6), {year} FROM {ids} WHERE {ok}"
         ).fetchall()
         bad = [(p, y) for p, y in pairs if not place_known(p, y, config.birth_place)]
         if bad:
             con.executemany("INSERT INTO ric_bad_places VALUES (?, ?)", bad)
-    year = "CAST(substr(id, 7, 4) AS INTEGER)" if config.birth_place == "at_birth_year" else "0"
+    year = "TRY_CAST(substr(id, 7, 4) AS INTEGER)" if config.birth_place == "at_birth_year" else "0"
     rows = con.execute(
         f"SELECT unit, count(*), list(id ORDER BY id)[1:{max(config.examples, 1)}] FROM {ids} "
         f"WHERE id IS NULL OR NOT {ok} OR (substr(id, 1, 6), {year}) IN "
@@ -101,8 +106,10 @@ def detect(ctx: QualityContext) -> list[Finding]:
     ).fetchall()
     findings = []
     for unit, count, examples in rows:
-        shown = "；".join(
-            f"{mask_id(v)}（{reason(v)}）" if v else text("（空）", "(empty)")
+        shown = text("；", "; ").join(
+            text(f"{mask_id(v)}（{reason(v)}）", f"{mask_id(v)} ({reason(v)})")
+            if v
+            else text("（空）", "(empty)")
             for v in examples[: config.examples]
         )
         findings.append(
