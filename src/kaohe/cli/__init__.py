@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (importing registers the commands)
     assess,
     audit,
+    data,
     db,
     demo,
     funds,

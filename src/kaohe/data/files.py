@@ -69,10 +69,18 @@ def scan_sql(path: Path) -> str:
 
 
 def position(path: Path, row: int) -> str:
-    """Where a 1-based data row is, as the user's editor shows it."""
-    if path.suffix == ".csv":
+    """Where a 1-based data row is, as the user's editor or spreadsheet shows it."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
         return text(f"{path.name}:第 {row + 1} 行", f"{path.name}:line {row + 1}")
+    if suffix == ".xlsx":
+        return text(f"{path.name}:第 {row + 1} 行", f"{path.name}:row {row + 1}")
     return text(f"{path.name}:第 {row} 条记录", f"{path.name}:row {row}")
+
+
+def editor_line(path: Path, row: int) -> int:
+    """The number ``position`` shows: CSV line or spreadsheet row (after the header), or record."""
+    return row + 1 if path.suffix.lower() in (".csv", ".txt", ".xlsx") else row
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:

@@ -1,7 +1,13 @@
 """Sources (数据源): one file per source, checked against the scheme's declaration.
 
 A source is exposed to the measure engine as a typed view ``src_<name>`` whose unit key is the
-column ``__unit``. The checks stream through DuckDB; nothing is loaded into Python.
+column ``__unit``. The view is defined over ``raw_<name>`` (the file as read) by ``view_sql``,
+written in DuckDB's dialect so that another engine (Spark) can transpile it and read the same
+file. The checks stream through DuckDB; nothing is loaded into Python.
+
+A file from a data directory is checked here in full. A snapshot from the store was checked at
+import, and its sidecar recorded its periods and units (``SourceFacts``): then no check needs to
+read the data again, and the only full scan of a registry is the measures' own ``GROUP BY``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,22 @@ from .files import (
 
 UNIT_KEY = "__unit"
 PERIOD_COLUMN = "period"
+_DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What an import recorded about a snapshot (its values are typed and trimmed already)."""
+
+    periods: dict[str, int] | None  # rows per period, if the source has a period column
+    units: list[str] | None  # the distinct unit codes
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -38,24 +60,41 @@ class SourceInput:
     file: Path
     sha256: str
     rows: int
+    view_sql: str = ""  # SELECT … FROM raw_<name> (DuckDB dialect): the typed view's definition
+    snapshot: bool = False  # read from the snapshot store (file is named by its sha256)
+
+    @property
+    def format(self) -> str:
+        return "parquet" if self.file.suffix == ".parquet" else "csv"
 
 
 def view_name(source: str) -> str:
     return f"src_{source}"
 
 
+def raw_name(source: str) -> str:
+    return f"raw_{source}"
+
+
 def register_source(
     con: duckdb.DuckDBPyConnection,
     name: str,
     declaration: Source,
-    directory: Path,
+    directory: Path | None,
     period: str | None,
+    *,
+    path: Path | None = None,
+    facts: SourceFacts | None = None,
+    sha256: str | None = None,
 ) -> SourceInput:
     """Check the file of source ``name`` and create its typed view; raise ``DataError`` if unusable.
 
+    The file is ``path`` or ``DIR/name.csv|.parquet``. ``facts`` (from a snapshot's sidecar)
+    replace the scans for periods and units; ``sha256`` is the file's hash if already known.
     Expects a table ``kaohe_units(unit)`` of known unit codes in ``con``.
     """
-    path = find_table(directory, name)
+    if path is None:
+        path = find_table(Path(directory), name) if directory is not None else None
     if path is None:
         raise DataError(
             text(
@@ -73,53 +112,139 @@ def register_source(
                 f"{path}: missing columns {', '.join(missing)}; the file has {', '.join(present)}",
             )
         )
-    raw = f"raw_{name}"
-    where = ""
-    if PERIOD_COLUMN in present:
-        if period is None:
-            periods = con.execute(
-                f"SELECT DISTINCT CAST({PERIOD_COLUMN} AS VARCHAR) FROM {scan_sql(path)} LIMIT 3"
-            ).fetchall()
-            if len(periods) > 1:
-                raise DataError(
-                    text(
-                        f"{path}：含有多个考核期（{PERIOD_COLUMN} 列），请用 --period 选择一期",
-                        f"{path}: holds several periods (column {PERIOD_COLUMN}); "
-                        "choose one with --period",
-                    )
-                )
-        else:
-            literal = period.replace("'", "''")
-            where = f" WHERE trim(CAST({PERIOD_COLUMN} AS VARCHAR)) = '{literal}'"
+    types = dict(
+        con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {scan_sql(path)})"
+        ).fetchall()
+    )
+    raw = raw_name(name)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT * FROM {scan_sql(path)}")
+    has_period = PERIOD_COLUMN in present
+    where = _period_filter(types, period) if has_period and period is not None else ""
+    rows = _check_period(con, path, raw, has_period, period, facts, where)
+    numbered = f"checked_{name}"
+    row_number = (
+        "file_row_number + 1 AS __row, * EXCLUDE (file_row_number)"
+        if path.suffix == ".parquet"
+        else "row_number() OVER () AS __row, *"
+    )
+    scan = (
+        f"read_parquet('{_literal(path)}', file_row_number = true)"
+        if path.suffix == ".parquet"
+        else scan_sql(path)
+    )
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {raw} AS "
-        f"SELECT * FROM (SELECT row_number() OVER () AS __row, * FROM {scan_sql(path)}){where}"
+        f"CREATE OR REPLACE TEMP VIEW {numbered} AS "
+        f"SELECT * FROM (SELECT {row_number} FROM {scan}){where}"
     )
     problems = []
     for column, kind in declaration.columns.items():
-        count, rows = bad_values(con, raw, column, kind)
+        if types.get(column) == _DUCKDB_TYPES[kind]:
+            continue  # typed already (Parquet, snapshots): no value can fail the cast
+        count, examples = bad_values(con, numbered, column, kind)
         if count:
-            problems.append(type_problem(path, column, kind, count, rows))
+            problems.append(type_problem(path, column, kind, count, examples))
     unit = quote(declaration.unit_column)
-    unknown = con.execute(
-        f"SELECT __row, CAST({unit} AS VARCHAR) FROM {raw} "
-        f"WHERE CAST({unit} AS VARCHAR) IS NULL OR trim(CAST({unit} AS VARCHAR)) NOT IN "
-        f"(SELECT unit FROM kaohe_units) ORDER BY __row LIMIT 5"
-    ).fetchall()
-    for row, code in unknown:
-        problems.append(
-            text(
-                f"{position(path, row)}：列 {declaration.unit_column} 的考核对象 {code!r} 不在 units.csv 中",
-                f"{position(path, row)}: column {declaration.unit_column}: unit {code!r} "
-                "is not in units.csv",
+    if facts is not None and facts.units is not None:
+        known = {u for (u,) in con.execute("SELECT unit FROM kaohe_units").fetchall()}
+        for code in [u for u in facts.units if u not in known][:5]:
+            problems.append(
+                text(
+                    f"{path}：列 {declaration.unit_column} 的考核对象 {code!r} 不在 units 中"
+                    "（快照导入时的考核对象与本次不同）",
+                    f"{path}: column {declaration.unit_column}: unit {code!r} is not in the "
+                    "units (the snapshot was imported against other units)",
+                )
             )
-        )
+    else:
+        unknown = con.execute(
+            f"SELECT __row, CAST({unit} AS VARCHAR) FROM {numbered} "
+            f"WHERE CAST({unit} AS VARCHAR) IS NULL OR trim(CAST({unit} AS VARCHAR)) NOT IN "
+            f"(SELECT unit FROM kaohe_units) ORDER BY __row LIMIT 5"
+        ).fetchall()
+        for row, code in unknown:
+            problems.append(
+                text(
+                    f"{position(path, row)}：列 {declaration.unit_column} 的考核对象 {code!r} 不在 units.csv 中",
+                    f"{position(path, row)}: column {declaration.unit_column}: unit {code!r} "
+                    "is not in units.csv",
+                )
+            )
     if problems:
         raise DataError("\n".join(problems))
-    casts = ", ".join(f"{cast_sql(c, t)} AS {quote(c)}" for c, t in declaration.columns.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view_name(name)} AS "
-        f"SELECT trim(CAST({unit} AS VARCHAR)) AS {UNIT_KEY}{', ' if casts else ''}{casts} FROM {raw}"
+    view_sql = _view_sql(name, declaration, types, where, trimmed=facts is not None)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view_name(name)} AS {view_sql}")
+    return SourceInput(
+        name=name,
+        file=path,
+        sha256=sha256 or sha256_of(path),
+        rows=rows,
+        view_sql=view_sql,
+        snapshot=facts is not None,
     )
-    rows = con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
-    return SourceInput(name=name, file=path, sha256=sha256_of(path), rows=rows)
+
+
+def _literal(value) -> str:
+    return str(value).replace("'", "''")
+
+
+def _period_filter(types: dict[str, str], period: str) -> str:
+    column = quote(PERIOD_COLUMN)
+    value = column if types.get(PERIOD_COLUMN) == "VARCHAR" else f"CAST({column} AS VARCHAR)"
+    return f" WHERE trim({value}) = '{_literal(period)}'"
+
+
+def _check_period(con, path, raw, has_period, period, facts, where) -> int:
+    """The rows a run reads; an error if they span several periods or none of the chosen one."""
+    if not has_period:
+        if facts is not None:
+            return facts.rows
+        return con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
+    if facts is not None and facts.periods is not None:
+        periods = facts.periods
+    else:
+        periods = {
+            str(p).strip(): n
+            for p, n in con.execute(
+                f"SELECT CAST({quote(PERIOD_COLUMN)} AS VARCHAR), count(*) FROM {raw} GROUP BY 1"
+            ).fetchall()
+        }
+    if period is None:
+        if len(periods) > 1:
+            raise DataError(
+                text(
+                    f"{path}：含有多个考核期（{PERIOD_COLUMN} 列），请用 --period 选择一期",
+                    f"{path}: holds several periods (column {PERIOD_COLUMN}); "
+                    "choose one with --period",
+                )
+            )
+        return sum(periods.values())
+    if periods and period not in periods:
+        found = ", ".join(sorted(str(p) for p in periods))
+        raise DataError(
+            text(
+                f"{path}：没有考核期 {period} 的数据（{PERIOD_COLUMN} 列中的考核期：{found}）；"
+                "请检查 --period",
+                f"{path}: no rows for period {period} (the periods in column "
+                f"{PERIOD_COLUMN}: {found}); check --period",
+            )
+        )
+    return periods.get(period, 0)
+
+
+def _view_sql(
+    name: str, declaration: Source, types: dict[str, str], where: str, trimmed: bool
+) -> str:
+    """The typed view over ``raw_<name>``: columns already of the declared type are read as they
+    are — a cast per row of a 10^8-row registry is not free."""
+    unit_column = declaration.unit_column
+    unit = quote(unit_column)
+    if not (trimmed and types.get(unit_column) == "VARCHAR"):
+        unit = f"trim(CAST({unit} AS VARCHAR))"
+    columns = [f"{unit} AS {UNIT_KEY}"]
+    for column, kind in declaration.columns.items():
+        if types.get(column) == _DUCKDB_TYPES[kind]:
+            columns.append(quote(column))
+        else:
+            columns.append(f"{cast_sql(column, kind)} AS {quote(column)}")
+    return f"SELECT {', '.join(columns)} FROM {raw_name(name)}{where}"

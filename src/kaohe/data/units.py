@@ -54,9 +54,13 @@ class Units:
         return sorted(c for c in self.codes if self.kind[c] == kind and self.level[c] == level)
 
 
-def load_units(directory: Path, attribute_types: dict[str, str]) -> Units:
-    """Read and check ``units.csv`` (or ``units.parquet``) in ``directory``."""
-    path = find_table(directory, "units")
+def load_units(
+    directory: Path | None, attribute_types: dict[str, str], *, path: Path | None = None
+) -> Units:
+    """Read and check ``units.csv`` (or ``units.parquet``) in ``directory``, or the file ``path``
+    (a units snapshot from the store)."""
+    if path is None:
+        path = find_table(Path(directory), "units") if directory is not None else None
     if path is None:
         raise DataError(
             text(

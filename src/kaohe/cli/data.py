@@ -1,0 +1,166 @@
+"""``kaohe import`` and ``kaohe snapshots``: validated imports into the snapshot store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..i18n import text
+from .app import app, console, errors, user_errors
+
+snapshots_app = typer.Typer(
+    help="数据快照 snapshots: list what the store holds.", no_args_is_help=True
+)
+app.add_typer(snapshots_app, name="snapshots")
+
+
+def progress_display() -> Progress:
+    """A rich progress display on stderr; silent when stderr is not a terminal (CI, pipes)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+
+
+@app.command("import")
+@user_errors
+def import_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Source: units, persons, households, field_checks, monitoring_survey, "
+            "fund_evaluation, findings, bank_figures, projects — or a schema file (.yaml)."
+        ),
+    ],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV (UTF-8 or GB18030), Excel (.xlsx) or Parquet; read as one table."),
+    ],
+    store: Annotated[Path, typer.Option(help="Snapshot store directory (created if missing).")],
+    quarantine: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the rows that pass; write the others with their reasons to a rejects file."
+        ),
+    ] = False,
+    encoding: Annotated[str, typer.Option(help="CSV encoding: auto, utf-8 or gb18030.")] = "auto",
+    memory_limit: Annotated[
+        str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB (spills to disk beyond).")
+    ] = None,
+    examples: Annotated[int, typer.Option(help="Rows shown per broken rule.", min=1)] = 5,
+) -> None:
+    """Check files against the source's schema and add them to the store as a snapshot."""
+    from ..data.importer import import_files, report
+    from ..data.progress import Tracker
+    from ..data.schemas import load_schema
+    from ..data.snapshots import Store
+
+    schema = load_schema(source)
+    repository = Store(store)
+    with progress_display() as progress:
+        result = import_files(
+            repository,
+            schema,
+            files,
+            quarantine=quarantine,
+            encoding=encoding,
+            memory_limit=memory_limit,
+            examples=examples,
+            tracker=Tracker(progress),
+        )
+    snapshot = result.snapshot
+    name = schema.model.source
+    if result.failed:
+        errors.print(report(result), highlight=False, markup=False)
+    if not result.created:
+        latest = repository.latest(name)
+        console.print(
+            text(
+                f"{name}：内容与已有快照 {snapshot.short}（{snapshot.created}）相同，未写入任何数据。",
+                f"{name}: the content equals snapshot {snapshot.short} ({snapshot.created}); "
+                "nothing was written.",
+            ),
+            highlight=False,
+        )
+        if latest is not None and latest.sha256 != snapshot.sha256:
+            console.print(
+                text(
+                    f"注意：它不是最新的快照；运行时用 --snapshot {name}={snapshot.short} 选用它。",
+                    f"Note: it is not the latest snapshot; pick it in a run with "
+                    f"--snapshot {name}={snapshot.short}.",
+                ),
+                highlight=False,
+            )
+        return
+    console.print(
+        text(
+            f"{name}：已导入 {result.rows_accepted} 行 → 快照 {snapshot.short}（{snapshot.path}）",
+            f"{name}: imported {result.rows_accepted} rows → snapshot {snapshot.short} "
+            f"({snapshot.path})",
+        ),
+        highlight=False,
+    )
+    if result.rejected:
+        console.print(
+            text(
+                f"拒收 {result.rejected} 行，每行的原因见 {result.rejects}",
+                f"{result.rejected} rows set aside; the reason for each is in {result.rejects}",
+            ),
+            highlight=False,
+        )
+    if result.ignored_columns:
+        console.print(
+            text(
+                f"未声明的列没有导入：{', '.join(result.ignored_columns)}",
+                f"undeclared columns were not imported: {', '.join(result.ignored_columns)}",
+            ),
+            highlight=False,
+        )
+
+
+@snapshots_app.command("list")
+@user_errors
+def list_snapshots(
+    store: Annotated[Path, typer.Option(help="Snapshot store directory.")],
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+) -> None:
+    """The snapshots in the store, oldest first; the latest of each source is marked."""
+    from ..data.snapshots import Store
+
+    repository = Store(store)
+    found = repository.snapshots(source)
+    if not found:
+        console.print(text(f"{store} 中没有快照", f"no snapshots in {store}"))
+        return
+    latest = {s.source: s.sha256 for s in found}  # sorted oldest first: the last one wins
+    table = Table(title_justify="left")
+    for header in (
+        text("数据源", "source"),
+        text("快照", "snapshot"),
+        text("行数", "rows"),
+        text("拒收", "rejected"),
+        text("导入时间", "created"),
+        text("原始文件", "files"),
+        text("最新", "latest"),
+    ):
+        table.add_column(header)
+    for snapshot in found:
+        table.add_row(
+            snapshot.source,
+            snapshot.short,
+            str(snapshot.rows),
+            str(snapshot.sidecar.get("rejected", 0)),
+            snapshot.created[:19].replace("T", " "),
+            ", ".join(f["name"] for f in snapshot.sidecar.get("files", [])),
+            "✓" if latest[snapshot.source] == snapshot.sha256 else "",
+        )
+    console.print(table)

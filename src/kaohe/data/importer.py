@@ -1,0 +1,733 @@
+"""Validated imports (数据导入): files → checked against the source's schema → a snapshot.
+
+The checks stream through DuckDB and never hold a file in Python. One aggregate pass counts the
+violations of every per-row rule and keeps the first few of each (row, column, value, rule);
+unique keys are checked on a 64-bit hash of the key first — grouping near-unique 18-character
+IDs is the dominant cost at 10^8 rows — and only the few colliding hashes are compared exactly.
+
+Nothing is written unless every row passes. With ``quarantine`` the good rows become the
+snapshot and the others go to a rejects file, each with its reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .. import __version__
+from ..errors import DataError, UsageError
+from ..expr import quote
+from ..i18n import text
+from . import idnumbers
+from .files import TYPE_NAMES, cast_sql, position, sha256_of
+from .progress import Tracker
+from .readers import InputFile, prepare
+from .schemas import UNITS_SOURCE, Column, LoadedSchema
+from .snapshots import Snapshot, Store, now
+
+_DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
+_ORDER = "(__file * 1099511627776 + __row)"  # file order, then row order, as one BIGINT
+STORE_UNITS = "kaohe_store_units"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A per-row rule: ``condition`` (SQL) is true on the rows that break it."""
+
+    name: str  # the SQL alias of its count
+    column: str | None
+    description: str
+    condition: str
+    value: str  # SQL of the value to show
+
+
+@dataclass
+class Violation:
+    rule: Rule
+    count: int
+    examples: list[tuple[int, int, str | None]]  # (file index, row, value)
+
+
+@dataclass
+class DuplicateKey:
+    columns: list[str]
+    groups: int  # keys that appear more than once
+    rows: int  # rows holding those keys
+    examples: list[tuple[tuple, list[tuple[int, int]]]]  # (key values, [(file, row)])
+
+
+@dataclass
+class ImportResult:
+    source: str
+    files: list[InputFile]
+    rows_read: int = 0
+    rows_accepted: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+    created: bool = False  # False: the same content was in the store already
+    rejects: Path | None = None
+
+    @property
+    def rejected(self) -> int:
+        return self.rows_read - self.rows_accepted
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.violations or self.duplicates)
+
+
+class ImportRejected(DataError):
+    """The files break the schema; nothing was written. ``result`` holds every violation."""
+
+    def __init__(self, message: str, result: ImportResult):
+        super().__init__(message)
+        self.result = result
+
+
+def import_files(
+    store: Store,
+    schema: LoadedSchema,
+    paths: list[Path],
+    *,
+    quarantine: bool = False,
+    encoding: str = "auto",
+    memory_limit: str | None = None,
+    examples: int = 5,
+    tracker: Tracker | None = None,
+) -> ImportResult:
+    """Check ``paths`` (one source's files, read as one table) and add them to ``store``."""
+    tracker = tracker or Tracker()
+    if not paths:
+        raise UsageError(text("请至少给出一个文件", "give at least one file"))
+    source = schema.source
+    with store.scratch() as scratch:
+        files = []
+        for path in map(Path, paths):
+            # CSV conversion advances by bytes; an Excel sheet's row count is unknown up front
+            size = path.stat().st_size if path.is_file() and path.suffix != ".xlsx" else None
+            with tracker.step(text(f"读取 {path.name}", f"reading {path.name}"), size) as advance:
+                files.append(prepare(path, scratch, encoding, advance))
+        result = ImportResult(source, files)
+        key = {
+            "schema_sha256": schema.sha256,
+            "files": [f.sha256 for f in files],
+            "quarantine": quarantine,
+        }
+        if existing := store.same_inputs(source, key):
+            result.snapshot, result.created = existing, False
+            result.rows_read = result.rows_accepted = existing.rows
+            result.rejects = _rejects_path(existing)
+            return result
+        with duckdb.connect() as con:
+            con.execute(f"SET temp_directory = '{_literal(scratch / 'spill')}'")
+            con.execute("SET preserve_insertion_order = true")
+            if memory_limit:
+                con.execute(f"SET memory_limit = '{_literal(memory_limit)}'")
+            try:
+                plan = _Plan(con, schema, files, store, examples)
+                _validate(con, plan, result, tracker)
+                if result.failed and not quarantine:
+                    raise ImportRejected(report(result, advice=True), result)
+                staged, rejects = scratch / "snapshot.parquet", scratch / "rejects.csv"
+                _write(con, plan, result, staged, rejects if quarantine else None, tracker)
+                if source == UNITS_SOURCE:
+                    _check_hierarchy(con, plan, staged)
+                facts = _facts(con, plan, staged)
+            except _READ_ERRORS as error:
+                raise _read_error(error, files) from None
+        if result.rows_accepted == 0 and result.rows_read > 0:
+            raise ImportRejected(
+                text(
+                    f"{source}：没有一行通过校验，未写入任何数据。\n",
+                    f"{source}: no row passed the checks; nothing was written.\n",
+                )
+                + report(result),
+                result,
+            )
+        with tracker.step(text("写入快照", "writing the snapshot")):
+            digest = sha256_of(staged)
+            sidecar = {
+                "source": source,
+                "sha256": digest,
+                "schema": {
+                    "source": source,
+                    "version": schema.model.version,
+                    "file": Path(schema.file).name,
+                    "sha256": schema.sha256,
+                },
+                "rows": result.rows_accepted,
+                "rows_read": result.rows_read,
+                "rejected": result.rejected,
+                "created": now(),
+                "kaohe_version": __version__,
+                "duckdb_version": duckdb.__version__,
+                "files": [f.record() for f in files],
+                "import_key": key,
+                "columns": plan.output_types(),
+                **facts,
+            }
+            if plan.units_snapshot is not None:
+                sidecar["units_snapshot"] = plan.units_snapshot.sha256
+            has_rejects = quarantine and result.rejected > 0
+            result.snapshot, result.created = store.add(
+                source, digest, staged, sidecar, rejects if has_rejects else None
+            )
+            result.rejects = _rejects_path(result.snapshot)
+    return result
+
+
+def _rejects_path(snapshot: Snapshot) -> Path | None:
+    path = snapshot.path.with_name(f"{snapshot.sha256}.rejects.csv")
+    return path if path.is_file() else None
+
+
+def _literal(value) -> str:
+    return str(value).replace("'", "''")
+
+
+class _Plan:
+    """The SQL of one import: the typed layers over the files and the rules on them."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        schema: LoadedSchema,
+        files: list[InputFile],
+        store: Store,
+        examples: int,
+    ):
+        self.schema = schema.model
+        self.files = files
+        self.examples = examples
+        self.present: dict[str, str] = {}  # column → DuckDB type in the union of the files
+        per_file = []
+        for index, item in enumerate(files):
+            described = con.execute(f"DESCRIBE SELECT * FROM {item.relation()}").fetchall()
+            types = {name: kind for name, kind, *_ in described if name != "__row"}
+            self._check_columns(item, list(types))
+            per_file.append(f"SELECT {index} AS __file, * FROM {item.relation()}")
+            for name, kind in types.items():
+                previous = self.present.get(name)
+                self.present[name] = kind if previous in (None, kind) else "VARCHAR"
+        self.union = " UNION ALL BY NAME ".join(per_file)
+        declared = self.schema.columns
+        self.extra = [c for c in self.present if c not in declared]
+        self.kept = self.extra if self.schema.extra_columns == "keep" else []
+        self.ignored = [] if self.schema.extra_columns == "keep" else self.extra
+        self.index = {name: i for i, name in enumerate(declared)}
+        self.units_snapshot = None
+        if self.schema.unit is not None:
+            self.units_snapshot = store.latest(UNITS_SOURCE)
+            if self.units_snapshot is None:
+                raise UsageError(
+                    text(
+                        f"数据仓 {store.root} 中还没有考核对象（units）：数据源 {self.schema.source} "
+                        f"的每一行都要对应一个考核对象。请先运行 kaohe import units units.csv --store {store.root}",
+                        f"the store {store.root} has no units yet, and every row of source "
+                        f"{self.schema.source} must name one. Run "
+                        f"kaohe import units units.csv --store {store.root} first",
+                    )
+                )
+            literal = _literal(self.units_snapshot.path)
+            con.execute(
+                f"CREATE TEMP TABLE {STORE_UNITS} AS SELECT unit, level, "
+                f"coalesce(kind, 'region') AS kind FROM read_parquet('{literal}')"
+            )
+        if any(c.check == "resident_id" for c in declared.values()):
+            idnumbers.register_regions(con)
+        self.rules = self._rules()
+
+    def _check_columns(self, item: InputFile, present: list[str]) -> None:
+        missing = [
+            name
+            for name, column in self.schema.columns.items()
+            if not column.optional and name not in present
+        ]
+        if missing:
+            raise DataError(
+                text(
+                    f"{item.path}：缺少列 {', '.join(missing)}；文件中的列：{', '.join(present)}。"
+                    f"数据源 {self.schema.source} 的格式见 kaohe import --help 或 docs/data.md",
+                    f"{item.path}: missing columns {', '.join(missing)}; the file has "
+                    f"{', '.join(present)}. Source {self.schema.source}'s columns are in docs/data.md",
+                )
+            )
+
+    # -- the typed layers ----------------------------------------------------------------------
+
+    def typed(self, name: str) -> str:
+        return f"__t_{self.index[name]}"
+
+    def _typed_sql(self, name: str, column: Column) -> str:
+        if name not in self.present:
+            return f"CAST(NULL AS {_DUCKDB_TYPES[column.type]})"
+        ref = quote(name)
+        if column.check == "resident_id":
+            return f"nullif({idnumbers.compact_sql(ref)}, '')"
+        if column.type == "text":
+            return f"nullif(trim(CAST({ref} AS VARCHAR)), '')"
+        if self.present[name] == _DUCKDB_TYPES[column.type]:
+            return ref
+        return cast_sql(name, column.type)
+
+    def needs_cast(self, name: str, column: Column) -> bool:
+        return (
+            name in self.present
+            and column.type != "text"
+            and self.present[name] != _DUCKDB_TYPES[column.type]
+        )
+
+    def layers(self, checks: bool = True) -> str:
+        """A table expression: the files with ``__file``, ``__row``, original and typed columns,
+        and (with ``checks``) the columns the resident-ID rules read."""
+        typed = ", ".join(
+            f"{self._typed_sql(name, column)} AS {self.typed(name)}"
+            for name, column in self.schema.columns.items()
+        )
+        relation = f"(SELECT *, {typed} FROM ({self.union}))"
+        for name, column in self.schema.columns.items():
+            if column.check == "resident_id" and checks:
+                for layer in idnumbers.helper_layers(self.typed(name)):
+                    extra = ", ".join(f"{sql} AS {alias}" for alias, sql in layer.items())
+                    relation = f"(SELECT *, {extra} FROM {relation})"
+                reason = idnumbers.reason_sql(self.typed(name))
+                relation = f"(SELECT *, {reason} AS __r_{self.index[name]} FROM {relation})"
+        return relation
+
+    def output_types(self) -> dict[str, str]:
+        types = {name: column.type for name, column in self.schema.columns.items()}
+        types.update({name: "as read" for name in self.kept})
+        return types
+
+    def output_select(self) -> str:
+        columns = [f"{self.typed(name)} AS {quote(name)}" for name in self.schema.columns]
+        columns += [quote(name) for name in self.kept]
+        return ", ".join(columns)
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def _rules(self) -> list[Rule]:
+        rules: list[Rule] = []
+
+        def add(column: str | None, description: str, condition: str, value: str) -> None:
+            rules.append(Rule(f"r{len(rules)}", column, description, condition, value))
+
+        for name, column in self.schema.columns.items():
+            if name not in self.present:
+                continue
+            raw = f"CAST({quote(name)} AS VARCHAR)"
+            t = self.typed(name)
+            blank = f"({quote(name)} IS NULL OR trim({raw}) = '')"
+            if column.required:
+                add(name, text("不能为空", "must not be empty"), blank, raw)
+            if self.needs_cast(name, column):
+                zh_type, en_type = TYPE_NAMES[column.type]
+                add(
+                    name,
+                    text(f"不是{zh_type}", f"is not {en_type}"),
+                    f"(NOT {blank} AND {t} IS NULL)",
+                    raw,
+                )
+            if column.allowed:
+                values = ", ".join(f"'{_literal(v)}'" for v in column.allowed)
+                add(
+                    name,
+                    text(
+                        f"不是允许的取值（{'、'.join(column.allowed)}）",
+                        f"is not one of {', '.join(column.allowed)}",
+                    ),
+                    f"({t} IS NOT NULL AND {t} NOT IN ({values}))",
+                    raw,
+                )
+            if column.min is not None:
+                add(
+                    name,
+                    text(f"小于下限 {column.min:g}", f"is below the minimum {column.min:g}"),
+                    f"({t} < {column.min!r})",
+                    raw,
+                )
+            if column.max is not None:
+                add(
+                    name,
+                    text(f"大于上限 {column.max:g}", f"is above the maximum {column.max:g}"),
+                    f"({t} > {column.max!r})",
+                    raw,
+                )
+            if column.pattern:
+                add(
+                    name,
+                    text(f"不符合格式 {column.pattern}", f"does not match {column.pattern}"),
+                    f"({t} IS NOT NULL AND NOT regexp_full_match({t}, '{_literal(column.pattern)}'))",
+                    raw,
+                )
+            if column.check == "resident_id":
+                for key in idnumbers.REASONS:
+                    add(
+                        name,
+                        idnumbers.reason_text(key),
+                        f"(__r_{self.index[name]} = '{key}')",
+                        raw,
+                    )
+            if column.references:
+                add(
+                    name,
+                    text(
+                        f"不是本表 {column.references} 列中的值",
+                        f"is not a value of column {column.references} of this table",
+                    ),
+                    f"({t} IS NOT NULL AND {t} NOT IN "
+                    f"(SELECT {self.typed(column.references)} FROM layers "
+                    f"WHERE {self.typed(column.references)} IS NOT NULL))",
+                    raw,
+                )
+        link = self.schema.unit
+        if link is not None and link.column in self.present:
+            t = self.typed(link.column)
+            raw = f"CAST({quote(link.column)} AS VARCHAR)"
+            short = self.units_snapshot.short if self.units_snapshot else ""
+            add(
+                link.column,
+                text(
+                    f"不是数据仓中的考核对象（units 快照 {short}）",
+                    f"is not a unit in the store (units snapshot {short})",
+                ),
+                f"({t} IS NOT NULL AND {t} NOT IN (SELECT unit FROM {STORE_UNITS}))",
+                raw,
+            )
+            wanted = []
+            if link.levels:
+                wanted.append(f"level IN ({', '.join(repr(v) for v in link.levels)})")
+            if link.kinds:
+                wanted.append(f"kind IN ({', '.join(repr(v) for v in link.kinds)})")
+            if wanted:
+                allowed = "、".join([*(link.kinds or []), *(link.levels or [])])
+                allowed_en = ", ".join([*(link.kinds or []), *(link.levels or [])])
+                add(
+                    link.column,
+                    text(
+                        f"不是{allowed}级（类）考核对象",
+                        f"is not a unit of the kind and level {allowed_en}",
+                    ),
+                    f"({t} IN (SELECT unit FROM {STORE_UNITS}) AND {t} NOT IN "
+                    f"(SELECT unit FROM {STORE_UNITS} WHERE {' AND '.join(wanted)}))",
+                    raw,
+                )
+        return rules
+
+    def with_layers(self, body: str, checks: bool = True) -> str:
+        # The layers are read once per rule that refers back to the table: inline them.
+        return f"WITH layers AS NOT MATERIALIZED (SELECT * FROM {self.layers(checks)}) {body}"
+
+    def key_hash(self, key: list[str]) -> str:
+        return f"hash({', '.join(self.typed(c) for c in key)})"
+
+    def key_present(self, key: list[str]) -> str:
+        return " AND ".join(f"{self.typed(c)} IS NOT NULL" for c in key)
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, plan: _Plan, result: ImportResult, tracker: Tracker
+) -> None:
+    result.ignored_columns = plan.ignored
+    n = plan.examples
+    aggregates = ["count(*)"]
+    for rule in plan.rules:
+        aggregates.append(f"count(*) FILTER (WHERE {rule.condition})")
+        aggregates.append(
+            f"arg_min(struct_pack(f := __file, r := __row, v := {rule.value}), {_ORDER}, {n}) "
+            f"FILTER (WHERE {rule.condition})"
+        )
+    row = tracker.query(
+        con,
+        plan.with_layers(f"SELECT {', '.join(aggregates)} FROM layers"),
+        text("校验", "checking"),
+    )[0]
+    result.rows_read = int(row[0])
+    for i, rule in enumerate(plan.rules):
+        count, sample = row[1 + 2 * i], row[2 + 2 * i]
+        if count:
+            examples = [(s["f"], s["r"], s["v"]) for s in sample or []]
+            result.violations.append(Violation(rule, int(count), examples))
+    for k, key in enumerate(plan.schema.unique):
+        duplicate = _duplicates(con, plan, key, k, tracker)
+        if duplicate is not None:
+            result.duplicates.append(duplicate)
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, plan: _Plan, key: list[str], k: int, tracker: Tracker
+) -> DuplicateKey | None:
+    """Keys that appear more than once: 64-bit hashes first, exact values on the collisions."""
+    hashes = f"__dup_hashes_{k}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {hashes} AS "
+        + plan.with_layers(
+            f"SELECT {plan.key_hash(key)} AS h "
+            f"FROM layers WHERE {plan.key_present(key)} GROUP BY h HAVING count(*) > 1"
+        )
+    )
+    if not con.execute(f"SELECT count(*) FROM {hashes}").fetchall()[0][0]:
+        return None
+    columns = ", ".join(f"{plan.typed(c)} AS {quote(c)}" for c in key)
+    groups = f"__dup_keys_{k}"
+    tracker.query(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE {groups} AS "
+        + plan.with_layers(
+            f"SELECT {columns}, count(*) AS n, "
+            f"min({_ORDER}) AS first, "
+            f"arg_min(struct_pack(f := __file, r := __row), {_ORDER}, {plan.examples}) AS rows "
+            f"FROM layers WHERE {plan.key_hash(key)} IN (SELECT h FROM {hashes}) "
+            f"GROUP BY ALL HAVING count(*) > 1"
+        ),
+        text("检查重复", "checking duplicates"),
+    )
+    total = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM {groups}").fetchall()[0]
+    if not total[0]:
+        return None  # only hash collisions between different keys
+    key_sql = ", ".join(quote(c) for c in key)
+    examples = con.execute(
+        f"SELECT {key_sql}, rows FROM {groups} ORDER BY first LIMIT {plan.examples}"
+    ).fetchall()
+    return DuplicateKey(
+        list(key),
+        int(total[0]),
+        int(total[1]),
+        [(tuple(e[:-1]), [(r["f"], r["r"]) for r in e[-1]]) for e in examples],
+    )
+
+
+def _bad_rows(plan: _Plan, result: ImportResult) -> tuple[str, str]:
+    """SQL true on a rejected row, and SQL of its reasons (only rules that failed somewhere)."""
+    conditions, reasons = [], []
+    for violation in result.violations:
+        rule = violation.rule
+        conditions.append(f"coalesce({rule.condition}, false)")
+        reasons.append(f"CASE WHEN {rule.condition} THEN '{_literal(_rule_label(rule))}' END")
+    for k, duplicate in enumerate(plan.schema.unique):
+        if not any(d.columns == duplicate for d in result.duplicates):
+            continue
+        key_struct = (
+            f"struct_pack({', '.join(f'{quote(c)} := {plan.typed(c)}' for c in duplicate)})"
+        )
+        exact = f"struct_pack({', '.join(f'{quote(c)} := {quote(c)}' for c in duplicate)})"
+        condition = (
+            f"coalesce({plan.key_hash(duplicate)} IN (SELECT h FROM __dup_hashes_{k}) AND "
+            f"{key_struct} IN (SELECT {exact} FROM __dup_keys_{k}), false)"
+        )
+        label = text(
+            f"{'+'.join(duplicate)} 重复（同一键值出现多次，均未导入）",
+            f"{'+'.join(duplicate)} repeated (every row with that key was set aside)",
+        )
+        conditions.append(condition)
+        reasons.append(f"CASE WHEN {condition} THEN '{_literal(label)}' END")
+    if not conditions:
+        return "false", "NULL"
+    return "(" + " OR ".join(conditions) + ")", f"concat_ws('；', {', '.join(reasons)})"
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    plan: _Plan,
+    result: ImportResult,
+    staged: Path,
+    rejects: Path | None,
+    tracker: Tracker,
+) -> None:
+    bad, reasons = _bad_rows(plan, result) if rejects is not None else ("false", "NULL")
+    # The rejected rows are found by joins, which do not keep the file's order; sorting them
+    # back keeps a snapshot's bytes (and so its name) a function of its content alone.
+    order = f" ORDER BY {_ORDER}" if bad != "false" else ""
+    tracker.query(
+        con,
+        "COPY ("
+        + plan.with_layers(
+            f"SELECT {plan.output_select()} FROM layers WHERE NOT {bad}{order}", checks=bool(order)
+        )
+        + f") TO '{_literal(staged)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+        text("写入合格数据", "writing the accepted rows"),
+    )
+    result.rows_accepted = con.execute(
+        f"SELECT count(*) FROM read_parquet('{_literal(staged)}')"
+    ).fetchall()[0][0]
+    if rejects is not None and result.rows_accepted < result.rows_read:
+        names = ", ".join(f"'{_literal(f.path.name)}'" for f in plan.files)
+        # the number users see: CSV line and spreadsheet row count the header, Parquet does not
+        line = (
+            "CASE __file "
+            + " ".join(
+                f"WHEN {i} THEN __row{' + 1' if f.format in ('csv', 'xlsx') else ''}"
+                for i, f in enumerate(plan.files)
+            )
+            + " END"
+        )
+        originals = ", ".join(quote(c) for c in plan.present)
+        tracker.query(
+            con,
+            "COPY ("
+            + plan.with_layers(
+                f"SELECT list_extract([{names}], __file + 1) AS _file, {line} AS _line, "
+                f"{reasons} AS _reason, {originals} FROM layers WHERE {bad} ORDER BY {_ORDER}"
+            )
+            + f") TO '{_literal(rejects)}' (HEADER, DELIMITER ',')",
+            text("写入拒收文件", "writing the rejects file"),
+        )
+
+
+def _check_hierarchy(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) -> None:
+    """Units only: the parent chains must end at a top unit, never loop."""
+    rows = con.execute(
+        f"SELECT unit, parent FROM read_parquet('{_literal(staged)}')"
+        if "parent" in plan.present
+        else "SELECT 1 WHERE false"
+    ).fetchall()
+    parent = dict(rows)
+    settled: set[str] = set()
+    for code in parent:
+        chain: list[str] = []
+        current = code
+        while current is not None and current not in settled:
+            if current in chain:
+                loop = " → ".join([*chain[chain.index(current) :], current])
+                raise DataError(
+                    text(
+                        f"units：上下级关系成环：{loop}。请修正 parent 列",
+                        f"units: the parent chain loops: {loop}. Correct the parent column",
+                    )
+                )
+            chain.append(current)
+            current = parent.get(current)
+        settled.update(chain)
+
+
+def _facts(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) -> dict:
+    """What a run needs to know without reading the data again: periods and units present."""
+    literal = _literal(staged)
+    facts: dict = {}
+    if "period" in plan.schema.columns:
+        facts["periods"] = {
+            str(p): int(n)
+            for p, n in con.execute(
+                f"SELECT period, count(*) FROM read_parquet('{literal}') GROUP BY ALL ORDER BY 1"
+            ).fetchall()
+        }
+    if plan.schema.unit is not None:
+        facts["units"] = [
+            u
+            for (u,) in con.execute(
+                f"SELECT DISTINCT {quote(plan.schema.unit.column)} FROM read_parquet('{literal}') "
+                "ORDER BY 1"
+            ).fetchall()
+        ]
+    return facts
+
+
+# What a bad file makes DuckDB raise while reading; anything else is a bug in the SQL above.
+_READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+
+
+def _read_error(error: duckdb.Error, files: list[InputFile]) -> DataError:
+    names = ", ".join(str(f.path) for f in files)
+    lines = [line.strip() for line in str(error).splitlines()]
+    # DuckDB: "CSV Error on Line: N", "Original Line: …", then what is wrong with it
+    reason = next((x for x in lines[1:4] if x and not x.startswith("Original Line")), "")
+    message = f"{lines[0]} {reason}".strip() if lines[0].startswith("Invalid Input") else lines[0]
+    if "invalid unicode" in str(error).lower():
+        return DataError(
+            text(
+                f"{names}：文件不是有效的 UTF-8 编码（{message}）。请用 --encoding gb18030，"
+                "或在 Excel/WPS 中另存为 UTF-8 CSV",
+                f"{names}: the file is not valid UTF-8 ({message}). Use --encoding gb18030, "
+                "or save it as UTF-8 CSV",
+            )
+        )
+    return DataError(
+        text(
+            f"{names}：无法读取（{message}）。CSV 须有列名行、各行列数一致",
+            f"{names}: cannot be read ({message}). A CSV needs a header row and the same "
+            "number of fields on every line",
+        )
+    )
+
+
+def _rows_en(count: int, what: str = "") -> str:
+    return f"{count} {what}row" + ("" if count == 1 else "s")
+
+
+def _rule_label(rule: Rule) -> str:
+    return f"{rule.column}：{rule.description}" if rule.column else rule.description
+
+
+def report(result: ImportResult, advice: bool = False) -> str:
+    """Every violated rule with its count and first rows: row, column, value, rule."""
+    files = result.files
+
+    def where(file_index: int, row: int) -> str:
+        return position(files[file_index].path, row)
+
+    names = "、".join(f.path.name for f in files)
+    broken = len(result.violations) + len(result.duplicates)
+    lines = [
+        text(
+            f"{names}：{result.rows_read} 行中有 {broken} 条规则未满足：",
+            f"{names}: {broken} rules fail in {result.rows_read} rows:",
+        )
+    ]
+    for violation in result.violations:
+        rule = violation.rule
+        lines.append(
+            text(
+                f"  ● 列 {rule.column} {rule.description}：{violation.count} 行",
+                f"  ● column {rule.column} {rule.description}: {_rows_en(violation.count)}",
+            )
+        )
+        for file_index, row, value in violation.examples:
+            shown = repr(value) if value is not None else text("（空）", "(empty)")
+            lines.append(
+                text(
+                    f"      {where(file_index, row)}：列 {rule.column} 的值 {shown} {rule.description}",
+                    f"      {where(file_index, row)}: column {rule.column}: value {shown} "
+                    f"{rule.description}",
+                )
+            )
+        if violation.count > len(violation.examples):
+            more = violation.count - len(violation.examples)
+            lines.append(text(f"      ……另有 {more} 行", f"      … and {_rows_en(more, 'more ')}"))
+    for duplicate in result.duplicates:
+        key = "+".join(duplicate.columns)
+        lines.append(
+            text(
+                f"  ● 唯一键 {key} 重复：{duplicate.groups} 个键值，共 {duplicate.rows} 行",
+                f"  ● unique key {key} repeated: {duplicate.groups} values in {duplicate.rows} rows",
+            )
+        )
+        for values, rows in duplicate.examples:
+            shown = ", ".join(f"{c}={v!r}" for c, v in zip(duplicate.columns, values, strict=True))
+            places = text("、", ", ").join(where(f, r) for f, r in rows)
+            lines.append(
+                text(f"      {shown} 出现在 {places}", f"      {shown} appears at {places}")
+            )
+        if duplicate.groups > len(duplicate.examples):
+            more = duplicate.groups - len(duplicate.examples)
+            lines.append(text(f"      ……另有 {more} 个键值", f"      … and {more} more values"))
+    lines.append(
+        text(
+            "未写入任何数据。请改正后重新导入；或加 --quarantine 只导入合格的行，"
+            "不合格的行连同原因写入拒收文件。",
+            "Nothing was written. Correct the file and import it again, or add --quarantine to "
+            "import the rows that pass and write the others, with their reasons, to a rejects file.",
+        )
+        if advice
+        else ""
+    )
+    return "\n".join(line for line in lines if line)

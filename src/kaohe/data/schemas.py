@@ -1,0 +1,176 @@
+"""Declared source schemas (数据源格式): what an import checks before any data is accepted.
+
+A schema names a source's columns with their types and rules (required, allowed values, ranges,
+patterns, resident-ID checks), its unique keys, and the column that links each row to a unit.
+The bundled schemas live in ``kaohe/data/schemas/*.yaml``; a user may pass their own file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import Problem, SchemeError, UsageError
+from ..expr import suggest
+from ..i18n import text
+from ..scheme.model import ColumnType, Identifier
+from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
+
+UNITS_SOURCE = "units"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Model):
+    """One declared column and the rules its values must meet."""
+
+    type: ColumnType = "text"
+    label: str | None = None
+    label_en: str | None = None
+    required: bool = False  # every row needs a value
+    optional: bool = False  # the column itself may be absent from a file (then all NULL)
+    allowed: list[str] | None = None  # text: the only values accepted
+    min: float | None = None  # integer/number: inclusive bounds
+    max: float | None = None
+    pattern: str | None = None  # text: a regular expression the whole value must match
+    check: Literal["resident_id"] | None = None  # text: 居民身份证号码 (GB 11643, python-stdnum)
+    references: Identifier | None = None  # another column of the same source holding the key
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Column:
+        if (self.min is not None or self.max is not None) and self.type not in (
+            "integer",
+            "number",
+        ):
+            raise ValueError("min/max apply to integer and number columns")
+        if (self.allowed or self.pattern or self.check) and self.type != "text":
+            raise ValueError("allowed, pattern and check apply to text columns")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError("max must not be less than min")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as error:
+                raise ValueError(f"pattern is not a regular expression: {error}") from None
+        if self.required and self.optional:
+            raise ValueError("a column cannot be both required and optional")
+        return self
+
+
+class UnitLink(_Model):
+    """The column that names each row's unit, and which units it may name."""
+
+    column: Identifier = "unit"
+    kinds: list[str] | None = None
+    levels: list[str] | None = None
+
+
+class SourceSchema(_Model):
+    """A source's declared schema; ``version`` changes whenever the rules change."""
+
+    source: Identifier
+    version: int = Field(ge=1)
+    label: str | None = None
+    label_en: str | None = None
+    unit: UnitLink | None = None  # None only for the units source itself
+    unique: list[list[Identifier]] = Field(default_factory=list)
+    extra_columns: Literal["ignore", "keep"] = "ignore"
+    columns: dict[Identifier, Column]
+
+    @field_validator("columns")
+    @classmethod
+    def _not_empty(cls, columns: dict) -> dict:
+        if not columns:
+            raise ValueError("a schema declares at least one column")
+        return columns
+
+    @model_validator(mode="after")
+    def _names(self) -> SourceSchema:
+        for key in self.unique:
+            for name in key:
+                if name not in self.columns:
+                    raise ValueError(f"unique key column {name} is not declared")
+        if self.unit is not None and self.unit.column not in self.columns:
+            raise ValueError(f"unit column {self.unit.column} is not declared")
+        for name, column in self.columns.items():
+            if column.references is not None and column.references not in self.columns:
+                raise ValueError(f"column {name} references undeclared column {column.references}")
+        return self
+
+    def label_text(self) -> str:
+        return text(self.label or self.source, self.label_en or self.label or self.source)
+
+
+class LoadedSchema:
+    """A schema with where it came from and its content hash (recorded with every snapshot)."""
+
+    def __init__(self, model: SourceSchema, file: str, sha256: str):
+        self.model = model
+        self.file = file
+        self.sha256 = sha256
+
+    @property
+    def source(self) -> str:
+        return self.model.source
+
+
+def bundled_schemas() -> dict[str, Path]:
+    folder = resources.files("kaohe.data") / "schemas"
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+
+
+def load_schema(name_or_path: str) -> LoadedSchema:
+    """The bundled schema of that source name, or a schema file."""
+    path = Path(name_or_path)
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        bundled = bundled_schemas()
+        if name_or_path not in bundled:
+            raise UsageError(
+                text(
+                    f"没有数据源 {name_or_path} 的格式定义；内置数据源：{'、'.join(sorted(bundled))}，"
+                    "也可以给出自定义格式文件（.yaml）",
+                    f"no schema for source {name_or_path}; bundled sources: "
+                    f"{', '.join(sorted(bundled))}, or give a schema file (.yaml)",
+                )
+                + suggest(name_or_path, bundled)
+            )
+        path = bundled[name_or_path]
+    raw = path.read_bytes()
+    content = raw.decode("utf-8")
+    file = str(path)
+    doc = parse_yaml(content, file)
+    try:
+        model = SourceSchema.model_validate(doc)
+    except ValidationError as error:
+        raise SchemeError(_problems(error, file, doc)) from None
+    return LoadedSchema(model, file, hashlib.sha256(raw).hexdigest())
+
+
+def _problems(error: ValidationError, file: str, doc) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = [part for part in item["loc"] if not str(part).startswith("function-")]
+        where = ".".join(str(part) for part in loc) or "(top)"
+        if item["type"] == "extra_forbidden":
+            line = key_line_of(doc, loc)
+            message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
+        elif item["type"] == "missing":
+            line = key_line_of(doc, loc[:-1]) if len(loc) > 1 else 1
+            message = text(f"缺少必填字段 {where}", f"missing required field {where}")
+        else:
+            line = line_of(doc, loc)
+            detail = item["msg"].removeprefix("Value error, ")
+            message = text(f"{where}：{detail}", f"{where}: {detail}")
+        problems.append(Problem(file, line, message))
+    return problems

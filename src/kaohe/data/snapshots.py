@@ -1,0 +1,176 @@
+"""The snapshot store (数据快照): immutable Parquet files named by their sha256, each with a sidecar.
+
+Layout: ``STORE/<source>/<sha256>.parquet`` (the accepted rows, typed), ``<sha256>.json`` (the
+sidecar: source, schema version and hash, rows, creation time, the original files and their
+hashes, periods and units present) and, after a quarantined import, ``<sha256>.rejects.csv``.
+
+Nothing in the store is ever overwritten or deleted: files are linked into place with
+``os.link``, which refuses an existing name, and made read-only. A snapshot exists once its
+sidecar does; a Parquet file without one (an import stopped half-way) is invisible and harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..i18n import text
+from .sources import SourceFacts
+
+SCRATCH = ".tmp"
+_READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: str
+    sha256: str
+    path: Path  # the Parquet file
+    sidecar: dict[str, Any]
+
+    @property
+    def rows(self) -> int:
+        return int(self.sidecar["rows"])
+
+    @property
+    def created(self) -> str:
+        return str(self.sidecar["created"])
+
+    @property
+    def short(self) -> str:
+        return self.sha256[:12]
+
+    def facts(self) -> SourceFacts:
+        """What the import recorded, so that a run need not scan the data for it."""
+        return SourceFacts(
+            periods=self.sidecar.get("periods"), units=self.sidecar.get("units"), rows=self.rows
+        )
+
+
+class Store:
+    """A folder of snapshots; any path DuckDB and Spark can read would do at scale."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def snapshots(self, source: str | None = None) -> list[Snapshot]:
+        """Snapshots, oldest first (by creation time, then hash)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        folders = [self.root / source] if source else sorted(self.root.iterdir())
+        for folder in folders:
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
+            for sidecar in folder.glob("*.json"):
+                parquet = sidecar.with_suffix(".parquet")
+                if not parquet.is_file():
+                    continue
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+                found.append(Snapshot(folder.name, sidecar.stem, parquet, data))
+        return sorted(found, key=lambda s: (s.source, s.created, s.sha256))
+
+    def latest(self, source: str) -> Snapshot | None:
+        found = self.snapshots(source)
+        return found[-1] if found else None
+
+    def find(self, source: str, reference: str | None = None) -> Snapshot:
+        """The snapshot named by a hash (or a unique prefix of one), else the latest."""
+        found = self.snapshots(source)
+        if not found:
+            raise UsageError(
+                text(
+                    f"数据仓 {self.root} 中没有数据源 {source} 的快照；"
+                    f"请先运行 kaohe import {source} 文件 --store {self.root}",
+                    f"the store {self.root} has no snapshot of source {source}; "
+                    f"run kaohe import {source} FILE --store {self.root} first",
+                )
+            )
+        if not reference:
+            return found[-1]
+        matches = [s for s in found if s.sha256.startswith(reference.lower())]
+        if len(matches) != 1:
+            known = ", ".join(s.short for s in found[-5:])
+            raise UsageError(
+                text(
+                    f"数据源 {source} 中{'没有' if not matches else '有多个'}以 {reference} 开头的快照"
+                    f"（最近的：{known}）",
+                    f"{'no' if not matches else 'more than one'} snapshot of source {source} "
+                    f"starts with {reference} (recent: {known})",
+                )
+            )
+        return matches[0]
+
+    def same_inputs(self, source: str, key: dict[str, Any]) -> Snapshot | None:
+        """An existing snapshot imported from the same files under the same schema and options."""
+        for snapshot in self.snapshots(source):
+            if snapshot.sidecar.get("import_key") == key:
+                return snapshot
+        return None
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A private scratch folder inside the store (same file system: links are atomic)."""
+        base = self.root / SCRATCH
+        base.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(dir=base))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def add(
+        self,
+        source: str,
+        sha256: str,
+        parquet: Path,
+        sidecar: dict[str, Any],
+        rejects: Path | None = None,
+    ) -> tuple[Snapshot, bool]:
+        """Link a finished snapshot into place; (snapshot, False) if that content exists already."""
+        folder = self.root / source
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha256}.parquet"
+        sidecar_path = folder / f"{sha256}.json"
+        if sidecar_path.is_file():
+            existing = json.loads(sidecar_path.read_text(encoding="utf-8"))
+            return Snapshot(source, sha256, target, existing), False
+        _link_read_only(parquet, target)
+        if rejects is not None:
+            _link_read_only(rejects, folder / f"{sha256}.rejects.csv")
+        staged = parquet.with_suffix(".json")
+        staged.write_text(
+            json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        _link_read_only(staged, sidecar_path)  # last: the snapshot exists from here on
+        return Snapshot(source, sha256, target, sidecar), True
+
+
+def _link_read_only(source: Path, target: Path) -> None:
+    os.chmod(source, _READ_ONLY)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        pass  # same name means same content (names are hashes): keep what is there
+    except OSError:  # a file system without hard links: copy, still refusing an existing name
+        try:
+            with source.open("rb") as reader, target.open("xb") as writer:
+                shutil.copyfileobj(reader, writer, 1 << 20)
+        except FileExistsError:
+            return
+        os.chmod(target, _READ_ONLY)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
