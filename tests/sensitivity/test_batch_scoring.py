@@ -129,3 +129,47 @@ def test_fixed_children_with_shares_per_draw_hand_computed():
     shares = np.array([[[0.5, 0.5]], [[0.25, 0.75]]])  # two draws
     result = combine(values, shares, "arithmetic")
     np.testing.assert_allclose(result, [[0.5, 0.75], [0.65, 0.625]])
+
+
+def _table_by_definition(x: np.ndarray, rows) -> np.ndarray:
+    """The first row with low <= x < high gives its share; no row gives 0; missing stays missing."""
+    out = np.full(x.shape, np.nan)
+    for i, value in np.ndenumerate(x):
+        if math.isnan(value):
+            continue
+        out[i] = next(
+            (
+                share
+                for low, high, share in rows
+                if (low is None or value >= low) and (high is None or value < high)
+            ),
+            0.0,
+        )
+    return out
+
+
+edges = st.lists(st.integers(-5, 60), min_size=2, max_size=5, unique=True).map(sorted)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    cuts=edges,
+    open_ends=st.tuples(st.booleans(), st.booleans()),
+    gap=st.booleans(),
+    batch=batches,
+)
+def test_score_tables_follow_their_definition(cuts, open_ends, gap, batch):
+    """Contiguous tables take the one-search path, tables with gaps the row-by-row one."""
+    rows = [
+        [float(low), float(high), round(0.1 * (i + 1), 1)]
+        for i, (low, high) in enumerate(zip(cuts, cuts[1:], strict=False))
+    ]
+    if open_ends[0]:
+        rows[0][0] = None
+    if open_ends[1]:
+        rows[-1][1] = None
+    if gap and len(rows) > 1 and rows[1][1] is not None and rows[1][0] + 1 < rows[1][1]:
+        rows[1][0] += 1  # a gap between the first and second rows
+    rule = m.ScoreTable(method="table", rows=[tuple(r) for r in rows])
+    scores, _ = METHODS["table"](batch, rule, "higher", None)
+    np.testing.assert_array_equal(scores, _table_by_definition(batch, rule.rows))

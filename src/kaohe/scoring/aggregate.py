@@ -42,8 +42,10 @@ def combine_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], method: str) -> 
     if method not in _TRANSFORMS:
         raise ValueError(f"unknown aggregation {method}")
     total = weight = zero = None
+    shape: tuple[int, ...] = ()
     for values, shares in blocks:
         part_total, part_weight, part_zero = _accumulate(values, shares, method)
+        shape = np.broadcast_shapes(shape, np.shape(part_total))
         if total is None:
             total, weight, zero = part_total, part_weight, part_zero
             continue
@@ -54,12 +56,16 @@ def combine_blocks(blocks: list[tuple[np.ndarray, np.ndarray]], method: str) -> 
         if method == "arithmetic":
             value = total / weight
         elif method == "geometric":
-            value = np.where(zero, 0.0, np.exp(total / weight))
+            value = np.exp(total / weight)
         elif method == "harmonic":
-            value = np.where(zero, 0.0, weight / total)
+            value = weight / total
         else:
             value = total
-    return np.where(weight > 0, value, np.nan)
+    if np.any(zero):
+        value = np.where(zero, 0.0, value)
+    if not np.all(weight > 0):
+        value = np.where(weight > 0, value, np.nan)
+    return np.broadcast_to(value, shape)
 
 
 # What each aggregation sums (times the shares) over the children before its final transform.
@@ -74,6 +80,8 @@ _TRANSFORMS = {
 def _weighted_sum(terms: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """Sum over children of shares × terms, as a matrix product when shares are the same per unit."""
     if shares.ndim >= 2 and shares.shape[-2] == 1:
+        if terms.shape[-1] == 1:  # one child: a product, no reduction
+            return terms[..., 0] * shares[..., 0]
         if terms.ndim == 2 and shares.ndim == 3:  # fixed children, shares per draw: one GEMM
             return shares[:, 0, :] @ terms.T
         return np.matmul(terms, np.swapaxes(shares, -1, -2))[..., 0]
@@ -81,24 +89,30 @@ def _weighted_sum(terms: np.ndarray, shares: np.ndarray) -> np.ndarray:
 
 
 def _accumulate(values: np.ndarray, shares: np.ndarray, method: str):
-    """A block's (sum of shares × transformed values, sum of shares, any child at or below zero)."""
+    """A block's (sum of shares × transformed values, sum of shares, any child at or below zero).
+
+    The results broadcast to the block's units (and draws) but are not expanded: the sum of
+    shares of a block without missing values is one number per row of shares.
+    """
     present = ~np.isnan(values)
-    shape = np.broadcast_shapes(values.shape, shares.shape)[:-1]
-    weight = np.broadcast_to(_weighted_sum(present.astype(float), shares), shape)
+    complete = bool(present.all())
+    # nothing missing: the weight is just the shares' sum
+    weight = shares.sum(axis=-1) if complete else _weighted_sum(present.astype(float), shares)
     if method == "minimum":
         counted = present if np.all(shares > 0) else present & (shares > 0)
         total = np.min(np.where(counted, values, np.inf), axis=-1)
-        return np.broadcast_to(total, shape), weight, np.zeros(shape, dtype=bool)
+        return total, weight, False
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "arithmetic":
-            terms = np.where(present, values, 0.0)
-            zero = np.zeros(shape, dtype=bool)
-        else:
-            positive = present & (values > 0)
-            terms = np.where(positive, _TRANSFORMS[method](np.where(positive, values, 1.0)), 0.0)
-            below = (present & ~positive).astype(float)
-            zero = np.broadcast_to(_weighted_sum(below, shares) > 0, shape)
-    return np.broadcast_to(_weighted_sum(terms, shares), shape), weight, zero
+            terms = values if complete else np.where(present, values, 0.0)
+            return _weighted_sum(terms, shares), weight, False
+        positive = values > 0
+        if complete and positive.all():
+            return _weighted_sum(_TRANSFORMS[method](values), shares), weight, False
+        positive &= present
+        terms = np.where(positive, _TRANSFORMS[method](np.where(positive, values, 1.0)), 0.0)
+        zero = _weighted_sum((present & ~positive).astype(float), shares) > 0
+    return _weighted_sum(terms, shares), weight, zero
 
 
 def _node_value(state: ScoringState, node: TreeNode) -> np.ndarray:

@@ -43,6 +43,10 @@ class Rows:
 
     start: int  # index of the first row in the whole design
     count: int
+    base: np.ndarray | None = None  # per row: its base sample (within the chunk)
+    position: np.ndarray | None = None  # per row: 0 = A, g + 1 = AB_g, width - 1 = B
+    width: int = 0  # rows per base sample
+    group_index: dict[str, int] = field(default_factory=dict)
     weights: dict[str, np.ndarray] = field(default_factory=dict)  # node → rows × children
     normalization: np.ndarray | None = None  # rows: 0 = the scheme's rules, i = alternative i
     aggregation: np.ndarray | None = None
@@ -76,7 +80,14 @@ class Design:
 
     def _rows(self, first: int, count: int, streams) -> Rows:
         width = self.width
-        rows = Rows(start=first * width, count=count * width)
+        rows = Rows(
+            start=first * width,
+            count=count * width,
+            base=np.repeat(np.arange(count, dtype=np.int64), width),
+            position=np.tile(np.arange(width), count),
+            width=width,
+            group_index={group.id: g for g, group in enumerate(self.groups)},
+        )
         position = np.arange(width)
         for g, group in enumerate(self.groups):
             # row k of a base sample takes group g from B when k is AB_g (g + 1) or B (last)

@@ -37,38 +37,43 @@ def sobol_indices(
     seed: int = 0,
 ) -> Indices:
     """``outputs`` is rows × units with rows in blocks of (A, AB_1 … AB_G, B)."""
-    y = outputs.reshape(-1, groups + 2, outputs.shape[-1]).astype(float)
-    y = y - y.mean(axis=(0, 1))  # centre each unit's output, as SALib does, for the S1 estimator
-    a, b, ab = y[:, 0], y[:, -1], np.moveaxis(y[:, 1:-1], 1, 0)  # ab: groups × base × units
-    first_terms = b[None] * (ab - a[None])  # groups × base × units
-    total_terms = 0.5 * (a[None] - ab) ** 2
-    both = np.concatenate([a, b])
-    variance = both.var(axis=0)
+    y = outputs.reshape(-1, groups + 2, outputs.shape[-1])
+    base, units = y.shape[0], y.shape[-1]
+    centre = y.mean(axis=(0, 1), dtype=np.float64)  # as SALib, for the first-order estimator
+    a = y[:, 0] - centre
+    b = y[:, -1] - centre
+    variance = np.concatenate([a, b]).var(axis=0)
     moving = variance > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        unit_first = np.where(moving, first_terms.mean(axis=1) / variance, np.nan)
-        unit_total = np.where(moving, total_terms.mean(axis=1) / variance, np.nan)
-    first, total = _generalized(first_terms, total_terms, a, b, np.ones(a.shape[0]))
-    # Bootstrap: reweight the base samples by multinomial counts and recompute.
+    # Per group: the estimators' terms summed over units (per base sample, for the generalized
+    # indices and their bootstrap) and averaged over base samples (per unit).
+    first_by_base = np.empty((groups, base))
+    total_by_base = np.empty((groups, base))
+    unit_first = np.empty((groups, units))
+    unit_total = np.empty((groups, units))
+    for g in range(groups):
+        ab = y[:, g + 1] - centre
+        first_terms = b * (ab - a)
+        total_terms = 0.5 * (a - ab) ** 2
+        first_by_base[g] = first_terms.sum(axis=1)
+        total_by_base[g] = total_terms.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            unit_first[g] = np.where(moving, first_terms.mean(axis=0) / variance, np.nan)
+            unit_total[g] = np.where(moving, total_terms.mean(axis=0) / variance, np.nan)
+    level = (a + b) / 2  # per base sample and unit, for the variance under resampling
+    square = ((a**2 + b**2) / 2).sum(axis=1)
+
+    def generalized(share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        summed_variance = float(share @ square - np.sum((share @ level) ** 2))
+        if summed_variance <= 0:
+            return np.zeros(groups), np.zeros(groups)
+        return first_by_base @ share / summed_variance, total_by_base @ share / summed_variance
+
+    first, total = generalized(np.full(base, 1 / base))
+    # Bootstrap: resample the base samples (multinomial counts as weights) and recompute.
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(a.shape[0], np.full(a.shape[0], 1 / a.shape[0]), size=resamples)
-    boot = [_generalized(first_terms, total_terms, a, b, w) for w in counts.astype(float)]
+    counts = rng.multinomial(base, np.full(base, 1 / base), size=resamples) / base
+    boot = [generalized(share) for share in counts]
     spread = float(norm.ppf(0.5 + conf_level / 2))
     first_conf = spread * np.std([f for f, _ in boot], axis=0, ddof=1)
     total_conf = spread * np.std([t for _, t in boot], axis=0, ddof=1)
     return Indices(first, total, first_conf, total_conf, unit_first, unit_total, variance)
-
-
-def _generalized(first_terms, total_terms, a, b, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Σ_units numerator / Σ_units rank variance, with base samples weighted by ``weights``."""
-    share = weights / weights.sum()
-    per_base_first = first_terms.sum(axis=2)  # groups × base
-    per_base_total = total_terms.sum(axis=2)
-    # variance of each unit over A and B rows, summed over units
-    mean = share @ ((a + b) / 2)
-    second = share @ ((a**2 + b**2) / 2)
-    variance = float(np.sum(second - mean**2))
-    if variance <= 0:
-        zeros = np.zeros(first_terms.shape[0])
-        return zeros, zeros.copy()
-    return per_base_first @ share / variance, per_base_total @ share / variance

@@ -14,6 +14,7 @@ Bonus and deduction items keep the run's amounts (their conditions read data, no
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import duckdb
@@ -66,58 +67,92 @@ class Rescorer:
                 {n: normalize(state.values[n], rules[n], state.targets.get(n))[0] for n in leaves}
             )
         self._blocks: dict[tuple[str, int], tuple[np.ndarray, list[int]]] = {}
+        self.dependencies = _dependencies(self.tree, drawn, settings)
         self.adjustment = state.values["bonus"] - state.values["deduction"]
         self.grader = Grader(state)
         self.conditions = DrawnConditions(state, drawn)
 
     def score(self, rows: Rows) -> Scored:
-        count = rows.count
-        normalization = _or_zeros(rows.normalization, count)
-        aggregation = _or_zeros(rows.aggregation, count)
-        scores = np.empty((count, self.state.size))
-        for variant in sorted(set(zip(normalization.tolist(), aggregation.tolist(), strict=True))):
-            index = np.flatnonzero((normalization == variant[0]) & (aggregation == variant[1]))
-            scores[index] = self._scores(rows, index, *variant)
+        chunk = _Chunk(
+            rows,
+            _or_zeros(rows.normalization, rows.count),
+            _or_zeros(rows.aggregation, rows.count),
+        )
+        value = self._node(self.tree, chunk, np.arange(rows.count))
+        scores = value * self.tree.points + self.adjustment
         ranks = competition_ranks(scores)
         hits = self.conditions.veto_hits(rows, scores, self.adjustment)
         return Scored(scores, ranks, self.grader.grade(scores, hits))
 
-    def _scores(self, rows: Rows, index: np.ndarray, normalization: int, aggregation: int):
-        rules = self.rules[normalization]
-        drawn = {
-            name: normalize(rows.values[name][index], rules[name], self.state.targets.get(name))[0]
-            for name in self.drawn
-            if name in self.fixed[0]
-        }
-        value = self._node(self.tree, rows, index, normalization, aggregation, drawn)
-        return value * self.tree.points + self.adjustment
+    def _distinct(self, deps: tuple[str, ...], chunk: _Chunk, index: np.ndarray):
+        """Rows of ``index`` whose inputs in ``deps`` are the same, once each: (rows, inverse).
 
-    def _node(self, node: TreeNode, rows, index, normalization, aggregation, drawn) -> np.ndarray:
+        In the pick-freeze layout a row AB_g differs from A only in group g, so a node that does
+        not depend on g has the same value in both: a dimension with four uncertain inputs has
+        six distinct values per base sample, not one per row. None when nothing repeats.
+        """
+        rows = chunk.rows
+        if rows.position is None or len(deps) + 2 >= rows.width:
+            return None
+        position = rows.position[index]
+        key = rows.base[index] << len(deps)
+        for bit, group in enumerate(deps):
+            from_b = (position == rows.group_index[group] + 1) | (position == rows.width - 1)
+            key |= from_b.astype(np.int64) << bit
+        unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        if unique.size == index.size:
+            return None
+        return index[first], inverse
+
+    def _node(self, node: TreeNode, chunk: _Chunk, index: np.ndarray) -> np.ndarray:
+        distinct = self._distinct(self.dependencies[node.id], chunk, index)
+        if distinct is not None:
+            return self._node_rows(node, chunk, distinct[0])[distinct[1]]
+        return self._node_rows(node, chunk, index)
+
+    def _node_rows(self, node: TreeNode, chunk: _Chunk, index: np.ndarray) -> np.ndarray:
         count, size = index.size, self.state.size
+        out = np.empty((count, size))
+        normalization, aggregation = chunk.normalization[index], chunk.aggregation[index]
+        for variant in sorted(set(zip(normalization.tolist(), aggregation.tolist(), strict=True))):
+            where = np.flatnonzero((normalization == variant[0]) & (aggregation == variant[1]))
+            out[where] = self._combine(node, chunk, index[where], *variant)
+        return out
+
+    def _combine(self, node: TreeNode, chunk: _Chunk, index, normalization, aggregation):
         fixed, fixed_positions = self._fixed_block(node, normalization)
         varying, varying_positions = [], []
         for j, child in enumerate(node.children):
-            if child.indicator and child.id in drawn:
-                varying.append(drawn[child.id])
+            if child.indicator and child.id in self.drawn:
+                varying.append(self._drawn_leaf(child.id, chunk, index, normalization))
             elif not child.indicator:
-                varying.append(self._node(child, rows, index, normalization, aggregation, drawn))
+                varying.append(self._node(child, chunk, index))
             else:
                 continue
             varying_positions.append(j)
-        if node.id in rows.weights:
-            shares = rows.weights[node.id][index][:, None, :]
+        weights = chunk.rows.weights
+        if node.id in weights:
+            shares = weights[node.id][index][:, None, :]
         else:
-            shares = np.broadcast_to(np.array(node.shares), (count, 1, len(node.children)))
+            shares = np.broadcast_to(np.array(node.shares), (index.size, 1, len(node.children)))
         blocks = []
         if fixed_positions:
             blocks.append((fixed, shares[..., fixed_positions]))
         if varying_positions:
-            values = np.stack(varying, axis=-1)
+            values = varying[0][..., None] if len(varying) == 1 else np.stack(varying, axis=-1)
             if node.missing == "zero":
                 values = np.nan_to_num(values, nan=0.0)
             blocks.append((values, shares[..., varying_positions]))
         method = self.aggregations[aggregation] or node.aggregate
-        return np.broadcast_to(combine_blocks(blocks, method), (count, size))
+        return combine_blocks(blocks, method)
+
+    def _drawn_leaf(self, name: str, chunk: _Chunk, index: np.ndarray, normalization: int):
+        """A sampled indicator's normalized scores (all rows of ``index`` share one rule)."""
+        distinct = self._distinct(self.dependencies[name], chunk, index)
+        rows = index if distinct is None else distinct[0]
+        rule = self.rules[normalization][name]
+        scores = normalize(chunk.rows.values[name][rows], rule, self.state.targets.get(name))[0]
+        return scores if distinct is None else scores[distinct[1]]
 
     def _fixed_block(self, node: TreeNode, normalization: int) -> tuple[np.ndarray, list[int]]:
         key = (node.id, normalization)
@@ -133,6 +168,13 @@ class Rescorer:
                 block = np.nan_to_num(block, nan=0.0)
             self._blocks[key] = (block, positions)
         return self._blocks[key]
+
+
+@dataclass
+class _Chunk:
+    rows: Rows
+    normalization: np.ndarray  # per row: 0 = the scheme's rules, i = alternative i
+    aggregation: np.ndarray
 
 
 def _or_zeros(choice: np.ndarray | None, count: int) -> np.ndarray:
@@ -155,7 +197,7 @@ class DrawnConditions:
             expression if expression.names & varying else None for expression in scheme.vetoes
         ]
         self.fixed_hits = state.veto_hits
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()  # one DuckDB connection per scoring thread
 
     def veto_hits(self, rows: Rows, scores: np.ndarray, adjustment: np.ndarray) -> list[np.ndarray]:
         if not any(v is not None for v in self.vetoes):
@@ -181,14 +223,17 @@ class DrawnConditions:
                 table[name] = pa.array(columns[name].ravel(), from_pandas=True)
             else:
                 table[name] = pa.array(np.tile(self.state.values[name], count), from_pandas=True)
-        if self._con is None:
-            self._con = duckdb.connect()
-        self._con.register("unit_values", pa.table(table))
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = duckdb.connect()
+        con.register("unit_values", pa.table(table))
         try:
-            value = self._con.execute(f"SELECT {expression.sql()} AS value FROM unit_values")
-            result = value.fetchnumpy()["value"]
+            result = con.execute(
+                f"SELECT {expression.sql()} AS value FROM unit_values"
+            ).fetchnumpy()
         finally:
-            self._con.unregister("unit_values")
+            con.unregister("unit_values")
+        result = result["value"]
         met = np.ma.filled(np.ma.asarray(result).astype(bool), False)
         return np.asarray(met).reshape(count, size)
 
@@ -217,3 +262,30 @@ def check_nominal(rescorer: Rescorer, state: ScoringState, settings: Settings) -
                 "from the nominal inputs; this is a bug in kaohe, please report it",
             )
         )
+
+
+def _dependencies(
+    tree: TreeNode, drawn: set[str], settings: Settings
+) -> dict[str, tuple[str, ...]]:
+    """For each node and sampled indicator: the input groups its value depends on."""
+    methods = []
+    if settings.normalizations:
+        methods.append("normalize")
+    found: dict[str, tuple[str, ...]] = {}
+
+    def visit(node: TreeNode) -> set[str]:
+        if node.indicator:
+            own = {f"sampling:{node.id}"} if node.id in drawn else set()
+            found[node.id] = tuple(sorted(own | set(methods)))
+            return own
+        own = (
+            {f"weights:{node.id}"} if settings.weights.active and len(node.children) > 1 else set()
+        )
+        for child in node.children:
+            own |= visit(child)
+        extra = set(methods) | ({"aggregate"} if settings.aggregations else set())
+        found[node.id] = tuple(sorted(own | extra))
+        return own
+
+    visit(tree)
+    return found

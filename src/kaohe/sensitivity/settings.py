@@ -89,12 +89,17 @@ def parse_weights(spec: str) -> WeightPerturbation:
 
 
 def parse_methods(items: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``normalize:minmax``, ``aggregate:geometric`` (repeatable; commas allowed) → alternatives."""
+    """``normalize:minmax,percentile``, ``aggregate:geometric`` (repeatable) → the alternatives."""
     normalizations: list[str] = []
     aggregations: list[str] = []
     for item in items:
+        step = ""
         for part in filter(None, (p.strip() for p in item.split(","))):
-            step, _, method = part.partition(":")
+            # "normalize:minmax,percentile": a bare method belongs to the step before it
+            if ":" in part:
+                step, _, method = part.partition(":")
+            else:
+                method = part
             allowed = {"normalize": NORMALIZATIONS, "aggregate": AGGREGATIONS}.get(step)
             if allowed is None or method not in allowed:
                 raise UsageError(
