@@ -114,3 +114,25 @@ def test_a_new_run_replaces_the_output_directory_whole(case, tmp_path, kaohe):
         "results.xlsx",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "out"]  # no staging left
+
+
+def test_a_parameter_override_changes_the_run_and_is_recorded(tmp_path, kaohe):
+    scheme = facts_scheme(
+        indicators={"a": {"expr": "x", "score": {"method": "goalposts", "min": 0, "max": "$top"}}},
+        parameters={"top": {"value": 20, "status": "open", "label": "上限"}},
+    )
+    case = write_facts_case(tmp_path / "case", scheme, {"A": {"x": 10}})
+    default = assess(kaohe, case, tmp_path / "default")
+    changed = assess(kaohe, case, tmp_path / "changed", "--param", "top=40")
+    score = lambda out: (out / "results.csv").read_text(encoding="utf-8").splitlines()[1]  # noqa: E731
+    assert score(default).startswith("A,县A,50.0,")  # 10 of 20
+    assert score(changed).startswith("A,县A,25.0,")  # 10 of 40
+    manifest = json.loads((changed / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scheme"]["parameters"] == {"top": 40}
+    unknown = kaohe(
+        "assess", "--scheme", case.scheme, "--data", case.data, "--out", tmp_path / "x",
+        "--param", "tpo=40",
+    )  # fmt: skip
+    assert unknown.exit_code == 2
+    assert "--param tpo: no such parameter (did you mean top?)" in unknown.stderr
+    assert not (tmp_path / "x").exists()
