@@ -7,6 +7,8 @@ from . import (  # noqa: F401  (importing registers the commands)
     db,
     demo,
     funds,
+    monitor,
+    outcomes,
     quality,
     scheme,
     scheme_versions,

@@ -1,0 +1,314 @@
+"""Synthetic monitoring inputs for the demo (deterministic by seed), and their evaluation.
+
+The monitoring population is the registry's households that have left poverty (已脱贫户, read
+from ``households.parquet``) plus non-registered rural households (一般农户) generated beside
+them, about one for every three. Each province gets a hidden "diligence" (its own random stream)
+that drives how many at-risk households its cadres identify, how fast, and how many get
+assistance, so the schemes reading the results have something to tell apart. Events from sector
+departments (medical costs, disasters, job loss, education costs) cut incomes or add expenses;
+quarterly income checks follow. Households are read and written in batches, so memory stays
+bounded however large the registry is.
+
+``write_monitoring_demo`` writes the five inputs and then runs the real evaluation
+(``evaluate_monitoring`` with the bundled rules) into ``monitoring_results.parquet``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .evaluate import evaluate_monitoring
+from .rules import DEFAULT_RULES, load_rules
+
+EVENT_KINDS = np.array(["医疗支出", "自然灾害", "失业", "教育支出"])
+EVENT_DEPARTMENTS = np.array(["卫生健康", "应急管理", "人力资源社会保障", "教育"])
+EVENT_SHARES = [0.4, 0.25, 0.2, 0.15]
+# the measure most fitting each event kind, then general ones
+MEASURES_BY_KIND = {
+    "医疗支出": ["医疗救助", "临时救助"],
+    "自然灾害": ["临时救助", "产业帮扶"],
+    "失业": ["就业帮扶", "公益岗位"],
+    "教育支出": ["教育资助", "就业帮扶"],
+    "": ["产业帮扶", "就业帮扶", "小额信贷"],
+}
+NO_LABOUR_MEASURES = ["低保兜底", "临时救助"]
+GROUPS = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+_BATCH = 200_000
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 60, *key])))
+
+
+_TEXT, _DATE, _BOOL = pa.string(), pa.date32(), pa.bool_()
+SCHEMAS = {
+    "monitoring_households": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("size", pa.int64()),
+         ("registry_status", _TEXT), ("labour_capacity", _BOOL), ("food_clothing_ok", _BOOL),
+         ("education_ok", _BOOL), ("medical_ok", _BOOL), ("housing_ok", _BOOL),
+         ("water_ok", _BOOL)]
+    ),
+    "risk_events": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("event_id", _TEXT), ("kind", _TEXT),
+         ("department", _TEXT), ("event_date", _DATE), ("expense", pa.float64()),
+         ("income_loss", pa.float64()), ("resolved_date", _DATE)]
+    ),
+    "income_checks": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("check_date", _DATE),
+         ("income_per_capita", pa.float64())]
+    ),
+    "monitoring_records": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("identified_date", _DATE),
+         ("recorded_group", _TEXT), ("eliminated_date", _DATE)]
+    ),
+    "assistance_measures": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("measure", _TEXT), ("start_date", _DATE)]
+    ),
+}  # fmt: skip
+
+
+class _Sink:
+    """Appends column dicts to one Parquet file of a fixed schema (bounded memory)."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.path = path
+        self.schema = schema
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+
+    def write(self, columns: dict) -> None:
+        arrays = [pa.array(columns[f.name]).cast(f.type) for f in self.schema]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _provinces(directory: Path) -> dict[str, str]:
+    """County → province, from units.csv."""
+    parent, level = {}, {}
+    with (directory / "units.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            parent[row["unit"]] = row["parent"] or None
+            level[row["unit"]] = row["level"]
+    result = {}
+    for unit in parent:
+        current = unit
+        while current is not None and level.get(current) != "province":
+            current = parent.get(current)
+        if current is not None and level[unit] == "county":
+            result[unit] = current
+    return result
+
+
+def _dates(base: dt.date, offsets: np.ndarray) -> np.ndarray:
+    return np.datetime64(base.isoformat()) + offsets.astype("timedelta64[D]")
+
+
+def _batch(columns: dict, diligence: dict[str, float], k: int, seed: int, line: float, year: int):
+    """One batch of registry households → the five inputs' columns for it."""
+    rng = _rng(seed, 1, k)
+    left = columns["status"] == "已脱贫户"
+    reg = {name: np.asarray(values)[left] for name, values in columns.items()}
+    n_reg = len(reg["household_id"])
+    n_gen = n_reg // 3
+    units = reg["unit"][rng.integers(0, max(n_reg, 1), n_gen)] if n_reg else np.array([], str)
+    general = {
+        "unit": units,
+        "household_id": np.char.add(
+            np.char.add("G", units.astype(str)),
+            np.char.zfill(np.char.add(f"{k:03d}", np.arange(n_gen).astype(str)), 9),
+        )
+        if n_gen
+        else np.array([], str),
+        "size": rng.choice([1, 2, 3, 4, 5], n_gen, p=[0.1, 0.25, 0.3, 0.25, 0.1]),
+        "income_per_capita": line * rng.lognormal(np.log(2.1), 0.4, n_gen),
+        "labour_capacity": rng.random(n_gen) < 0.88,
+        **{
+            name: rng.random(n_gen) > 0.01
+            for name in ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+        },
+    }
+    n = n_reg + n_gen
+    unit = np.concatenate([reg["unit"], general["unit"]]).astype(str)
+    ids = np.concatenate([reg["household_id"], general["household_id"]]).astype(str)
+    size = np.concatenate([reg["size"], general["size"]]).astype(np.int64)
+    registry = np.concatenate([np.full(n_reg, "已脱贫户"), np.full(n_gen, "一般农户")])
+    labour = np.concatenate([reg["labour_capacity"], general["labour_capacity"]]).astype(bool)
+    # most shortfalls the registry recorded have been fixed since
+    ok = {
+        name: np.concatenate([reg[name] | (rng.random(n_reg) < 0.85), general[name]]).astype(bool)
+        for name in ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+    }
+    # incomes keep growing after the registry's figure; the checks start from here
+    base = np.concatenate(
+        [reg["income_per_capita"] * rng.uniform(1.3, 1.8, n_reg), general["income_per_capita"]]
+    )
+    q = np.array([diligence.get(u, 0.5) for u in unit])
+
+    # risk events (at most one per household in the demo)
+    has_event = rng.random(n) < 0.05 + 0.04 * (1 - q)
+    kind_index = rng.choice(4, n, p=EVENT_SHARES)
+    event_day = rng.integers(0, 334, n)
+    household_income = base * size
+    expense = np.select(
+        [kind_index == 0, kind_index == 1, kind_index == 3],
+        [
+            rng.lognormal(np.log(0.45), 0.7, n) * household_income,
+            rng.lognormal(np.log(0.25), 0.6, n) * household_income,
+            rng.lognormal(np.log(0.2), 0.5, n) * household_income,
+        ],
+        0.0,
+    )
+    loss_share = np.select(
+        [kind_index == 2, kind_index == 1], [rng.uniform(0.3, 0.8, n), rng.uniform(0.1, 0.4, n)], 0
+    )
+    resolved = rng.random(n) < 0.55
+    resolved_day = event_day + rng.integers(20, 150, n)
+    start = dt.date(year, 1, 1)
+    e = np.flatnonzero(has_event)
+    events = {
+        "unit": unit[e],
+        "household_id": ids[e],
+        "event_id": np.char.add("E", ids[e]),
+        "kind": EVENT_KINDS[kind_index[e]],
+        "department": EVENT_DEPARTMENTS[kind_index[e]],
+        "event_date": _dates(start, event_day[e]),
+        "expense": np.round(expense[e], 0),
+        "income_loss": np.round(loss_share[e] * household_income[e], 0),
+        "resolved_date": pa.array(
+            _dates(start, resolved_day[e]), mask=~resolved[e], type=pa.date32()
+        ),
+    }
+
+    # quarterly income checks from the end of last year; an event cuts income until resolved
+    quarter_ends = [dt.date(year - 1, 12, 31)] + [
+        dt.date(year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
+    ]
+    check_cols: dict[str, list] = {"unit": [], "household_id": [], "check_date": [], "income": []}
+    lowest, since_june = np.full(n, np.inf), np.full(n, np.inf)
+    for when in quarter_ends:
+        day = (when - start).days
+        hit = has_event & (event_day <= day) & ~(resolved & (resolved_day <= day))
+        income = base * rng.lognormal(0, 0.07, n) * np.where(hit, 1 - loss_share, 1.0)
+        check_cols["unit"].append(unit)
+        check_cols["household_id"].append(ids)
+        check_cols["check_date"].append(np.full(n, np.datetime64(when.isoformat())))
+        check_cols["income"].append(np.round(income, 1))
+        lowest = np.minimum(lowest, income)
+        if when.month >= 6:
+            since_june = np.minimum(since_june, income)
+    checks = {
+        "unit": np.concatenate(check_cols["unit"]),
+        "household_id": np.concatenate(check_cols["household_id"]),
+        "check_date": np.concatenate(check_cols["check_date"]).astype("datetime64[D]"),
+        "income_per_capita": np.concatenate(check_cols["income"]),
+    }
+
+    # what the cadres recorded: identification, group, elimination
+    guarantees = np.logical_and.reduce(list(ok.values()))
+    large_event = has_event & ((expense >= 0.5 * household_income) | (loss_share >= 0.5))
+    risk = (lowest < 1.5 * line) | ~guarantees | large_event  # at some time in the year
+    recovered = (since_june >= 1.5 * line) & guarantees & ~(large_event & ~resolved) & labour
+    identified = np.where(risk, rng.random(n) < 0.62 + 0.36 * q, rng.random(n) < 0.01)
+    delay = rng.exponential(8 + 50 * (1 - q), n).astype(int)
+    identified_day = np.where(has_event & risk, event_day + delay, rng.integers(0, 300, n))
+    identified &= identified_day <= 364
+    group = np.where(
+        registry == "已脱贫户",
+        GROUPS[0],
+        np.where(has_event & (expense >= 0.5 * household_income), GROUPS[2], GROUPS[1]),
+    )
+    mislabel = rng.random(n) < 0.04
+    group = np.where(mislabel, np.array(GROUPS)[rng.integers(0, 3, n)], group)
+    eliminated_day = identified_day + rng.integers(90, 260, n)
+    # recovered households are mostly marked eliminated; some others too, under pressure
+    eliminated = identified & (rng.random(n) < np.where(recovered, 0.75, 0.01 + 0.1 * (1 - q) ** 2))
+    eliminated &= eliminated_day <= 364
+    r = np.flatnonzero(identified)
+    records = {
+        "unit": unit[r],
+        "household_id": ids[r],
+        "identified_date": _dates(start, identified_day[r]),
+        "recorded_group": group[r],
+        "eliminated_date": pa.array(
+            _dates(start, eliminated_day[r]), mask=~eliminated[r], type=pa.date32()
+        ),
+    }
+
+    # assistance: one to three measures for most identified households
+    helped = identified & (rng.random(n) < 0.7 + 0.28 * q)
+    count = rng.integers(1, 4, n)
+    rows: dict[str, list] = {"unit": [], "household_id": [], "measure": [], "start_date": []}
+    for i in np.flatnonzero(helped):
+        options = (
+            MEASURES_BY_KIND[EVENT_KINDS[kind_index[i]]] if has_event[i] else MEASURES_BY_KIND[""]
+        )
+        if not labour[i]:
+            options = NO_LABOUR_MEASURES + options
+        for j in range(min(count[i], len(options))):
+            begin = identified_day[i] + int(rng.integers(0, 45))
+            if begin <= 364:
+                rows["unit"].append(unit[i])
+                rows["household_id"].append(ids[i])
+                rows["measure"].append(options[j])
+                rows["start_date"].append(start + dt.timedelta(days=int(begin)))
+    assistance = {
+        "unit": np.array(rows["unit"], dtype=str),
+        "household_id": np.array(rows["household_id"], dtype=str),
+        "measure": np.array(rows["measure"], dtype=str),
+        "start_date": pa.array(rows["start_date"], type=pa.date32()),
+    }
+    households = {
+        "unit": unit,
+        "household_id": ids,
+        "size": size,
+        "registry_status": registry,
+        "labour_capacity": labour,
+        **ok,
+    }
+    return households, events, checks, records, assistance
+
+
+def write_monitoring_demo(directory: Path, seed: int) -> None:
+    """Write the monitoring inputs into ``directory`` and evaluate them into
+    ``monitoring_results.parquet`` (as of the end of the demo year, with the bundled rules)."""
+    from ..demo.generate import PERIOD, POVERTY_LINE
+
+    directory = Path(directory)
+    year = int(PERIOD)
+    counties = _provinces(directory)
+    provinces = sorted(set(counties.values()))
+    diligence_by_province = {p: float(_rng(seed, 0, int(p)).uniform(0.0, 1.0)) for p in provinces}
+    diligence = {county: diligence_by_province[p] for county, p in counties.items()}
+    sinks = [_Sink(directory / f"{name}.parquet", schema) for name, schema in SCHEMAS.items()]
+    columns = [
+        "unit",
+        "household_id",
+        "size",
+        "income_per_capita",
+        "labour_capacity",
+        "food_clothing_ok",
+        "education_ok",
+        "medical_ok",
+        "housing_ok",
+        "water_ok",
+        "status",
+    ]
+    try:
+        source = pq.ParquetFile(directory / "households.parquet")
+        for k, batch in enumerate(source.iter_batches(batch_size=_BATCH, columns=columns)):
+            table = {name: batch.column(name).to_numpy(zero_copy_only=False) for name in columns}
+            for sink, part in zip(
+                sinks, _batch(table, diligence, k, seed, POVERTY_LINE, year), strict=True
+            ):
+                sink.write(part)
+    finally:
+        for sink in sinks:
+            sink.close()
+    evaluate_monitoring(directory, load_rules(DEFAULT_RULES), dt.date(year, 12, 31), period=PERIOD)

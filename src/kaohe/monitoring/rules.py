@@ -1,0 +1,284 @@
+"""Monitoring rules (防返贫监测规则) as data: who is monitored, when risk is eliminated.
+
+A rules file declares parameters (with how sure we are of each), per-province and per-year
+thresholds, the three monitored groups, the conditions for eliminating risk and the condition for
+a return to poverty. Conditions are SQL expressions over one household's facts (``FACTS``) and
+the parameters, checked with the scheme expression language when the file loads; problems are
+reported as ``FILE:LINE: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from ..errors import Problem, SchemeError, UsageError
+from ..expr import ExprError, Expression, ExprKind, parse, suggest
+from ..i18n import text
+from ..scheme.model import Identifier, Model, Parameter
+from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
+
+# Per-household facts the engine computes (monitoring/facts.py); conditions may read these.
+FACTS: dict[str, str] = {
+    "registry_status": "text",  # 已脱贫户 (left poverty, in the registry) or 一般农户
+    "size": "integer",
+    "labour_capacity": "boolean",
+    "food_clothing_ok": "boolean",
+    "education_ok": "boolean",
+    "medical_ok": "boolean",
+    "housing_ok": "boolean",
+    "water_ok": "boolean",
+    "guarantees_ok": "boolean",  # all five above
+    "income_per_capita": "number",  # latest income check on or before the as-of date
+    "household_income": "number",  # income_per_capita × size
+    "months_above_line": "integer",  # months since income last rose above the monitoring line
+    "events": "integer",  # risk events within the window
+    "event_expense": "number",  # their out-of-pocket expenses
+    "income_loss": "number",  # their income losses (yuan per year)
+    "unresolved_expense": "number",  # expenses of events not resolved by the as-of date
+    "identified": "boolean",  # in the monitoring records by the as-of date
+    "elimination_recorded": "boolean",  # the records mark the risk as eliminated
+    "assistance_measures": "integer",  # distinct assistance measures started
+    "monitoring_line": "number",
+}
+# Parameters the engine itself reads (the rest only appear in conditions).
+REQUIRED_PARAMETERS = (
+    "national_line",
+    "line_factor",
+    "min_line_factor",
+    "event_window_months",
+)
+
+
+class Condition(Model):
+    id: Identifier
+    label: str
+    label_en: str | None = None
+    when: str
+
+
+class Outcome(Model):
+    label: str
+    label_en: str | None = None
+    when: str
+
+
+class RulesModel(Model):
+    id: str
+    title: str
+    title_en: str | None = None
+    version: str
+    policy_source: str
+    parameters: dict[Identifier, Parameter]
+    thresholds: list[dict[str, Any]] = Field(default_factory=list)
+    groups: list[Condition]
+    elimination: list[Condition]
+    returned_to_poverty: Outcome
+
+
+@dataclass(frozen=True)
+class MonitoringRules:
+    """A checked rules file: the model, its parameters and parsed conditions."""
+
+    model: RulesModel
+    file: str
+    sha256: str
+    groups: list[Expression]
+    elimination: list[Expression]
+    returned: Expression
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    def thresholds(self, year: int, provinces: list[str]) -> dict[str, dict[str, float]]:
+        """Every parameter's value per province for ``year``: defaults, then rows for every
+        province ("*"), then rows for the province; ``monitoring_line`` defaults to
+        line_factor × national_line."""
+        defaults = {name: p.value for name, p in self.model.parameters.items()}
+        result = {}
+        for province in provinces:
+            values = dict(defaults)
+            for scope in ("*", province):
+                for row in self.model.thresholds:
+                    if str(row["province"]) == scope and int(row["year"]) == year:
+                        values.update(
+                            {k: v for k, v in row.items() if k not in ("province", "year")}
+                        )
+            values.setdefault("monitoring_line", values["line_factor"] * values["national_line"])
+            result[province] = {k: float(v) for k, v in values.items()}
+        return result
+
+
+def bundled_rules() -> dict[str, Path]:
+    folder = resources.files("kaohe.monitoring") / "rules"
+    return {Path(e.name).stem: Path(str(e)) for e in folder.iterdir() if e.name.endswith(".yaml")}
+
+
+DEFAULT_RULES = "national-2021"
+
+
+def _path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = bundled_rules()
+    if name_or_path in bundled:
+        return bundled[name_or_path]
+    raise UsageError(
+        text(
+            f"找不到监测规则 {name_or_path}：既不是文件，也不是内置规则（{'、'.join(sorted(bundled))}）",
+            f"no monitoring rules {name_or_path}: neither a file nor bundled rules "
+            f"({', '.join(sorted(bundled))})",
+        )
+        + suggest(name_or_path, bundled)
+    )
+
+
+def load_rules(name_or_path: str = DEFAULT_RULES) -> MonitoringRules:
+    """Load and check a rules file (or bundled rules by id); raise ``SchemeError`` if unusable."""
+    path = _path(name_or_path)
+    raw = path.read_bytes()
+    file = str(path)
+    doc = parse_yaml(raw.decode("utf-8"), file)
+    try:
+        model = RulesModel.model_validate(doc)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = list(item["loc"])
+            where = ".".join(str(part) for part in loc)
+            if item["type"] == "extra_forbidden":
+                problems.append(
+                    Problem(
+                        file,
+                        key_line_of(doc, loc),
+                        text(f"不认识的字段 {where}", f"unknown field {where}"),
+                    )
+                )
+            elif item["type"] == "missing":
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(doc, loc[:-1]) if len(loc) > 1 else 1,
+                        text(f"缺少必填字段 {where}", f"missing required field {where}"),
+                    )
+                )
+            else:
+                problems.append(Problem(file, line_of(doc, loc), f"{where}: {item['msg']}"))
+        raise SchemeError(problems) from None
+    problems = []
+
+    def problem(path: tuple, message: str) -> None:
+        problems.append(Problem(file, line_of(doc, path), message))
+
+    for name in REQUIRED_PARAMETERS:
+        if name not in model.parameters:
+            problem(
+                ("parameters",),
+                text(
+                    f"缺少参数 {name}（引擎需要它）",
+                    f"missing parameter {name} (the engine needs it)",
+                ),
+            )
+    names = set(model.parameters)
+    _check_thresholds(model, names, problem)
+    scope = set(FACTS) | names
+    for name in names & set(FACTS):
+        problem(
+            ("parameters", name),
+            text(
+                f"参数名 {name} 与住户事实重名，请换一个名称",
+                f"parameter {name} has the name of a household fact; choose another",
+            ),
+        )
+
+    def checked(source: str, path: tuple) -> Expression | None:
+        try:
+            return parse(source, scope, ExprKind.ROW)
+        except ExprError as error:
+            problem(path, str(error))
+            return None
+
+    groups = [checked(g.when, ("groups", i, "when")) for i, g in enumerate(model.groups)]
+    elimination = [
+        checked(c.when, ("elimination", i, "when")) for i, c in enumerate(model.elimination)
+    ]
+    returned = checked(model.returned_to_poverty.when, ("returned_to_poverty", "when"))
+    for section, items in (("groups", model.groups), ("elimination", model.elimination)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problem(
+                    (section, i, "id"),
+                    text(f"id {item.id} 重复", f"the id {item.id} appears twice"),
+                )
+            seen.add(item.id)
+    if problems:
+        raise SchemeError(problems)
+    return MonitoringRules(
+        model=model,
+        file=file,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        groups=groups,  # type: ignore[arg-type]
+        elimination=elimination,  # type: ignore[arg-type]
+        returned=returned,  # type: ignore[arg-type]
+    )
+
+
+def _check_thresholds(model: RulesModel, names: set[str], problem) -> None:
+    """Rows name a province and a year and set known parameters; a provincial monitoring line may
+    not be below min_line_factor × the national line of that year (policy.md §7)."""
+    settable = names | {"monitoring_line"}
+    national: dict[int, float] = {}
+    for i, row in enumerate(model.thresholds):
+        path = ("thresholds", i)
+        if "province" not in row or "year" not in row:
+            problem(path, text("每行须写 province 和 year", "each row needs a province and a year"))
+            continue
+        try:
+            year = int(row["year"])
+        except (TypeError, ValueError):
+            problem((*path, "year"), text("year 应为年份", "year should be a year"))
+            continue
+        for key, value in row.items():
+            if key in ("province", "year"):
+                continue
+            if key not in settable:
+                problem(
+                    (*path, key),
+                    text(f"未声明的参数 {key}", f"undeclared parameter {key}")
+                    + suggest(key, settable),
+                )
+            elif not isinstance(value, int | float) or isinstance(value, bool):
+                problem((*path, key), text(f"{key} 应为数值", f"{key} should be a number"))
+        if str(row["province"]) == "*" and isinstance(row.get("national_line"), int | float):
+            national[year] = float(row["national_line"])
+    default_national = model.parameters.get("national_line")
+    minimum = model.parameters.get("min_line_factor")
+    if default_national is None or minimum is None:
+        return
+    for i, row in enumerate(model.thresholds):
+        line = row.get("monitoring_line")
+        if not isinstance(line, int | float) or "year" not in row:
+            continue
+        try:
+            year = int(row["year"])
+        except (TypeError, ValueError):
+            continue
+        base = float(row.get("national_line", national.get(year, default_national.value)))
+        floor = float(minimum.value) * base
+        if line < floor:
+            problem(
+                ("thresholds", i, "monitoring_line"),
+                text(
+                    f"监测线 {line:g} 低于国家扶贫标准 {base:g} 的 {minimum.value:g} 倍（{floor:g}）",
+                    f"monitoring line {line:g} is below {minimum.value:g} × the national line "
+                    f"{base:g} ({floor:g})",
+                ),
+            )

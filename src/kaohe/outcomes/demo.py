@@ -1,0 +1,167 @@
+"""The demo's previous cycle of rectifications, kept in a real ledger and exported as a source.
+
+The national demo holds one year of data. So that ``rural-revitalization-2021`` has last cycle's
+unresolved problems to deduct for, this module writes a ledger of the year before
+(``DATA/ledger-<year-1>/``): problems fed back to some provinces after the previous
+effectiveness assessment, each rectified on time, late, or not at all (then marked overdue and
+sometimes escalated) — every step through the real lifecycle. It then exports the unresolved
+items as of the end of the demo year to ``DATA/rectifications.csv``, exactly as
+``kaohe outcomes export-source`` would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .export import write_source
+from .ledger import Ledger
+from .lifecycle import due_for_overdue
+
+PREVIOUS_SCHEME = "provincial-effectiveness-2016"
+# typical problems fed back after an effectiveness assessment (demo wording)
+PROBLEMS = (
+    "识别不精准，存在错评、漏评",
+    "帮扶措施针对性不强，产业帮扶带贫效果不明显",
+    "扶贫资金闲置滞留",
+    "扶贫项目资产管理不规范",
+    "“两不愁三保障”仍有薄弱环节",
+    "扶贫档案资料不全、数据不准",
+)
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 100, *key])))
+
+
+def _provinces(directory: Path) -> list[tuple[str, str]]:
+    import csv
+
+    with (directory / "units.csv").open(encoding="utf-8") as handle:
+        return [
+            (row["unit"], row["name"])
+            for row in csv.DictReader(handle)
+            if row["level"] == "province" and row.get("kind", "region") in ("", "region")
+        ]
+
+
+def _at(day: dt.date) -> str:
+    return f"{day.isoformat()}T09:00:00+08:00"
+
+
+def write_rectifications_demo(directory: Path, seed: int) -> None:
+    """Write ``DATA/ledger-<year-1>/events.jsonl`` and ``DATA/rectifications.csv``."""
+    from ..demo.generate import PERIOD
+
+    directory = Path(directory)
+    year = int(PERIOD)
+    previous = str(year - 1)
+    opened = dt.date(year, 3, 1)  # results of the previous cycle are out by the end of February
+    deadline = opened + dt.timedelta(days=90)
+    folder = directory / f"ledger-{previous}"
+    if (folder / "events.jsonl").exists():
+        (folder / "events.jsonl").unlink()  # the demo rewrites its data directory
+    ledger = Ledger(folder)
+    rng = _rng(seed, 1)
+    days: dict[dt.date, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for code, name in _provinces(directory):
+        if rng.random() > 0.6:
+            continue
+        for k in sorted(rng.choice(len(PROBLEMS), int(rng.integers(1, 4)), replace=False)):
+            ident = f"r-{previous}-{code}-{k}"
+            days[opened].append(
+                (
+                    "item_opened",
+                    {
+                        "id": ident,
+                        "kind": "rectification",
+                        "unit": code,
+                        "unit_name": name,
+                        "title": f"{previous} 年度成效考核反馈问题：{PROBLEMS[k]}",
+                        "basis": "feedback",
+                        "scheme": PREVIOUS_SCHEME,
+                        "period": previous,
+                        "owner": name,
+                        "deadline": deadline.isoformat(),
+                    },
+                )
+            )
+            fate = rng.random()
+            submitted = opened + dt.timedelta(days=int(rng.integers(20, 85)))
+            if fate < 0.6:  # rectified on time, verified at once or after a second try
+                days[submitted].append(
+                    ("evidence_submitted", {"item": ident, "evidence": ["整改报告"]})
+                )
+                checked = submitted + dt.timedelta(days=10)
+                if rng.random() < 0.2:
+                    days[checked].append(
+                        ("verification_failed", {"item": ident, "note": "佐证不足"})
+                    )
+                    again = checked + dt.timedelta(days=15)
+                    days[again].append(
+                        ("evidence_submitted", {"item": ident, "evidence": ["补充材料"]})
+                    )
+                    checked = again + dt.timedelta(days=10)
+                days[checked].append(("verified", {"item": ident}))
+            elif fate < 0.72:  # submitted in time, not yet verified
+                days[submitted].append(
+                    ("evidence_submitted", {"item": ident, "evidence": ["整改报告"]})
+                )
+            elif fate < 0.86:  # late: overdue, then rectified
+                late = deadline + dt.timedelta(days=int(rng.integers(40, 150)))
+                days[late].append(("evidence_submitted", {"item": ident, "evidence": ["整改报告"]}))
+                days[late + dt.timedelta(days=10)].append(("verified", {"item": ident}))
+            elif rng.random() < 0.5:  # not rectified; escalated
+                days[deadline + dt.timedelta(days=60)].append(
+                    ("escalated", {"item": ident, "to": "纪检监察机关"})
+                )
+            # otherwise: not rectified at all
+    sweep = deadline + dt.timedelta(days=1)
+    for day in sorted(days | {sweep: []}):
+        if day == sweep:
+            late = due_for_overdue(ledger.state(), day)
+            ledger.append(
+                [("marked_overdue", {"item": i.id, "as_of": day.isoformat()}) for i in late],
+                actor="省考核办（演示）",
+                at=_at(day),
+            )
+        if days.get(day):
+            ledger.append(days[day], actor="省考核办（演示）", at=_at(day))
+    write_source(ledger.state(), directory / "rectifications.csv", dt.date(year, 12, 31), PERIOD)
+
+
+def open_demo_ledger(ledger_dir: Path, run_dirs: list[Path], console: Any = None) -> None:
+    """Record the demo runs' outcomes in ``ledger_dir`` (a fresh ledger), opened on 1 March of
+    the year after the demo year; print one line per run when given a console."""
+    from ..demo.generate import PERIOD
+    from ..i18n import text
+    from .from_run import open_from_run
+
+    ledger_dir = Path(ledger_dir)
+    if (ledger_dir / "events.jsonl").exists():
+        (ledger_dir / "events.jsonl").unlink()  # the demo rewrites its output
+    ledger = Ledger(ledger_dir)
+    opened = dt.date(int(PERIOD) + 1, 3, 1)
+    for run_dir in run_dirs:
+        counts = open_from_run(ledger, Path(run_dir), opened, "kaohe demo", at=_at(opened))
+        if console is not None:
+            console.print(
+                text(
+                    f"{Path(run_dir).name}：{counts.actions} 项结果应用，{counts.rectifications} 项整改，"
+                    f"{counts.findings} 项问题",
+                    f"{Path(run_dir).name}: {counts.actions} actions, {counts.rectifications} "
+                    f"rectifications, {counts.findings} findings",
+                )
+            )
+    if console is not None:
+        console.print(
+            text(
+                f"结果应用与整改台账：{ledger_dir}（kaohe outcomes list --ledger {ledger_dir}）",
+                f"outcomes and rectifications ledger: {ledger_dir} "
+                f"(kaohe outcomes list --ledger {ledger_dir})",
+            )
+        )

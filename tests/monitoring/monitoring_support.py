@@ -1,0 +1,66 @@
+"""A hand-made monitoring data set: two provinces, three counties, households with known facts."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+HOUSEHOLD_COLUMNS = [
+    "unit", "household_id", "size", "registry_status", "labour_capacity", "food_clothing_ok",
+    "education_ok", "medical_ok", "housing_ok", "water_ok",
+]  # fmt: skip
+QUARTERS = ["2020-12-31", "2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return path
+
+
+def household(unit, hid, status="已脱贫户", size=2, labour=True, ok=True, water=True):
+    flag = "true" if ok else "false"
+    return [unit, hid, size, status, "true" if labour else "false", flag, flag, flag, flag,
+            "true" if water else "false"]  # fmt: skip
+
+
+def write_case(directory: Path, households, checks, events=(), records=(), assistance=()) -> Path:
+    """units: 河北 (130000) with 130100, 贵州 (520000) with 520100; lines as in national-2021."""
+    write_csv(
+        directory / "units.csv",
+        ["unit", "name", "parent", "level"],
+        [["000000", "全国", "", "nation"], ["130000", "河北省", "000000", "province"],
+         ["130100", "甲县", "130000", "county"], ["130200", "乙县", "130000", "county"],
+         ["520000", "贵州省", "000000", "province"], ["520100", "丙县", "520000", "county"]],
+    )  # fmt: skip
+    write_csv(directory / "monitoring_households.csv", HOUSEHOLD_COLUMNS, list(households))
+    write_csv(
+        directory / "income_checks.csv",
+        ["unit", "household_id", "check_date", "income_per_capita"],
+        list(checks),
+    )
+    write_csv(
+        directory / "risk_events.csv",
+        ["unit", "household_id", "event_id", "kind", "department", "event_date", "expense",
+         "income_loss", "resolved_date"],
+        list(events),
+    )  # fmt: skip
+    write_csv(
+        directory / "monitoring_records.csv",
+        ["unit", "household_id", "identified_date", "recorded_group", "eliminated_date"],
+        list(records),
+    )
+    write_csv(
+        directory / "assistance_measures.csv",
+        ["unit", "household_id", "measure", "start_date"],
+        list(assistance),
+    )
+    return directory
+
+
+def quarterly(unit, hid, incomes):
+    """Income checks at the five quarter ends from 2020-12-31 to 2021-12-31."""
+    return [[unit, hid, day, income] for day, income in zip(QUARTERS, incomes, strict=True)]
