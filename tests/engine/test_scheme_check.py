@@ -194,6 +194,30 @@ CASES = {
         "incidence, reduction",
         "indicator reduction appears twice in the tree",
     ),
+    "a node named like an indicator": (
+        "- {id: accuracy,",
+        "- {id: income_level,",
+        "- {id: income_level,",
+        "the node id income_level is already used in indicators",
+    ),
+    "a node id used twice": (
+        "- {id: accuracy,",
+        "- {id: results,",
+        "points: 40",
+        "the node id results appears twice in the tree",
+    ),
+    "a node named like a results column": (
+        "- {id: accuracy,",
+        "- {id: score,",
+        "id: score",
+        "the node id score is a reserved name",
+    ),
+    "a node named like the root": (
+        "- {id: accuracy,",
+        "- {id: total,",
+        "id: total",
+        "the node id total is reserved for the root of the tree",
+    ),
     "children's points not adding up to the node's": (
         "- {id: results, points: 60, children: [reduction, income_level]}",
         "- {id: results, points: 60, children: [{id: r1, points: 30, children: [reduction]},"

@@ -502,7 +502,7 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
 
     tree = None
     try:
-        tree = resolve_tree(model.tree, model.indicators)
+        tree = resolve_tree(model.tree, model.indicators, owner)
     except TreeProblem as error:
         problem(error.path, str(error))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..expr import suggest
@@ -90,13 +91,53 @@ def _shares(owner_path: tuple, children: list[Node | Indicator], node_points: fl
     return [1.0 / len(children)] * len(children)
 
 
-def resolve_tree(tree: Tree, indicators: dict[str, Indicator]) -> TreeNode:
+def resolve_tree(
+    tree: Tree, indicators: dict[str, Indicator], taken: Mapping[str, str] | None = None
+) -> TreeNode:
     """Resolve ids to indicators, normalize weights and hand down nominal points.
 
-    Raises ``TreeProblem`` (with the YAML path of the culprit) for unknown or repeated indicators
-    and inconsistent points.
+    ``taken``: names used elsewhere in the scheme (name → where), which a node id may not reuse:
+    node ids become result columns and explanation keys beside indicators, flags and the scores.
+    Raises ``TreeProblem`` (with the YAML path of the culprit) for unknown or repeated indicators,
+    node ids that clash, and inconsistent points.
     """
     seen: dict[str, tuple] = {}
+    node_ids: set[str] = set()
+    taken = {**(taken or {}), **dict.fromkeys(indicators, "indicators")}
+
+    def check_node_id(path: tuple, ident: str) -> None:
+        where = (*path, "id")
+        if ident == ROOT_ID:
+            raise TreeProblem(
+                where,
+                text(
+                    f"节点名 {ROOT_ID} 保留给指标树的根，请换一个名称",
+                    f"the node id {ROOT_ID} is reserved for the root of the tree; choose another",
+                ),
+            )
+        if ident in node_ids:
+            raise TreeProblem(
+                where,
+                text(f"节点名 {ident} 重复", f"the node id {ident} appears twice in the tree"),
+            )
+        if taken.get(ident) == "reserved":
+            raise TreeProblem(
+                where,
+                text(
+                    f"节点名 {ident} 是保留名称（结果表的列名），请换一个名称",
+                    f"the node id {ident} is a reserved name (a column of the results); "
+                    "choose another",
+                ),
+            )
+        if ident in taken:
+            raise TreeProblem(
+                where,
+                text(
+                    f"节点名 {ident} 已在 {taken[ident]} 中使用，请换一个名称",
+                    f"the node id {ident} is already used in {taken[ident]}; choose another",
+                ),
+            )
+        node_ids.add(ident)
 
     def children_of(owner_path: tuple, children: list) -> list[tuple[tuple, Node | Indicator, str]]:
         resolved = []
@@ -120,6 +161,7 @@ def resolve_tree(tree: Tree, indicators: dict[str, Indicator]) -> TreeNode:
                 seen[child] = path
                 resolved.append((path, indicators[child], child))
             else:
+                check_node_id(path, child.id)
                 resolved.append((path, child, child.id))
         return resolved
 
