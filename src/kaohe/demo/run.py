@@ -8,8 +8,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..demo_sectors import write_sector_demo
 from ..funds.demo import write_funds_demo
 from ..i18n import text
+from ..outcomes.demo import open_demo_ledger
 from ..run import assess
 from .generate import DEFAULT_PERSONS, PERIOD, generate_demo
 
@@ -18,6 +20,9 @@ DEMO_SCHEMES = (
     "financial-institutions-2021",
     "fund-performance-2017",
     "linkage-fund-2021",
+    "rural-revitalization-2021",
+    "special-post-teachers",
+    "east-west-cooperation-2017",
 )
 
 
@@ -41,12 +46,14 @@ def run_demo(out: Path, seed: int, console: Console, persons: int | None = None)
         )
         generate_demo(data, seed, persons, progress=lambda n: progress.advance(task, n))
     write_funds_demo(data, seed)  # projects, targets, reports, checks; the funds pipeline run
+    write_sector_demo(data, seed)  # monitoring, teachers, east-west, last cycle's rectifications
     results = []
     for scheme in DEMO_SCHEMES:
         run_dir = Path(out) / "runs" / scheme
         result = assess(scheme, data, run_dir, period=PERIOD, seed=seed)
         print_results(result)
         results.append(result)
+    open_demo_ledger(Path(out) / "ledger", [r.out for r in results], console)
     elapsed = time.perf_counter() - started
     console.print(
         text(

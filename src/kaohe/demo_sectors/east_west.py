@@ -1,0 +1,97 @@
+"""Demo sources of ``east-west-cooperation-2017``: the eastern assisting provinces, what each did
+for each western partner, and the cross-checks of what they reported.
+
+The assisting provinces are appended to ``units.csv`` as units of kind ``assistance`` (帮扶方)
+at level ``province`` with codes ``E`` + their GB/T 2260 code (E110000 北京市 …), so schemes that
+grade regions never count them and no real region code is taken. Their partners follow the
+2016 pairing (``east_west_pairs.csv``, kept to provinces present in the demo). Each assisting
+province has a hidden "effort" (its own random stream); one or two report figures the cross-check
+teams cannot verify (虚报), for the veto.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .units import append_units, provinces, rng, write_csv
+
+PAIRS_FILE = Path(__file__).with_name("east_west_pairs.csv")
+CHECKED_ITEMS = ("funds_delivered", "labourers_employed", "villages_paired")
+
+
+def pairs(western: set[str]) -> list[tuple[str, str, str]]:
+    """(eastern code, eastern name, western code) for partners present in the demo."""
+    with PAIRS_FILE.open(encoding="utf-8") as handle:
+        return [
+            (row["eastern"], row["eastern_name"], row["western"])
+            for row in csv.DictReader(handle)
+            if row["western"] in western
+        ]
+
+
+def write_east_west_demo(directory: Path, seed: int) -> None:
+    """Append the eastern units; write ``east_west_cooperation.csv`` and
+    ``east_west_cross_checks.csv``."""
+    from ..demo.generate import PERIOD
+
+    directory = Path(directory)
+    chosen = pairs(set(provinces(directory)))
+    eastern = dict.fromkeys(code for code, _, _ in chosen)
+    names = {code: name for code, name, _ in chosen}
+    append_units(
+        directory,
+        [
+            {"unit": code, "name": names[code], "parent": "", "level": "province",
+             "kind": "assistance", "region": "东部"}
+            for code in eastern
+        ],
+    )  # fmt: skip
+    effort = {code: float(rng(seed, 91, i).uniform()) for i, code in enumerate(eastern)}
+    inflating = set(list(eastern)[i] for i in rng(seed, 92).choice(len(eastern), 2, replace=False))
+    rows, checks = [], []
+    for k, (code, _, partner) in enumerate(chosen):
+        local = rng(seed, 93, k)
+        q = effort[code]
+        pledged = round(float(local.uniform(3e8, 1.2e9)), -4)
+        delivered = round(pledged * min(1.0, float(local.normal(0.8 + 0.2 * q, 0.05))), -4)
+        labour_target = int(local.integers(5000, 30000))
+        labourers = int(labour_target * min(1.3, max(0.3, local.normal(0.75 + 0.4 * q, 0.1))))
+        villages_target = int(local.integers(100, 600))
+        villages = int(villages_target * min(1.0, max(0.4, local.normal(0.8 + 0.2 * q, 0.08))))
+        row = {
+            "unit": code,
+            "partner": partner,
+            "leader_visits": int(local.poisson(0.6 + 1.6 * q)),
+            "joint_meetings": int(local.poisson(1 + 2 * q)),
+            "cadres_sent": int(local.poisson(20 + 40 * q)),
+            "professionals_sent": int(local.poisson(150 + 350 * q)),
+            "funds_pledged": pledged,
+            "funds_delivered": delivered,
+            "funds_delivered_last": round(
+                delivered / float(local.normal(1.05 + 0.15 * q, 0.06)), -4
+            ),
+            "enterprises_invested": int(local.poisson(10 + 40 * q)),
+            "investment_yuan": round(float(local.lognormal(21 + q, 0.5)), -4),
+            "poor_people_benefiting": int(local.poisson(5000 + 20000 * q)),
+            "labour_target": labour_target,
+            "labourers_employed": labourers,
+            "villages_target": villages_target,
+            "villages_paired": villages,
+            "social_donations_yuan": round(float(local.lognormal(18 + q, 0.6)), -2),
+            "period": PERIOD,
+        }
+        rows.append(row)
+        for item in CHECKED_ITEMS:
+            reported = row[item]
+            ratio = 1.0 if local.random() < 0.7 else float(local.uniform(0.97, 1.0))
+            if code in inflating and item == "labourers_employed":
+                ratio = float(local.uniform(0.6, 0.8))  # reported more than the teams could find
+            checks.append([code, partner, item, reported, round(reported * ratio, 0), PERIOD])
+    header = list(rows[0]) if rows else ["unit", "partner", "period"]
+    write_csv(directory / "east_west_cooperation.csv", header, [list(r.values()) for r in rows])
+    write_csv(
+        directory / "east_west_cross_checks.csv",
+        ["unit", "partner", "item", "reported", "verified", "period"],
+        checks,
+    )
