@@ -243,3 +243,26 @@ def test_the_console_script_runs_the_gate(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "admitted 1 projects" in done.stdout
+
+
+def test_reports_and_checks_in_excel(tmp_path, kaohe):
+    from openpyxl import Workbook
+
+    projects_csv, targets_csv = submission(tmp_path, [project("P1")], targets("P1"))
+    lib = tmp_path / "lib"
+    assert kaohe("funds", "admit", projects_csv, targets_csv, "--library", lib).exit_code == 0
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "进度"
+    sheet.append(["项目编号", "报告日期", "指标编号", "累计完成值"])
+    sheet.append(["P1", "2019-07-01", "budget_executed", 10])
+    sheet.append(["P1", "2019-07-01", "Q1", "很多"])
+    path = tmp_path / "进度.xlsx"
+    book.save(path)
+    bad = kaohe("funds", "monitor", path, "--library", lib)
+    assert bad.exit_code == 2
+    assert "进度.xlsx[进度]:line 3, column value (D): '很多' is not a number" in bad.stderr
+    sheet["D3"] = 20
+    book.save(path)
+    good = kaohe("funds", "monitor", path, "--library", lib)
+    assert good.exit_code == 0 and "2 new flags" in good.stdout

@@ -232,3 +232,18 @@ def test_gb18030_csv_from_a_chinese_spreadsheet_is_read(tmp_path):
 )
 def test_target_values_as_spreadsheets_write_them(raw, expected):
     assert parse_target_value(raw) == expected
+
+
+def test_what_the_library_needs_is_checked_even_if_the_rules_omit_it(tmp_path):
+    lax = tmp_path / "lax.yaml"
+    lax.write_text(
+        "id: lax\ntitle: 宽松规则\npolicy_source: tests\nfields: []\ntargets: []\n",
+        encoding="utf-8",
+    )
+    result = decide(
+        tmp_path, [project("P1", budget="", start_date="soon")], targets("P1"), rules=lax
+    )
+    assert result.decisions[0].reasons == [
+        "projects.csv:line 2, column budget: the library needs the budget (10k yuan), not None",
+        "projects.csv:line 2, column start_date: the library needs the planned start, not 'soon'",
+    ]

@@ -298,6 +298,7 @@ def _decide(
                 )
                 continue
             values[spec.field] = value
+    _structural(row, rules, values, reasons)
     unit = values.get("unit")
     if known_units is not None and isinstance(unit, str):
         level = known_units.get(unit)
@@ -369,6 +370,33 @@ def _decide(
             extra=extra,
         )
     return Decision(row.text("project_id"), row.place, project, reasons)
+
+
+# What the library itself needs of every project, whatever the gate rules ask: monitoring compares
+# budget execution with the time elapsed between the planned dates.
+_NEEDED = {
+    "budget": ("预算金额（万元）", "the budget (10k yuan)"),
+    "start_date": ("计划开工日期", "the planned start"),
+    "end_date": ("计划完工日期", "the planned completion"),
+}
+
+
+def _structural(row: Row, rules: GateRules, values: dict, reasons: list[str]) -> None:
+    ruled = {spec.field for spec in rules.fields}
+    for name, (zh, en) in _NEEDED.items():
+        if name in ruled:
+            continue
+        parsed = number(row.get(name)) if name == "budget" else date(row.get(name))
+        if parsed is None or (name == "budget" and parsed <= 0):
+            reasons.append(
+                _reason(
+                    row.cell(name),
+                    f"项目库需要{zh}，而不是 {row.get(name)!r}",
+                    f"the library needs {en}, not {row.get(name)!r}",
+                )
+            )
+        else:
+            values[name] = parsed
 
 
 def _targets(rows: Iterable[Row], rules: GateRules, frame: Framework):
