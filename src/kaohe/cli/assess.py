@@ -1,4 +1,4 @@
-"""``kaohe assess``: run a scheme over a data directory."""
+"""``kaohe assess``: run a scheme over a data directory or the snapshot store."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..errors import UsageError
 from ..i18n import text
 from .app import app, console, parse_params, user_errors
 
@@ -16,10 +17,10 @@ from .app import app, console, parse_params, user_errors
 @user_errors
 def assess(
     scheme: Annotated[str, typer.Option(help="Scheme file, or the name of a bundled scheme.")],
-    data: Annotated[
-        Path, typer.Option(help="Directory: units.csv and one CSV/Parquet per source.")
-    ],
     out: Annotated[Path, typer.Option(help="Output directory (replaced atomically).")],
+    data: Annotated[
+        Path | None, typer.Option(help="Directory: units.csv and one CSV/Parquet per source.")
+    ] = None,
     period: Annotated[
         str | None, typer.Option(help="Period to select in sources with a period column.")
     ] = None,
@@ -27,13 +28,61 @@ def assess(
         int, typer.Option(help="Seed recorded in the manifest (for random steps).")
     ] = 0,
     param: Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")] = [],  # noqa: B006
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Snapshot store (kaohe import): read the latest snapshot of each source."
+        ),
+    ] = None,
+    snapshot: Annotated[
+        list[str],
+        typer.Option(help="With --store: read this snapshot of a source: source=HASH (a prefix)."),
+    ] = [],  # noqa: B006
+    engine: Annotated[
+        str, typer.Option(help="Where measures run: duckdb (in-process) or spark (pyspark).")
+    ] = "duckdb",
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Memory limit of the measure engine, e.g. 8GB (DuckDB spills beyond)."),
+    ] = None,
 ) -> None:
     """Assess units: data + scheme → results.csv/.parquet/.xlsx, explain.json, manifest.json."""
+    from ..data.progress import Tracker
     from ..run import assess as run_assess
+    from .data import progress_display
 
-    result = run_assess(scheme, data, out, period=period, seed=seed, parameters=parse_params(param))
+    with progress_display() as progress:
+        result = run_assess(
+            scheme,
+            data,
+            out,
+            period=period,
+            seed=seed,
+            parameters=parse_params(param),
+            store=store,
+            snapshots=parse_snapshots(snapshot),
+            engine=engine,
+            memory_limit=memory_limit,
+            tracker=Tracker(progress),
+        )
     print_results(result)
     console.print(text(f"结果已写入 {out}", f"results written to {out}"))
+
+
+def parse_snapshots(items: list[str]) -> dict[str, str]:
+    """``source=HASH`` pairs of --snapshot."""
+    chosen: dict[str, str] = {}
+    for item in items:
+        name, sep, digest = item.partition("=")
+        if not sep or not name.strip() or not digest.strip():
+            raise UsageError(
+                text(
+                    f"--snapshot 应写成 数据源=快照哈希（可只写开头几位），而不是 {item!r}",
+                    f"--snapshot takes source=HASH (a prefix will do), not {item!r}",
+                )
+            )
+        chosen[name.strip()] = digest.strip()
+    return chosen
 
 
 def print_results(result, limit: int = 40) -> None:

@@ -62,6 +62,7 @@ class SourceInput:
     rows: int
     view_sql: str = ""  # SELECT … FROM raw_<name> (DuckDB dialect): the typed view's definition
     snapshot: bool = False  # read from the snapshot store (file is named by its sha256)
+    columns: tuple[str, ...] = ()  # the file's columns, in order
 
     @property
     def format(self) -> str:
@@ -181,6 +182,7 @@ def register_source(
         rows=rows,
         view_sql=view_sql,
         snapshot=facts is not None,
+        columns=tuple(present),
     )
 
 

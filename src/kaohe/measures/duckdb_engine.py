@@ -1,4 +1,4 @@
-"""Run measure plans in DuckDB, in-process, straight over the source files."""
+"""Run measure plans in DuckDB, in-process, straight over the source files (out of core)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,32 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .compile import ANCESTORS, MeasurePlan
+from ..data.progress import Tracker
+from .collect import collect
+from .compile import MeasurePlan
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tracker: Tracker | None = None):
+        self.con = con
+        self.tracker = tracker or Tracker()
+
+    def register_pairs(self, name: str, pairs: list[tuple[str, str]]) -> None:
+        table = pa.table({"unit": [u for u, _ in pairs], "ancestor": [a for _, a in pairs]})
+        self.con.register(f"{name}_arrow", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        self.con.unregister(f"{name}_arrow")
+
+    def keep(self, name: str, sql: str) -> None:
+        # the one pass over a source's rows: the place a progress bar helps
+        self.tracker.query(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", name)
+
+    def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
+        cursor = self.con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return names, cursor.fetchall()
 
 
 def compute_measures(
@@ -19,26 +44,12 @@ def compute_measures(
 
     Units without rows in a source get the measure's value over no rows (0 for counts).
     """
-    pairs = pa.table({"unit": [u for u, _ in ancestors], "ancestor": [a for _, a in ancestors]})
-    con.register("kaohe_ancestor_pairs", pairs)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ANCESTORS} AS SELECT * FROM kaohe_ancestor_pairs")
-    index = {unit: i for i, unit in enumerate(units)}
-    result: dict[str, np.ndarray] = {}
-    for plan in plans:
-        empty = dict(zip(plan.measures, con.execute(plan.empty).fetchall()[0], strict=True))
-        columns = {
-            name: np.array([empty[name]] * len(units), dtype=object) for name in plan.measures
-        }
-        if plan.rollup:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE finest_{plan.source} AS {plan.finest}")
-        for sql in (plan.rollup, plan.recompute):
-            if not sql:
-                continue
-            cursor = con.execute(sql)
-            names = [d[0] for d in cursor.description]
-            for unit, *values in cursor.fetchall():
-                if unit in index:
-                    for name, value in zip(names[1:], values, strict=True):
-                        columns[name][index[unit]] = value
-        result.update(columns)
-    return result
+    return collect(DuckDBEngine(con), plans, ancestors, units)
+
+
+def configure(con: duckdb.DuckDBPyConnection, memory_limit: str | None, spill: str | None) -> None:
+    """Bound DuckDB's memory; beyond it, sorts and hash tables spill to ``spill`` on disk."""
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+    if spill:
+        con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..data.progress import Tracker
+from ..data.snapshots import Snapshot, Store
 from ..data.sources import SourceInput, register_source
 from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
 from ..i18n import text
-from ..measures import compute_measures, plan_measures
+from ..measures import ENGINES, plan_measures
+from ..measures.collect import collect
+from ..measures.duckdb_engine import DuckDBEngine, configure
 from ..scheme import LoadedScheme, load_scheme
 from ..scoring import ScoringState, score
 from ..scoring.state import as_column
@@ -31,26 +36,48 @@ class RunResult:
     out: Path | None
     period: str | None
     seed: int
+    engine: str = "duckdb"
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)  # source → snapshot read
 
 
 def assess(
     scheme: str | LoadedScheme,
-    data: Path,
+    data: Path | None,
     out: Path | None,
     period: str | None = None,
     seed: int = 0,
     parameters: dict[str, Any] | None = None,
     created: dt.datetime | None = None,
+    *,
+    store: Path | None = None,
+    snapshots: dict[str, str] | None = None,
+    engine: str = "duckdb",
+    memory_limit: str | None = None,
+    tracker: Tracker | None = None,
 ) -> RunResult:
-    """Assess the units of ``data`` by ``scheme`` and write the outputs to ``out`` (if given)."""
+    """Assess the units of ``data`` by ``scheme`` and write the outputs to ``out`` (if given).
+
+    The data is a directory (``data``) or the snapshot store (``store``): then each source is
+    its latest snapshot, or the one ``snapshots`` names by hash (prefix) for that source.
+    Measures run on ``engine`` (duckdb, or spark); ``memory_limit`` bounds either engine.
+    """
+    tracker = tracker or Tracker()
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme, parameters)
-    data = Path(data)
-    if not data.is_dir():
+    if engine not in ENGINES:
         raise UsageError(
-            text(f"数据目录 {data} 不存在", f"the data directory {data} does not exist")
+            text(
+                f"未知的计算引擎 {engine}；可选：{'、'.join(ENGINES)}",
+                f"unknown engine {engine}; use one of {', '.join(ENGINES)}",
+            )
         )
     model = loaded.model
-    units = load_units(data, {name: a.type for name, a in model.unit_attributes.items()})
+    used = sorted({m.source for m in model.measures.values()})
+    chosen = _choose_snapshots(data, store, snapshots or {}, used)
+    attributes = {name: a.type for name, a in model.unit_attributes.items()}
+    if store is not None:
+        units = load_units(None, attributes, path=chosen["units"].path)
+    else:
+        units = load_units(Path(data), attributes)
     assessed = units.assessed(model.assesses.kind, model.assesses.level)
     if not assessed:
         raise DataError(
@@ -61,13 +88,41 @@ def assess(
                 f"{model.assesses.level}; check the kind and level columns",
             )
         )
-    with duckdb.connect() as con:
+    with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="kaohe-spill-") as spill:
+        configure(con, memory_limit if engine == "duckdb" else None, spill)
         con.register("kaohe_unit_codes", pa.table({"unit": units.codes}))
         con.execute("CREATE TEMP TABLE kaohe_units AS SELECT * FROM kaohe_unit_codes")
-        used = sorted({m.source for m in model.measures.values()})
-        inputs = [register_source(con, s, model.sources[s], data, period) for s in used]
+        inputs = []
+        for name in used:
+            if name in chosen:
+                snapshot = chosen[name]
+                inputs.append(
+                    register_source(
+                        con,
+                        name,
+                        model.sources[name],
+                        None,
+                        period,
+                        path=snapshot.path,
+                        facts=snapshot.facts(),
+                        sha256=snapshot.sha256,
+                    )
+                )
+            else:
+                inputs.append(register_source(con, name, model.sources[name], Path(data), period))
         plans = plan_measures(loaded.measures, {n: m.source for n, m in model.measures.items()})
-        measures = compute_measures(con, plans, units.ancestors(), units.codes)
+        with tracker.step(text("计算基础数据", "computing measures")):
+            if engine == "spark":
+                from ..measures.spark_engine import compute_measures_spark, spark_session
+
+                spark = spark_session(memory=memory_limit)
+                measures = compute_measures_spark(
+                    spark, inputs, plans, units.ancestors(), units.codes
+                )
+            else:
+                measures = collect(
+                    DuckDBEngine(con, tracker), plans, units.ancestors(), units.codes
+                )
         position = {code: i for i, code in enumerate(units.codes)}
         rows = [position[code] for code in assessed]
         values: dict[str, np.ndarray] = {}
@@ -83,7 +138,44 @@ def assess(
             con=con,
         )
         score(state)
-    result = RunResult(loaded, state, units, inputs, out, period, seed)
+    result = RunResult(loaded, state, units, inputs, out, period, seed, engine, chosen)
     if out is not None:
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
     return result
+
+
+def _choose_snapshots(
+    data: Path | None, store: Path | None, named: dict[str, str], used: list[str]
+) -> dict[str, Snapshot]:
+    """The snapshot of units and of each source a run reads from the store (none for --data)."""
+    if (data is None) == (store is None):
+        raise UsageError(
+            text(
+                "请指定数据来源：--data 目录 或 --store 数据仓（二选一）",
+                "say where the data is: --data DIR or --store DIR (one of them)",
+            )
+        )
+    if data is not None:
+        if named:
+            raise UsageError(
+                text("--snapshot 只能与 --store 一起使用", "--snapshot goes with --store only")
+            )
+        if not Path(data).is_dir():
+            raise UsageError(
+                text(f"数据目录 {data} 不存在", f"the data directory {data} does not exist")
+            )
+        return {}
+    unknown = [name for name in named if name not in ("units", *used)]
+    if unknown:
+        raise UsageError(
+            text(
+                f"--snapshot 中的数据源 {', '.join(unknown)} 不是本办法读取的数据源"
+                f"（units、{'、'.join(used)}）",
+                f"--snapshot names sources the scheme does not read: {', '.join(unknown)} "
+                f"(it reads units, {', '.join(used)})",
+            )
+        )
+    if not Path(store).is_dir():
+        raise UsageError(text(f"数据仓 {store} 不存在", f"the store {store} does not exist"))
+    repository = Store(Path(store))
+    return {name: repository.find(name, named.get(name)) for name in ("units", *used)}
