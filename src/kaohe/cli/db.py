@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -61,3 +62,167 @@ def _safe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _admin_session(url: str, action: str):
+    """A writing session acting as the command-line administrator (audited as ``cli``)."""
+    from ..store import Database, require_current
+
+    db = Database.connect(url or None)
+    require_current(db.engine)
+    return db, db.write("cli", action)
+
+
+def _cli_actor():
+    from ..workflow.roles import Actor
+
+    return Actor(user_id=0, username="cli", role="admin")
+
+
+@db_app.command("import-units")
+@user_errors
+def import_units_command(
+    file: Annotated[Path, typer.Argument(help="units.csv (unit, name, parent, level, kind, …)")],
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Insert or update the units (考核对象) of a units.csv."""
+    from ..store.units import import_units
+
+    db, transaction = _admin_session(url, "units.import")
+    with transaction as session:
+        count = import_units(session, file)
+    db.dispose()
+    console.print(text(f"已导入 {count} 个单位", f"{count} units imported"))
+
+
+@db_app.command("create-user")
+@user_errors
+def create_user_command(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="admin, assessor, province, county, verifier, "
+            "reviewer, approver, finance, regulator, auditor"
+        ),
+    ],
+    unit: Annotated[str, typer.Option(help="Unit code (province and county officers).")] = "",
+    team: Annotated[str, typer.Option(help="Verification team name (verifiers).")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Create an account (the password is asked for, and stored as an argon2 hash)."""
+    from sqlalchemy import select
+
+    from ..errors import UsageError
+    from ..store.accounts import create_user
+    from ..store.models import Team, Unit
+    from ..workflow.roles import ROLES
+
+    if role not in ROLES:
+        raise UsageError(
+            text(
+                f"未知角色 {role}；可选：{', '.join(ROLES)}",
+                f"unknown role {role}; use one of {', '.join(ROLES)}",
+            )
+        )
+    if role in ("province", "county") and not unit:
+        raise UsageError(text("省级、县级填报员需要 --unit", "province and county need --unit"))
+    if role == "verifier" and not team:
+        raise UsageError(text("第三方评估人员需要 --team", "a verifier needs --team"))
+    if len(password) < 10:
+        raise UsageError(text("密码至少 10 个字符", "the password needs at least 10 characters"))
+    db, transaction = _admin_session(url, "user.create")
+    with transaction as session:
+        if unit and session.get(Unit, unit) is None:
+            raise UsageError(
+                text(
+                    f"没有单位 {unit}（先运行 kaohe db import-units）",
+                    f"no unit {unit} (run kaohe db import-units first)",
+                )
+            )
+        team_id = None
+        if team:
+            found = session.scalar(select(Team).where(Team.name == team))
+            if found is None:
+                found = Team(name=team)
+                session.add(found)
+                session.flush()
+            team_id = found.id
+        create_user(session, username, password, role, unit_code=unit or None, team_id=team_id)
+    db.dispose()
+    console.print(text(f"已创建用户 {username}", f"user {username} created"))
+
+
+@db_app.command("issue-token")
+@user_errors
+def issue_token_command(
+    username: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Issue an API token for a user; it is printed once and stored only as its sha256."""
+    from sqlalchemy import select
+
+    from ..errors import UsageError
+    from ..store.accounts import issue_token
+    from ..store.models import User
+
+    db, transaction = _admin_session(url, "token.issue")
+    with transaction as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UsageError(text(f"没有用户 {username}", f"no user {username}"))
+        token = issue_token(session, user, name)
+    db.dispose()
+    console.print(token, highlight=False)
+
+
+@db_app.command("create-cycle")
+@user_errors
+def create_cycle_command(
+    scheme: Annotated[str, typer.Option(help="Scheme id, e.g. provincial-effectiveness-2016.")],
+    period: Annotated[str, typer.Option(help="Period, e.g. 2020.")],
+    title: Annotated[str, typer.Option(help="Title shown to users.")],
+    deadline: Annotated[list[str], typer.Option(help="state=YYYY-MM-DD, repeatable.")] = [],  # noqa: B006
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Open a new assessment cycle (考核周期) in the state 考核办法发布."""
+    from ..workflow.cycles import create_cycle
+    from .app import parse_params
+
+    db, transaction = _admin_session(url, "cycle.create")
+    with transaction as session:
+        cycle = create_cycle(
+            session,
+            _cli_actor(),
+            scheme,
+            period,
+            title,
+            {k: str(v) for k, v in parse_params(deadline).items()},
+        )
+        cycle_id = cycle.id
+    db.dispose()
+    console.print(text(f"已创建考核周期 {cycle_id}", f"cycle {cycle_id} created"))
+
+
+@db_app.command("import-run")
+@user_errors
+def import_run_command(
+    cycle: Annotated[int, typer.Option(help="Cycle id.")],
+    run: Annotated[Path, typer.Option(help="Run directory written by kaohe assess.")],
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Import a run's results (results.csv, explain.json, manifest.json) into a cycle."""
+    import kaohe.workflow  # noqa: F401  (installs the lock on approved data)
+
+    from ..workflow.results import import_run
+
+    db, transaction = _admin_session(url, "results.import")
+    with transaction as session:
+        imported = import_run(session, _cli_actor(), cycle, run)
+        run_id = imported.id
+    db.dispose()
+    console.print(text(f"已导入考核结果（run {run_id}）", f"run {run_id} imported"))

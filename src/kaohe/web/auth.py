@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from ..i18n import text
 from ..store.accounts import user_for_token
@@ -46,7 +47,7 @@ async def page_actor(request: Request) -> Actor:
     from .app import NotLoggedIn
 
     user_id = request.session.get("user_id")
-    actor = _load(request, user_id) if user_id else None
+    actor = await run_in_threadpool(_load, request, user_id) if user_id else None
     if actor is None:
         request.session.pop("user_id", None)
         raise NotLoggedIn()
@@ -68,7 +69,7 @@ async def api_actor(request: Request) -> Actor:
             actor = Actor.of(user)
     else:
         user_id = request.session.get("user_id")
-        actor = _load(request, user_id) if user_id else None
+        actor = await run_in_threadpool(_load, request, user_id) if user_id else None
         if actor is None:
             raise NotLoggedIn()
         await _check_csrf(request)

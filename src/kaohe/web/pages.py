@@ -100,24 +100,33 @@ async def login(
     db = _db(request)
     ip = request.client.host if request.client else "?"
     username = username.strip()[:64]
-    with db.read() as session:
-        if too_many_failures(session, username, ip):
-            return render(
-                request,
-                "login.html",
-                {
-                    "error": text(
-                        "登录失败次数过多，请 15 分钟后再试",
-                        "too many failed logins; wait 15 minutes",
-                    )
-                },
-                status_code=429,
-            )
-        user = find_user(session, username)
-        ok = check_password(user, password) and user is not None and user.active
-    with db.write(username or "?", "login" if ok else "login.failed") as session:
-        session.add(LoginAttempt(username=username, ip=ip, ok=ok))
-    if not ok:
+
+    def check() -> tuple[str, int | None]:
+        # argon2 and the database block: run off the event loop
+        with db.read() as session:
+            if too_many_failures(session, username, ip):
+                return "limited", None
+            user = find_user(session, username)
+            ok = check_password(user, password) and user is not None and user.active
+        with db.write(username or "?", "login" if ok else "login.failed") as session:
+            session.add(LoginAttempt(username=username, ip=ip, ok=ok))
+        return ("ok", user.id) if ok else ("wrong", None)
+
+    from starlette.concurrency import run_in_threadpool
+
+    outcome, user_id = await run_in_threadpool(check)
+    if outcome == "limited":
+        return render(
+            request,
+            "login.html",
+            {
+                "error": text(
+                    "登录失败次数过多，请 15 分钟后再试", "too many failed logins; wait 15 minutes"
+                )
+            },
+            status_code=429,
+        )
+    if outcome == "wrong":
         return render(
             request,
             "login.html",
@@ -126,7 +135,7 @@ async def login(
         )
     lang = request.session.get("lang")
     request.session.clear()  # a fresh session: no fixation
-    request.session.update({"user_id": user.id, **({"lang": lang} if lang else {})})
+    request.session.update({"user_id": user_id, **({"lang": lang} if lang else {})})
     return RedirectResponse("/dashboard", status_code=303)
 
 
@@ -407,8 +416,8 @@ def results_page(
 ):
     with _db(request).read() as session:
         cycle = cycle_ops.get_cycle(session, cycle_id)
-        run, rows = result_ops.ranking(session, actor, cycle_id, grade, region, q)
-        _, everything = result_ops.ranking(session, actor, cycle_id)
+        run, everything = result_ops.ranking(session, actor, cycle_id)
+    rows = result_ops.filter_rows(everything, grade, region, q)
     regions = sorted(
         {r.region for r in everything if r.region}
         | {r.peer_group for r in everything if r.peer_group}

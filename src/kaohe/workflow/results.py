@@ -206,14 +206,20 @@ def ranking(
             last_score=last.get(unit.code, (None, None))[0],
             last_rank=last.get(unit.code, (None, None))[1],
         )
-        if grade and row.grade != grade:
-            continue
-        if region and region not in (row.region, row.peer_group):
-            continue
-        if query and query not in row.unit and query not in row.name:
-            continue
         rows.append(row)
-    return run, rows
+    return run, filter_rows(rows, grade, region, query)
+
+
+def filter_rows(
+    rows: list[RankingRow], grade: str = "", region: str = "", query: str = ""
+) -> list[RankingRow]:
+    return [
+        row
+        for row in rows
+        if (not grade or row.grade == grade)
+        and (not region or region in (row.region, row.peer_group))
+        and (not query or query in row.unit or query in row.name)
+    ]
 
 
 @dataclass

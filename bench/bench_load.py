@@ -1,0 +1,202 @@
+"""Load test of the web platform on loopback: 50 concurrent users on the results and score-card
+pages for 60 s. Bounded: a fixed number of users, each a loop that stops at the deadline; only
+127.0.0.1. Writes p50/p95/p99 latency and the error count to docs/benchmarks.md (## Web load).
+
+    .venv/bin/python bench/bench_load.py [--users 50] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Web load"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare(directory: Path) -> tuple[str, str, str, int, list[str]]:
+    """A demo database; returns (url, username, password, cycle id, unit codes with results)."""
+    from sqlalchemy import select
+
+    from kaohe.store import Database, migrate
+    from kaohe.store.models import Cycle, Result
+    from kaohe.web.demo import PROVINCIAL, load_demo
+
+    url = f"sqlite:///{directory / 'kaohe.db'}"
+    db = Database.connect(url)
+    migrate.upgrade(db.write_engine)
+    accounts = load_demo(db, directory / "demo")
+    account = next(a for a in accounts if a.role == "province")
+    with db.read() as session:
+        cycle = session.scalar(
+            select(Cycle).where(Cycle.scheme == PROVINCIAL, Cycle.period == "2018")
+        )
+        units = list(session.scalars(select(Result.unit_code).where(Result.cycle_id == cycle.id)))
+    db.dispose()
+    return url, account.username, account.password, cycle.id, units
+
+
+async def _login(client: httpx.AsyncClient, username: str, password: str) -> None:
+    page = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    if response.status_code != 303:
+        raise RuntimeError(f"login failed: {response.status_code}")
+
+
+async def _user(
+    client: httpx.AsyncClient,
+    paths: list[str],
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+    offset: int,
+    think: float,
+) -> None:
+    index = offset
+    while time.monotonic() < deadline:  # bounded by the deadline
+        path = paths[index % len(paths)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            response = await client.get(path)
+            if response.status_code != 200:
+                errors.append(f"{response.status_code} {path}")
+        except httpx.HTTPError as error:
+            errors.append(f"{type(error).__name__} {path}")
+        latencies.append(time.perf_counter() - started)
+        if think:
+            await asyncio.sleep(think)  # a person reads the page before the next click
+
+
+async def _run(base, username, password, paths, users, seconds, think):
+    latencies: list[float] = []
+    errors: list[str] = []
+    clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(users)]
+    try:
+        for client in clients:  # log in first, one by one: logging in is not what is measured
+            await _login(client, username, password)
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(
+            *(
+                _user(client, paths, deadline, latencies, errors, i * 7, think)
+                for i, client in enumerate(clients)
+            )
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+    return latencies, errors
+
+
+def _percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
+
+
+def write_section(body: str) -> None:
+    """Replace (or append) this benchmark's own section of docs/benchmarks.md."""
+    DOC.parent.mkdir(exist_ok=True)
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    section = f"{HEADING}\n{body.rstrip()}\n"
+    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: section + "\n", current, count=1)
+    else:
+        updated = current.rstrip() + "\n\n" + section
+    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.0],
+        help="seconds each user waits between pages; one run per value "
+        "(default: 1 s, as people read pages, then 0: back-to-back)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    measured = []
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        url, username, password, cycle_id, units = _prepare(directory)
+        port = _free_port()
+        kaohe = str(Path(sys.executable).with_name("kaohe"))
+        server = subprocess.Popen(
+            [kaohe, "serve", "--url", url, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            base = f"http://127.0.0.1:{port}"
+            paths = [f"/cycles/{cycle_id}/results"] + [
+                f"/cycles/{cycle_id}/results/{u}" for u in units
+            ]
+            for think in args.think:
+                latencies, errors = asyncio.run(
+                    _run(base, username, password, paths, args.users, args.seconds, think)
+                )
+                measured.append((think, latencies, errors))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    body = (
+        f"`.venv/bin/python bench/bench_load.py` — {args.users} concurrent logged-in users "
+        f"(provincial officer) for {args.seconds:g} s per row on loopback, cycling through the "
+        f"ranking page and the {len(units)} score cards of the 2018 demo cycle; one uvicorn "
+        "process with SQLite (WAL); the load generator (httpx, asyncio) runs on the same "
+        f"machine ({os.cpu_count()} cores, Python {platform.python_version()}). "
+        f"Measured {dt.date.today().isoformat()}.\n\n"
+        "| think time | requests | req/s | p50 ms | p95 ms | p99 ms | errors |\n"
+        "|---|---|---|---|---|---|---|\n"
+    )
+    notes = []
+    for think, latencies, errors in measured:
+        p50, p95, p99 = (_percentile(latencies, s) * 1000 for s in (0.50, 0.95, 0.99))
+        body += (
+            f"| {think:g} s | {len(latencies)} | {len(latencies) / args.seconds:.0f} | "
+            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {len(errors)} |\n"
+        )
+        if errors:
+            notes.append(f"think {think:g} s: {', '.join(sorted(set(errors))[:3])}")
+    if notes:
+        body += "\nErrors: " + "; ".join(notes) + "\n"
+    print(body)
+    if not args.no_write:
+        write_section(body)
+
+
+if __name__ == "__main__":
+    main()
