@@ -122,3 +122,15 @@ def test_unknown_detector_is_a_usage_error(data):
 
     with pytest.raises(UsageError, match="unknown detector benfrod"):
         findings_of(data, ["benfrod"])
+
+
+def test_scope_uses_every_unit_of_a_duplicate_not_just_min_and_max():
+    from kaohe.quality.duplicate_ids import scope_of
+
+    provinces = {"110101": "110000", "130224": "130000", "130529": "130000"}
+    assert scope_of(["A", "A"], ["130224", "130224"], provinces) == "within_household"
+    assert scope_of(["A", "B"], ["130224", "130224"], provinces) == "across_households"
+    assert scope_of(["A", "B"], ["130224", "130529"], provinces) == "across_counties"
+    # The middle unit sits in another province: min and max alone would share a province.
+    units = ["130224", "110101", "130529"]
+    assert scope_of(["A", "B", "C"], units, {**provinces, "110101": "990000"}) == "across_provinces"

@@ -10,7 +10,7 @@ from stdnum.cn import ric
 from verify_support import person, resident_id, write_parquet, write_units
 
 from kaohe.quality.context import QualityContext, mask_id
-from kaohe.quality.resident_ids import detect, place_known, structure_ok_sql
+from kaohe.quality.resident_ids import detect, place_known, structure_ok_sql, with_number
 from kaohe.quality.rules import load_quality_rules
 from kaohe.verify.inputs import open_inputs
 
@@ -44,7 +44,8 @@ def id_numbers(draw):
 def sql_verdict(numbers: list[str], mode: str) -> list[bool]:
     with duckdb.connect() as con:
         rows = con.execute(
-            f"SELECT id, {structure_ok_sql('id')} FROM (SELECT unnest(?) AS id)", [numbers]
+            f"SELECT id, {structure_ok_sql()} FROM {with_number('(SELECT unnest(?) AS id)')}",
+            [numbers],
         ).fetchall()
     out = []
     for number, structure in rows:

@@ -1,10 +1,11 @@
 """Resident ID numbers that appear more than once: within a household, across households of a
 county, across counties of a province, or across provinces.
 
-At 10^8 persons the cost is grouping near-unique 18-character strings, so the IDs are grouped
-by DuckDB's 64-bit ``hash`` and a group is a duplicate only when min(id) = max(id); the rare hash
-collisions (min ≠ max) are re-grouped by the ID itself. The scope of a duplicate comes from the
-min/max of household, unit and province in its group, not from count(distinct).
+At 10^8 persons the cost is grouping near-unique 18-character strings. So the first pass groups
+only DuckDB's 64-bit ``hash`` of each ID (integers group fast) and keeps the hashes seen twice;
+the second pass streams the registry again and keeps just the rows with those hashes — a few —
+which are then grouped by the ID itself, so a hash collision can never make a false duplicate.
+The scope of each duplicated ID comes from all the households and units it appears in.
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ SCOPES = {
 }
 
 
+def scope_of(households: list[str], units: list[str], provinces: dict[str, str]) -> str:
+    """The widest scope a duplicated ID spans."""
+    if len(set(households)) == 1 and len(set(units)) == 1:
+        return "within_household"
+    if len(set(units)) == 1:
+        return "across_households"
+    if len({provinces.get(u, u) for u in units}) == 1:
+        return "across_counties"
+    return "across_provinces"
+
+
 def detect(ctx: QualityContext) -> list[Finding]:
     config = ctx.rules.model.duplicate_ids
     inputs = ctx.inputs
@@ -30,64 +42,52 @@ def detect(ctx: QualityContext) -> list[Finding]:
         ctx.note(RULE, text("没有 persons 数据源，跳过", "no persons source; skipped"))
         return []
     con = inputs.con
-    provinces = ctx.unit_map("province")
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW dup_persons AS SELECT p.{UNIT_KEY} AS unit, "
-        "p.household_id, upper(trim(p.person_id)) AS id, hash(upper(trim(p.person_id))) AS h, "
-        f"coalesce(m.ancestor, p.{UNIT_KEY}) AS province FROM {inputs.view('persons')} p "
-        f"LEFT JOIN {provinces} m ON m.unit = p.{UNIT_KEY} WHERE p.person_id IS NOT NULL"
-    )
-    scope = (
-        "CASE WHEN hh_min = hh_max AND u_min = u_max THEN 'within_household' "
-        "WHEN u_min = u_max THEN 'across_households' "
-        "WHEN p_min = p_max THEN 'across_counties' ELSE 'across_provinces' END"
-    )
-    stats = (
-        "min(household_id) AS hh_min, max(household_id) AS hh_max, min(unit) AS u_min, "
-        "max(unit) AS u_max, min(province) AS p_min, max(province) AS p_max"
+    ids = (
+        f"(SELECT {UNIT_KEY} AS unit, household_id, upper(trim(person_id)) AS id "
+        f"FROM {inputs.view('persons')} WHERE person_id IS NOT NULL)"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT h, min(id) AS id_min, "
-        f"max(id) AS id_max, {stats} FROM dup_persons GROUP BY h HAVING count(*) > 1"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE dup_ids AS "
-        f"SELECT id_min AS id, {scope} AS scope FROM dup_hashes WHERE id_min = id_max "
-        "UNION ALL "
-        f"SELECT id, {scope} AS scope FROM (SELECT id, {stats} FROM dup_persons "
-        "WHERE h IN (SELECT h FROM dup_hashes WHERE id_min <> id_max) "
-        "GROUP BY id HAVING count(*) > 1)"
-    )
-    places = dict(
-        con.execute(
-            "SELECT d.id, list(DISTINCT p.unit ORDER BY p.unit) FROM dup_ids d "
-            "JOIN dup_persons p ON p.id = d.id GROUP BY d.id"
-        ).fetchall()
+        "CREATE OR REPLACE TEMP TABLE dup_hashes AS "
+        f"SELECT hash(id) AS h FROM {ids} GROUP BY 1 HAVING count(*) > 1"
     )
     rows = con.execute(
-        "SELECT p.unit, d.scope, count(*), list(DISTINCT p.id ORDER BY p.id) "
-        "FROM dup_persons p JOIN dup_ids d ON p.id = d.id "
-        "GROUP BY p.unit, d.scope ORDER BY p.unit, d.scope"
+        f"SELECT id, unit, household_id FROM {ids} "
+        "WHERE hash(id) IN (SELECT h FROM dup_hashes) ORDER BY id, unit, household_id"
     ).fetchall()
+    seen: dict[str, list[tuple[str, str]]] = {}
+    for id_number, unit, household in rows:
+        seen.setdefault(id_number, []).append((unit, household))
+    duplicated = {i: places for i, places in seen.items() if len(places) > 1}
+    provinces = inputs.ancestor_at("province")
+    # (unit, scope) → [person records, IDs]
+    found: dict[tuple[str, str], list] = {}
+    for id_number, places in duplicated.items():
+        units = [u for u, _ in places]
+        scope = scope_of([h for _, h in places], units, provinces)
+        for unit in sorted(set(units)):
+            entry = found.setdefault((unit, scope), [0, []])
+            entry[0] += units.count(unit)
+            entry[1].append(id_number)
     findings = []
-    for unit, scope_name, count, ids in rows:
-        zh, en = SCOPES[scope_name]
+    for (unit, scope), (count, id_numbers) in sorted(found.items()):
+        zh, en = SCOPES[scope]
         examples = []
-        for value in ids[: config.examples]:
-            others = [u for u in places.get(value, []) if u != unit]
+        for value in id_numbers[: config.examples]:
+            others = sorted({u for u, _ in duplicated[value]} - {unit})
             where = text(f"，另见 {'、'.join(others)}", f", also in {', '.join(others)}")
             examples.append(mask_id(value) + (where if others else ""))
         shown = text("；", "; ").join(examples)
         findings.append(
             Finding(
                 unit=unit,
-                rule=f"{RULE}_{scope_name}",
+                rule=f"{RULE}_{scope}",
                 label=f"{config.label}（{zh}）",
-                severity=config.severity[scope_name],
-                count=int(count),
+                severity=config.severity[scope],
+                count=count,
                 evidence=text(
-                    f"{len(ids)} 个身份证号码{zh}，涉及 {count} 条人口记录，例如：{shown}",
-                    f"{len(ids)} resident ID numbers {en}, {count} person records, e.g. {shown}",
+                    f"{len(id_numbers)} 个身份证号码{zh}，涉及 {count} 条人口记录，例如：{shown}",
+                    f"{len(id_numbers)} resident ID numbers {en}, {count} person records, "
+                    f"e.g. {shown}",
                 ),
             )
         )

@@ -29,16 +29,30 @@ RULE = "invalid_resident_id"
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def structure_ok_sql(column: str) -> str:
-    """SQL: length 18, 17 digits then a digit or X, a real date, and the right check digit."""
-    # DuckDB does not promise to short-circuit AND, so every part must be safe on any text.
+def with_number(relation: str, column: str = "id") -> str:
+    """``relation`` plus ``__n17``, the first 17 characters as an integer (null unless digits).
+
+    The check digit is computed from this integer with integer arithmetic, which DuckDB runs
+    several times faster than 17 string slices; it is a column of a subquery so that it is
+    computed once per row, not once per use.
+    """
+    return f"(SELECT *, TRY_CAST(substr({column}, 1, 17) AS BIGINT) AS __n17 FROM {relation})"
+
+
+def structure_ok_sql(column: str = "id", number: str = "__n17") -> str:
+    """SQL: length 18, 17 digits then a digit or X, a real date, and the right check digit.
+
+    ``number`` is the column ``with_number`` adds. DuckDB does not promise to short-circuit AND,
+    so every part must be safe on any text.
+    """
     weighted = " + ".join(
-        f"TRY_CAST(substr({column}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_WEIGHTS)
+        f"(({number} // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(_WEIGHTS)
     )
     return (
         f"coalesce(length({column}) = 18 AND regexp_full_match({column}, '[0-9]{{17}}[0-9X]') "
         f"AND try_strptime(substr({column}, 7, 8), '%Y%m%d') IS NOT NULL "
-        f"AND substr('10X98765432', (({weighted}) % 11) + 1, 1) = substr({column}, 18, 1), false)"
+        f"AND substr('10X98765432', CAST(({weighted}) % 11 AS INTEGER) + 1, 1) "
+        f"= substr({column}, 18, 1), false)"
     )
 
 
@@ -83,8 +97,8 @@ def detect(ctx: QualityContext) -> list[Finding]:
         return []
     view = inputs.view("persons")
     con = inputs.con
-    ids = f"(SELECT {UNIT_KEY} AS unit, upper(trim(person_id)) AS id FROM {view})"
-    ok = structure_ok_sql("id")
+    ids = with_number(f"(SELECT {UNIT_KEY} AS unit, upper(trim(person_id)) AS id FROM {view})")
+    ok = structure_ok_sql()
     con.execute("CREATE OR REPLACE TEMP TABLE ric_bad_places (prefix VARCHAR, year INTEGER)")
     if config.birth_place != "off":
         year = (
@@ -92,10 +106,15 @@ def detect(ctx: QualityContext) -> list[Finding]:
             if config.birth_place == "at_birth_year"
             else "0"
         )
-        pairs = con.execute(
-            f"SELECT DISTINCT substr(id, 1, 6), {year} FROM {ids} WHERE {ok}"
-        ).fetchall()
-        bad = [(p, y) for p, y in pairs if not place_known(p, y, config.birth_place)]
+        # Every distinct code (a few thousand), valid IDs or not: cheaper than filtering first.
+        pairs = con.execute(f"SELECT DISTINCT substr(id, 1, 6), {year} FROM {ids}").fetchall()
+        bad = [
+            (p, y)
+            for p, y in pairs
+            if p
+            and (y is not None or config.birth_place == "known")
+            and not place_known(p, y, config.birth_place)
+        ]
         if bad:
             con.executemany("INSERT INTO ric_bad_places VALUES (?, ?)", bad)
     year = "TRY_CAST(substr(id, 7, 4) AS INTEGER)" if config.birth_place == "at_birth_year" else "0"
