@@ -101,10 +101,9 @@ def test_the_manifest_records_the_language_of_the_text_columns(case, tmp_path, k
     assert read(tmp_path / "zh")["language"] == "zh"
 
 
-def test_a_new_run_replaces_the_output_directory_whole(case, tmp_path, kaohe):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+def test_a_new_run_replaces_an_earlier_run_whole(case, tmp_path, kaohe):
+    out = assess(kaohe, case, tmp_path / "out")
+    (out / "stale.txt").write_text("left in an earlier run", encoding="utf-8")
     assess(kaohe, case, out)
     assert sorted(p.name for p in out.iterdir()) == [
         "explain.json",
@@ -114,6 +113,32 @@ def test_a_new_run_replaces_the_output_directory_whole(case, tmp_path, kaohe):
         "results.xlsx",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "out"]  # no staging left
+
+
+def test_an_empty_directory_is_used(case, tmp_path, kaohe):
+    (tmp_path / "out").mkdir()
+    assert (assess(kaohe, case, tmp_path / "out") / "results.csv").is_file()
+
+
+@pytest.mark.parametrize("what", ["a file", "a folder that is not a run"])
+def test_out_that_is_not_a_run_is_never_replaced(what, case, tmp_path, kaohe):
+    # `--out data` by mistake must not delete the data
+    target = tmp_path / "target"
+    if what == "a file":
+        target.write_text("keep me", encoding="utf-8")
+    else:
+        target.mkdir()
+        (target / "notes.txt").write_text("keep me", encoding="utf-8")
+    run = kaohe("assess", "--scheme", case.scheme, "--data", case.data, "--out", target)
+    assert run.exit_code == 2
+    assert str(target) in run.stderr
+    if what == "a file":
+        assert "exists and is not a directory" in run.stderr
+        assert target.read_text(encoding="utf-8") == "keep me"
+    else:
+        assert "is not empty and holds no earlier run (no manifest.json)" in run.stderr
+        assert (target / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "target"]
 
 
 def test_a_parameter_override_changes_the_run_and_is_recorded(tmp_path, kaohe):

@@ -22,7 +22,8 @@ import xlsxwriter
 
 from .. import __version__
 from ..data.files import sha256_of
-from ..i18n import language
+from ..errors import UsageError
+from ..i18n import language, text
 from .explain import explain
 from .results import Column, result_columns, result_rows
 
@@ -144,7 +145,36 @@ def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -
     }
 
 
+def check_output_directory(out: Path) -> None:
+    """Refuse an OUT that a run must not replace: a file, or a directory that is not a run.
+
+    A run replaces its output directory whole, so ``--out`` pointing at the data directory or a
+    home folder by mistake would delete it; only a new or empty directory, or an earlier run's
+    (it has manifest.json), is replaced.
+    """
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(
+            text(
+                f"{out} 已存在且不是目录；请为结果另选一个目录",
+                f"{out} exists and is not a directory; choose a directory for the results",
+            )
+        )
+    if any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise UsageError(
+            text(
+                f"{out} 不是空目录，也不是以前的考核结果（没有 manifest.json）。考核会整体替换输出"
+                "目录，请选择新的或空的目录",
+                f"{out} is not empty and holds no earlier run (no manifest.json). A run replaces "
+                "its output directory whole: choose a new or empty directory",
+            )
+        )
+
+
 def write_outputs(result: RunResult, out: Path, created: dt.datetime) -> None:
+    check_output_directory(out)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
