@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     monitor,
     outcomes,
     quality,
+    report,
     scheme,
     scheme_versions,
     sensitivity,

@@ -1,0 +1,31 @@
+"""``kaohe report RUN_DIR``: the official report of a run as HTML, PDF or Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..i18n import text
+from .app import app, console, user_errors
+
+
+@app.command()
+@user_errors
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by kaohe assess.")],
+    format: Annotated[str, typer.Option("--format", help="html, pdf or xlsx.")] = "html",
+    lang: Annotated[str, typer.Option("--lang", help="Report language: zh or en.")] = "zh",
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default: RUN_DIR/report-LANG.EXT).")
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="Last year's run directory, for the changes.")
+    ] = None,
+) -> None:
+    """National summary and one score card per unit (with robustness when sensitivity ran)."""
+    from ..report import write_report
+
+    path = write_report(run_dir, format, lang, out, previous)
+    console.print(text(f"报告已写入 {path}", f"report written to {path}"))

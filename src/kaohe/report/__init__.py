@@ -1,0 +1,57 @@
+"""Official reports of a run: HTML (self-contained), PDF (WeasyPrint) and Excel. See docs/reports.md."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import UsageError
+from ..i18n import text
+from .data import ReportData, load_report_data
+
+FORMATS = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx"}
+
+
+def write_report(
+    run_dir: Path,
+    fmt: str,
+    lang: str = "zh",
+    out: Path | None = None,
+    previous: Path | None = None,
+) -> Path:
+    """Write the report of ``run_dir`` and return its path (default: RUN_DIR/report-LANG.EXT)."""
+    if fmt not in FORMATS:
+        raise UsageError(
+            text(
+                f"--format 应为 html、pdf 或 xlsx，而不是 {fmt!r}",
+                f"--format takes html, pdf or xlsx, not {fmt!r}",
+            )
+        )
+    if lang not in ("zh", "en"):
+        raise UsageError(
+            text(f"--lang 应为 zh 或 en，而不是 {lang!r}", f"--lang takes zh or en, not {lang!r}")
+        )
+    data = load_report_data(Path(run_dir), lang, previous)
+    path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")  # never a half-written report
+    try:
+        if fmt == "html":
+            from .html import render_html
+
+            staging.write_text(render_html(data), encoding="utf-8")
+        elif fmt == "pdf":
+            from .pdf import write_pdf
+
+            write_pdf(data, staging)
+        else:
+            from .xlsx import write_xlsx
+
+            write_xlsx(data, staging)
+        staging.replace(path)
+    finally:
+        staging.unlink(missing_ok=True)
+    return path
+
+
+__all__ = ["FORMATS", "ReportData", "load_report_data", "write_report"]

@@ -1,0 +1,403 @@
+"""What a report shows, gathered from a run directory: the numbers, in the reader's language.
+
+Everything comes from files the run (and its follow-ups) wrote: explain.json and manifest.json;
+sensitivity/sensitivity.json when ``kaohe sensitivity`` ran; verification/estimates.csv when the
+verification report was written into the run; and, with ``--previous``, the explain.json of last
+year's run for the changes. The HTML, PDF and Excel renderers only lay these numbers out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import KaoheError, UsageError
+from ..i18n import text
+from ..scheme.actions import ACTIONS
+from ..scoring.rank import competition_rank
+
+
+@dataclass
+class Words:
+    """The report's language, chosen per report (``--lang``) rather than for the whole process."""
+
+    lang: str
+
+    def __call__(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+
+@dataclass
+class Dimension:
+    id: str
+    label: str
+    max_points: float
+
+
+@dataclass
+class IndicatorRow:
+    id: str
+    label: str
+    value: float | None
+    unit_of_measure: str | None
+    target: float | None
+    points: float | None
+    max_points: float | None
+    rank: int | None  # among the assessed units, by normalized score
+
+
+@dataclass
+class Outcome:
+    label: str
+    detail: str
+    deadline: str | None = None  # rectification: the date by which it is due
+
+
+@dataclass
+class UnitCard:
+    unit: str
+    name: str
+    score: float | None
+    grade: str | None
+    grade_label: str
+    rank: int | None
+    grade_rule: str
+    bonus: float
+    deduction: float
+    dimensions: list[tuple[Dimension, float | None]]  # earned points per dimension
+    indicators: list[IndicatorRow]
+    findings: list[str]
+    outcomes: list[Outcome]
+    sensitivity: dict[str, Any] | None = None
+    change: dict[str, Any] | None = None
+    verification: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ReportData:
+    words: Words
+    title: str
+    scheme_id: str
+    version: str
+    policy_source: str
+    period: str | None
+    created: str
+    grades: list[str]
+    grade_labels: dict[str, str]
+    dimensions: list[Dimension]
+    cards: list[UnitCard]  # in rank order
+    distribution: list[tuple[str, int]]
+    profile: list[tuple[Dimension, float | None]]  # mean share of each dimension's points
+    sensitivity: dict[str, Any] | None
+    previous_period: str | None
+    outcome_counts: list[tuple[str, int]]
+    verification_columns: list[str] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.words.lang
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UsageError(
+            text(
+                f"{path.parent} 不是考核结果目录：缺少 {path.name}（先运行 kaohe assess）",
+                f"{path.parent} is not a run directory: {path.name} is missing "
+                "(run kaohe assess first)",
+            )
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _scheme_labels(manifest: dict[str, Any]):
+    """The run's scheme, for English labels; None when its file is gone (Chinese labels remain)."""
+    from ..scheme import load_scheme
+
+    scheme = manifest.get("scheme", {})
+    try:
+        return load_scheme(scheme.get("file", ""), scheme.get("parameters") or None)
+    except (KaoheError, OSError):
+        return None
+
+
+def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> ReportData:
+    run_dir = Path(run_dir)
+    words = Words(lang)
+    explanation = _read_json(run_dir / "explain.json")
+    manifest = _read_json(run_dir / "manifest.json")
+    scheme = _scheme_labels(manifest)
+    model = scheme.model if scheme else None
+    grades = list(explanation.get("grades") or [])
+    labels_en = model.grading.labels_en if model else {}
+    grade_labels = {g: (labels_en.get(g, g) if lang == "en" else g) for g in grades}
+
+    def label(name: str, fallback: str | None) -> str:
+        if scheme is not None:
+            return scheme.label(name, lang)
+        return fallback or name
+
+    units = explanation.get("units", {})
+    first = next(iter(units.values()), {})
+    nodes = first.get("nodes") or {}
+    order = _tree_order(nodes)
+    dimensions = [
+        Dimension(
+            node_id,
+            label(node_id, nodes[node_id].get("label")),
+            float(nodes[node_id].get("max_points") or 0),
+        )
+        for node_id in order
+        if node_id in nodes and node_id != "total"
+    ]
+    position = {name: i for i, name in enumerate(order)}
+    indicator_ranks = _indicator_ranks(units)
+    sensitivity = _read_sensitivity(run_dir)
+    previous_units, previous_period = _read_previous(previous)
+    created = str(manifest.get("created", ""))[:10]
+    verification, verification_columns = _read_verification(run_dir)
+    cards = []
+    for code, entry in units.items():
+        grade = entry.get("grade")
+        cards.append(
+            UnitCard(
+                unit=code,
+                name=entry.get("name") or code,
+                score=entry.get("score"),
+                grade=grade,
+                grade_label=grade_labels.get(grade, grade or "—"),
+                rank=None if entry.get("rank") is None else int(entry["rank"]),
+                grade_rule=entry.get("grade_rule") or "",
+                bonus=entry.get("bonus") or 0.0,
+                deduction=entry.get("deduction") or 0.0,
+                dimensions=[
+                    (d, (entry.get("nodes") or {}).get(d.id, {}).get("points")) for d in dimensions
+                ],
+                indicators=[
+                    IndicatorRow(
+                        id=name,
+                        label=label(name, item.get("label")),
+                        value=item.get("value"),
+                        unit_of_measure=item.get("unit_of_measure"),
+                        target=item.get("target"),
+                        points=item.get("points"),
+                        max_points=item.get("max_points"),
+                        rank=indicator_ranks.get(name, {}).get(code),
+                    )
+                    for name, item in sorted(
+                        (entry.get("indicators") or {}).items(),
+                        key=lambda kv: position.get(kv[0], len(position)),
+                    )
+                    if item.get("max_points") is not None  # scored indicators only
+                ],
+                findings=_findings(entry, words, label),
+                outcomes=_outcomes(entry, words, created),
+                sensitivity=_unit_sensitivity(sensitivity, code, words),
+                change=_change(entry, previous_units.get(code)) if previous_units else None,
+                verification=verification.get(code, []),
+            )
+        )
+    cards.sort(key=lambda c: (c.rank if c.rank is not None else 10**9, c.unit))
+    counts = {g: 0 for g in grades}
+    for card in cards:
+        if card.grade in counts:
+            counts[card.grade] += 1
+    outcome_counts: dict[str, int] = {}
+    for card in cards:
+        for outcome in card.outcomes:
+            outcome_counts[outcome.label] = outcome_counts.get(outcome.label, 0) + 1
+    return ReportData(
+        words=words,
+        title=(model.title_en or model.title)
+        if (model and lang == "en")
+        else (explanation.get("scheme") or {}).get("title", ""),
+        scheme_id=(explanation.get("scheme") or {}).get("id", ""),
+        version=str((explanation.get("scheme") or {}).get("version", "")),
+        policy_source=model.policy_source if model else "",
+        period=manifest.get("period"),
+        created=created,
+        grades=grades,
+        grade_labels=grade_labels,
+        dimensions=dimensions,
+        cards=cards,
+        distribution=[(grade_labels[g], counts[g]) for g in grades],
+        profile=_profile(cards, dimensions),
+        sensitivity=_sensitivity_summary(sensitivity, words),
+        previous_period=previous_period,
+        outcome_counts=sorted(outcome_counts.items(), key=lambda kv: -kv[1]),
+        verification_columns=verification_columns,
+    )
+
+
+def _tree_order(nodes: dict[str, Any]) -> list[str]:
+    """Node and indicator ids in the scheme's tree order (explain.json sorts its keys)."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        order.append(name)
+        for child in (nodes.get(name) or {}).get("children") or []:
+            visit(child)
+
+    visit("total")
+    return order
+
+
+def _indicator_ranks(units: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Each unit's rank on each indicator by normalized score (1 = best; ties share)."""
+    codes = list(units)
+    names = list(next(iter(units.values()), {}).get("indicators") or {})
+    ranks: dict[str, dict[str, int]] = {}
+    for name in names:
+        values = np.array(
+            [
+                np.nan
+                if (v := (units[c].get("indicators") or {}).get(name, {}).get("normalized")) is None
+                else float(v)
+                for c in codes
+            ]
+        )
+        if np.isnan(values).all():
+            continue
+        ranked = competition_rank(values)
+        ranks[name] = {
+            code: int(r) for code, r, v in zip(codes, ranked, values, strict=True) if v == v
+        }
+    return ranks
+
+
+def _findings(entry: dict[str, Any], words: Words, label) -> list[str]:
+    found = []
+    for veto in entry.get("vetoes") or []:
+        found.append(words(f"一票否决：{veto.get('reason')}", f"veto: {veto.get('reason')}"))
+    for flag in entry.get("flags") or []:
+        found.append(label(flag, flag))
+    for adjustment in entry.get("adjustments") or []:
+        if adjustment.get("kind") == "deduction":
+            found.append(
+                words(
+                    f"扣分：{adjustment.get('label') or adjustment.get('id')} "
+                    f"{adjustment.get('points')}",
+                    f"deduction: {adjustment.get('label') or adjustment.get('id')} "
+                    f"{adjustment.get('points')}",
+                )
+            )
+    found += [note for note in entry.get("notes") or []]
+    return found
+
+
+def _outcomes(entry: dict[str, Any], words: Words, created: str) -> list[Outcome]:
+    outcomes = []
+    for action in entry.get("outcomes") or []:
+        kind = action.get("action")
+        names = ACTIONS.get(kind)
+        name = (names.en if words.lang == "en" else names.zh) if names else str(kind)
+        params = {k: v for k, v in action.items() if k not in ("action", "label")}
+        deadline = None
+        if kind == "rectify" and params.get("days") is not None and created:
+            due = dt.date.fromisoformat(created) + dt.timedelta(days=int(params["days"]))
+            deadline = due.isoformat()
+        detail = "; ".join(f"{k}={_plain(v)}" for k, v in params.items())
+        outcomes.append(Outcome(name, detail, deadline))
+    return outcomes
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10000:
+        return f"{value:,.0f}"
+    return str(value)
+
+
+def _read_sensitivity(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / "sensitivity" / "sensitivity.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _unit_sensitivity(payload: dict | None, code: str, words: Words) -> dict[str, Any] | None:
+    if not payload or code not in payload.get("units", {}):
+        return None
+    unit = dict(payload["units"][code])
+    groups = {g["id"]: words(g["label"], g["label_en"]) for g in payload.get("inputs", [])}
+    unit["driver_label"] = groups.get(unit.get("driver") or "", "")
+    return unit
+
+
+def _sensitivity_summary(payload: dict | None, words: Words) -> dict[str, Any] | None:
+    if not payload:
+        return None
+    settings = payload.get("settings", {})
+    inputs = sorted(payload.get("inputs", []), key=lambda i: -(i.get("total") or 0))
+    return {
+        "draws": settings.get("rows_evaluated"),
+        "seed": settings.get("seed"),
+        "weights": settings.get("weights"),
+        "methods": [m for m in settings.get("normalizations", [])[1:]]
+        + [m for m in settings.get("aggregations", [])[1:]],
+        "threshold": settings.get("threshold"),
+        "unstable": len(payload.get("unstable", [])),
+        "inputs": [
+            {
+                "label": words(i["label"], i["label_en"]),
+                "first": i.get("first_order"),
+                "total": i.get("total"),
+            }
+            for i in inputs
+        ],
+        "sampling": payload.get("sampling", []),
+    }
+
+
+def _read_previous(previous: Path | None) -> tuple[dict[str, Any], str | None]:
+    if previous is None:
+        return {}, None
+    explanation = _read_json(Path(previous) / "explain.json")
+    manifest = _read_json(Path(previous) / "manifest.json")
+    # the previous run's period names it; a run without periods is named by its directory
+    return explanation.get("units", {}), str(manifest.get("period") or Path(previous).name)
+
+
+def _change(entry: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any] | None:
+    if before is None:
+        return None
+    score, old = entry.get("score"), before.get("score")
+    rank, old_rank = entry.get("rank"), before.get("rank")
+    return {
+        "score": old,
+        "score_delta": None if score is None or old is None else round(score - old, 6),
+        "rank": None if old_rank is None else int(old_rank),
+        # positive: moved up (a smaller rank number)
+        "rank_delta": None if rank is None or old_rank is None else int(old_rank - rank),
+        "grade": before.get("grade"),
+    }
+
+
+def _profile(cards: list[UnitCard], dimensions: list[Dimension]) -> list:
+    profile = []
+    for j, dimension in enumerate(dimensions):
+        shares = [
+            card.dimensions[j][1] / dimension.max_points
+            for card in cards
+            if card.dimensions[j][1] is not None and dimension.max_points
+        ]
+        profile.append((dimension, float(np.mean(shares)) if shares else None))
+    return profile
+
+
+def _read_verification(run_dir: Path) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """RUN_DIR/verification/estimates.csv (the verification report's estimates), per unit."""
+    path = run_dir / "verification" / "estimates.csv"
+    if not path.is_file():
+        return {}, []
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            by_unit.setdefault(row.get("unit", ""), []).append(row)
+    return by_unit, list(reader.fieldnames or [])
