@@ -111,7 +111,7 @@ def test_intervals_from_an_estimates_file_shape_the_draws(state, tmp_path):
     """A split normal around the run's value with the interval's ends at the 2.5/97.5 % points."""
     estimates = tmp_path / "estimates.csv"
     estimates.write_text(
-        "unit,indicator,low,high,level\n"
+        "unit,indicator,low,high,confidence\n"
         "110000,wrong_rate,0.002,0.04,0.95\n"
         "120000,wrong_rate,0.0,0.0,0.95\n",
         encoding="utf-8",

@@ -43,7 +43,7 @@ def sensitivity(
     estimates: Annotated[
         Path | None,
         typer.Option(
-            help="CSV/Parquet with confidence intervals: unit, indicator, low, high[, level]."
+            help="CSV/Parquet with confidence intervals: unit, indicator, low, high[, confidence]."
         ),
     ] = None,
     threshold: Annotated[

@@ -3,7 +3,8 @@
 Two sources, in order of preference:
 - **intervals**: a confidence interval per unit, from the run's explain.json (an indicator entry
   with ``interval: {low, high, level}``) or from an estimates file (``--estimates``: columns unit,
-  indicator, low, high, optional level). A draw is a split normal around the run's value whose
+  indicator, low, high, optional confidence; or the verification report's estimates table, whose
+  ``estimate`` column names the indicator). A draw is a split normal around the run's value whose
   two halves put ``low`` and ``high`` at the interval's quantiles, so asymmetric (Wilson,
   Clopper–Pearson) intervals keep their shape.
 - **binomial**: when no interval exists, the indicator must be a ratio of two count measures,
@@ -156,17 +157,26 @@ def read_estimates(path: Path, state: ScoringState) -> dict[tuple[str, str], Int
     units = set(state.units)
     found = {}
     for where, row in rows:
+        # The verification report's estimates table names the indicator in "estimate" and may
+        # hold estimates the scheme does not use; a file written for this command uses
+        # "indicator", where a name that is not an estimated indicator is a mistake.
+        from_verification = "indicator" not in row and "estimate" in row
+        if from_verification:
+            row = {**row, "indicator": row["estimate"]}
         missing = [c for c in ("unit", "indicator", "low", "high") if row.get(c) in (None, "")]
         if missing:
             raise DataError(
                 text(
-                    f"{where}：缺少列 {', '.join(missing)}（需要 unit, indicator, low, high，可选 level）",
+                    f"{where}：缺少列 {', '.join(missing)}（需要 unit, indicator, low, high，"
+                    "可选 confidence）",
                     f"{where}: missing {', '.join(missing)} (needed: unit, indicator, low, high; "
-                    "optional level)",
+                    "optional confidence)",
                 )
             )
         unit, indicator = str(row["unit"]), str(row["indicator"])
         if indicator not in estimated:
+            if from_verification:
+                continue
             raise DataError(
                 text(
                     f"{where}：indicator 列的 {indicator} 不是考核办法中标为 estimated 的指标"
@@ -179,19 +189,19 @@ def read_estimates(path: Path, state: ScoringState) -> dict[tuple[str, str], Int
             continue  # estimates for units this run does not grade (e.g. counties) are not used
         try:
             low, high = float(row["low"]), float(row["high"])
-            level = float(row.get("level") or 0.95)
+            level = float(row.get("confidence") or 0.95)
         except ValueError:
             raise DataError(
                 text(
-                    f"{where}：low、high、level 必须是数值",
-                    f"{where}: low, high and level must be numbers",
+                    f"{where}：low、high、confidence 必须是数值",
+                    f"{where}: low, high and confidence must be numbers",
                 )
             ) from None
         if not (low <= high and 0 < level < 1):
             raise DataError(
                 text(
-                    f"{where}：需要 low ≤ high 且 0 < level < 1（现为 {low}, {high}, {level}）",
-                    f"{where}: needs low <= high and 0 < level < 1 (got {low}, {high}, {level})",
+                    f"{where}：需要 low ≤ high 且 0 < confidence < 1（现为 {low}, {high}, {level}）",
+                    f"{where}: needs low <= high and 0 < confidence < 1 (got {low}, {high}, {level})",
                 )
             )
         found[(unit, indicator)] = Interval(low, high, level, where)
