@@ -25,9 +25,9 @@ from kaohe.scheme.tree import resolve_tree
 from kaohe.scoring import ScoringState, score
 from kaohe.scoring.normalize import normalize
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
