@@ -544,23 +544,13 @@ def _write(
     rejects: Path | None,
     tracker: Tracker,
 ) -> None:
-    bad, reasons = _bad_rows(plan, result) if rejects is not None else ("false", "NULL")
-    # The rejected rows are found by joins, which do not keep the file's order; sorting them
-    # back keeps a snapshot's bytes (and so its name) a function of its content alone.
-    order = f" ORDER BY {_ORDER}" if bad != "false" else ""
-    tracker.query(
-        con,
-        "COPY ("
-        + plan.with_layers(
-            f"SELECT {plan.output_select()} FROM layers WHERE NOT {bad}{order}", checks=bool(order)
-        )
-        + f") TO '{_literal(staged)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
-        text("写入合格数据", "writing the accepted rows"),
-    )
-    result.rows_accepted = con.execute(
-        f"SELECT count(*) FROM read_parquet('{_literal(staged)}')"
-    ).fetchall()[0][0]
-    if rejects is not None and result.rows_accepted < result.rows_read:
+    keep = ""
+    if rejects is not None:
+        bad, reasons = _bad_rows(plan, result)
+        # The rejected rows are set apart first (few, as a rule). Leaving them out is a join,
+        # and a join does not keep the file's order: the accepted rows are sorted back into it
+        # so that a snapshot's bytes, and so its name, depend on its content alone. (A sort of
+        # the whole table: the price of quarantine, paid only when some row failed.)
         names = ", ".join(f"'{_literal(f.path.name)}'" for f in plan.files)
         # the number users see: CSV line and spreadsheet row count the header, Parquet does not
         line = (
@@ -574,13 +564,29 @@ def _write(
         originals = ", ".join(quote(c) for c in plan.present)
         tracker.query(
             con,
-            "COPY ("
+            "CREATE OR REPLACE TEMP TABLE __rejected AS "
             + plan.with_layers(
-                f"SELECT list_extract([{names}], __file + 1) AS _file, {line} AS _line, "
-                f"{reasons} AS _reason, {originals} FROM layers WHERE {bad} ORDER BY {_ORDER}"
-            )
-            + f") TO '{_literal(rejects)}' (HEADER, DELIMITER ',')",
-            text("写入拒收文件", "writing the rejects file"),
+                f"SELECT {_ORDER} AS __key, list_extract([{names}], __file + 1) AS _file, "
+                f"{line} AS _line, {reasons} AS _reason, {originals} FROM layers WHERE {bad}"
+            ),
+            text("找出不合格的行", "setting aside the rows that fail"),
+        )
+        if con.execute("SELECT count(*) FROM __rejected").fetchall()[0][0]:
+            keep = f" WHERE {_ORDER} NOT IN (SELECT __key FROM __rejected) ORDER BY {_ORDER}"
+    tracker.query(
+        con,
+        "COPY ("
+        + plan.with_layers(f"SELECT {plan.output_select()} FROM layers{keep}", checks=False)
+        + f") TO '{_literal(staged)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+        text("写入合格数据", "writing the accepted rows"),
+    )
+    result.rows_accepted = con.execute(
+        f"SELECT count(*) FROM read_parquet('{_literal(staged)}')"
+    ).fetchall()[0][0]
+    if rejects is not None and result.rows_accepted < result.rows_read:
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (__key) FROM __rejected ORDER BY __key) "
+            f"TO '{_literal(rejects)}' (HEADER, DELIMITER ',')"
         )
 
 
