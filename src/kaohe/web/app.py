@@ -60,7 +60,6 @@ def _wants_json(request: Request) -> bool:
 
 
 def create_app(db: Database, secret: str | None = None, https_only: bool = False) -> FastAPI:
-    language.install()
     app = FastAPI(
         title="Kaohe 考核 API",
         version=__version__,
