@@ -166,9 +166,16 @@ def test_a_scheme_reads_estimates_and_findings_as_ordinary_sources(demo_dir, tmp
 
 
 def test_report_directory_has_tables_json_and_manifest(demo_dir, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
     out = tmp_path / "report"
-    result = run("verify", "report", "--data", demo_dir, "--out", out, "--level", "province")
+    result = run(
+        "verify", "report", "--data", data, "--out", out, "--level", "province", "--sources"
+    )
     assert result.exit_code == 0, result.output
+    # The derived sources in the data directory are the report's tables.
+    for name in ("verification_estimates", "quality_findings"):
+        assert (data / f"{name}.csv").read_bytes() == (out / f"{name}.csv").read_bytes()
     names = {p.name for p in out.iterdir()}
     for table in ("estimates", "ratios", "reconciliation", "eligibility", "quality_findings",
                   "verification_estimates"):  # fmt: skip

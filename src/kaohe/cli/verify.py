@@ -253,59 +253,39 @@ def verify_report(
         Path | None, typer.Option(help="Quality rules YAML (default: bundled).")
     ] = None,
     quality: Annotated[bool, typer.Option(help="Also run the quality detectors.")] = True,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            help="Also write verification_estimates.csv and quality_findings.csv into --data."
+        ),
+    ] = False,
     level: LevelOption = [],  # noqa: B006
 ) -> None:
     """The per-unit verification report: estimates, verdicts, ratios, reconciliation,
     eligibility and quality findings (CSV + JSON) with a manifest."""
-    from ..verify.report import (
-        ESTIMATE_COLUMNS,
-        inputs_manifest,
-        open_for_rules,
-        source_rows,
-        verify_directory,
-        write_report_dir,
+    from ..verify.job import run_verification
+
+    result = run_verification(
+        data,
+        out,
+        period=period,
+        rules=rules,
+        eligibility_rules=eligibility_rules,
+        quality_rules=quality_rules,
+        quality=quality,
+        levels=level or None,
+        sources_into=data if sources else None,
     )
-    from ..verify.rules import load_eligibility_rules, load_verification_rules
-
-    loaded = load_verification_rules(rules)
-    eligibility = load_eligibility_rules(eligibility_rules)
-    notes: list[dict] = []
-    rule_files = {
-        "verification": {"file": loaded.file, "sha256": loaded.sha256},
-        "eligibility": {"file": eligibility.file, "sha256": eligibility.sha256},
-    }
-    with open_for_rules(data, period, loaded) as inputs:
-        judged = verify_directory(inputs, loaded, level or None, eligibility)
-        tables = {
-            "estimates": (judged.estimates, ESTIMATE_COLUMNS),
-            "ratios": (judged.ratios, None),
-            "reconciliation": (judged.reconciliation, None),
-            "eligibility": (judged.eligibility, None),
-        }
-        columns, rows = source_rows(judged, loaded)
-        tables["verification_estimates"] = (rows, columns)
-        if quality:
-            from ..quality.findings import FINDING_COLUMNS, finding_rows
-            from ..quality.registry import run_detectors
-            from ..quality.rules import load_quality_rules
-
-            qrules = load_quality_rules(quality_rules)
-            rule_files["quality"] = {"file": qrules.file, "sha256": qrules.sha256}
-            checked = run_detectors(inputs, qrules, eligibility_rules=eligibility)
-            tables["quality_findings"] = (finding_rows(checked.findings, inputs), FINDING_COLUMNS)
-            notes = [{"rule": n.rule, "message": n.message} for n in checked.notes]
-        manifest = {
-            "data": str(Path(data).resolve()),
-            "period": period,
-            "confidence": loaded.model.confidence.value,
-            "interval": loaded.model.interval,
-            "rules": rule_files,
-            "inputs": inputs_manifest(inputs),
-            "quality_notes": notes,
-        }
-    write_report_dir(out, tables, manifest)
-    print_verdicts(judged.estimates)
+    print_verdicts(result.judged.estimates)
     console.print(text(f"核查报告已写入 {out}", f"verification report written to {out}"))
+    if sources:
+        console.print(
+            text(
+                f"派生数据源已写入 {data}（verification_estimates.csv、quality_findings.csv）",
+                f"derived sources written to {data} (verification_estimates.csv, "
+                "quality_findings.csv)",
+            )
+        )
 
 
 def print_verdicts(rows: list[dict], limit: int = 30) -> None:

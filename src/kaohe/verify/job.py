@@ -1,0 +1,121 @@
+"""The verification job on one data directory: the report directory, and the two derived sources
+(``verification_estimates.csv``, ``quality_findings.csv``) that schemes read like any other.
+
+``kaohe verify report`` runs it; the demo can call ``run_verification`` before assessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+from ..i18n import text
+from .report import (
+    ESTIMATE_COLUMNS,
+    Judged,
+    inputs_manifest,
+    open_for_rules,
+    source_rows,
+    verify_directory,
+    write_report_dir,
+    write_source_file,
+)
+from .rules import load_eligibility_rules, load_verification_rules
+
+ESTIMATES_SOURCE = "verification_estimates"
+FINDINGS_SOURCE = "quality_findings"
+
+
+@dataclass
+class VerificationRun:
+    judged: Judged
+    findings: list[dict]
+    notes: list[dict]
+
+
+def run_verification(
+    data: Path,
+    out: Path | None = None,
+    period: str | None = None,
+    rules: Path | None = None,
+    eligibility_rules: Path | None = None,
+    quality_rules: Path | None = None,
+    quality: bool = True,
+    levels: list[str] | None = None,
+    sources_into: Path | None = None,
+) -> VerificationRun:
+    """Estimate, judge, reconcile, check eligibility and run the quality detectors on ``data``.
+
+    ``out``: the report directory (replaced atomically). ``sources_into``: a data directory to
+    write ``verification_estimates.csv`` and ``quality_findings.csv`` into (usually ``data``), so
+    that schemes run afterwards can read them; existing ones are replaced, since they are derived.
+    """
+    loaded = load_verification_rules(rules)
+    eligibility = load_eligibility_rules(eligibility_rules)
+    rule_files = {
+        "verification": {"file": loaded.file, "sha256": loaded.sha256},
+        "eligibility": {"file": eligibility.file, "sha256": eligibility.sha256},
+    }
+    findings: list[dict] = []
+    notes: list[dict] = []
+    if sources_into is not None:
+        _only_derived(Path(sources_into))
+    with open_for_rules(data, period, loaded) as inputs:
+        judged = verify_directory(inputs, loaded, levels, eligibility)
+        tables = {
+            "estimates": (judged.estimates, ESTIMATE_COLUMNS),
+            "ratios": (judged.ratios, None),
+            "reconciliation": (judged.reconciliation, None),
+            "eligibility": (judged.eligibility, None),
+        }
+        columns, rows = source_rows(judged, loaded)
+        tables[ESTIMATES_SOURCE] = (rows, columns)
+        if quality:
+            from ..quality.findings import FINDING_COLUMNS, finding_rows
+            from ..quality.registry import run_detectors
+            from ..quality.rules import load_quality_rules
+
+            qrules = load_quality_rules(quality_rules)
+            rule_files["quality"] = {"file": qrules.file, "sha256": qrules.sha256}
+            checked = run_detectors(inputs, qrules, eligibility_rules=eligibility)
+            findings = finding_rows(checked.findings, inputs)
+            notes = [{"rule": n.rule, "message": n.message} for n in checked.notes]
+            tables[FINDINGS_SOURCE] = (findings, FINDING_COLUMNS)
+        manifest = {
+            "data": str(Path(data).resolve()),
+            "period": period,
+            "confidence": loaded.model.confidence.value,
+            "interval": loaded.model.interval,
+            "rules": rule_files,
+            "inputs": inputs_manifest(inputs),
+            "quality_notes": notes,
+        }
+    if out is not None:
+        write_report_dir(out, tables, manifest)
+    if sources_into is not None:
+        write_source_file(Path(sources_into) / f"{ESTIMATES_SOURCE}.csv", judged, loaded)
+        if quality:
+            import os
+
+            from ..quality.findings import FINDING_COLUMNS
+            from .report import write_csv
+
+            target = Path(sources_into) / f"{FINDINGS_SOURCE}.csv"
+            staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+            write_csv(staging, findings, FINDING_COLUMNS)
+            staging.replace(target)
+    return VerificationRun(judged, findings, notes)
+
+
+def _only_derived(directory: Path) -> None:
+    """Refuse to overwrite a Parquet twin of a derived source (the data layer would see both)."""
+    for name in (ESTIMATES_SOURCE, FINDINGS_SOURCE):
+        if (directory / f"{name}.parquet").exists():
+            raise DataError(
+                text(
+                    f"{directory}：已有 {name}.parquet；派生数据源只写 CSV，请先删除该文件",
+                    f"{directory}: {name}.parquet exists; the derived source is written as CSV, "
+                    "remove the Parquet file first",
+                )
+            )
