@@ -98,6 +98,17 @@ def test_reweight_spreads_a_missing_childs_share_over_the_others(tmp_path):
     assert notes["V"] == []
 
 
+def test_reweighting_raises_the_remaining_childrens_maximum_points(tmp_path):
+    result = run_facts(tmp_path, FACTS, **three("reweight"))
+    maxima = result.state.max_points
+    # U lost b, so a and c may each earn half of d's 100 points; V keeps thirds
+    assert per_unit(result, maxima["a"]) == {"U": 50.0, "V": pytest.approx(100 / 3)}
+    assert per_unit(result, maxima["b"]) == {"U": 0.0, "V": pytest.approx(100 / 3)}
+    for name in ("a", "b", "c"):
+        earned = np.nan_to_num(result.state.points[name])
+        assert np.all(earned <= maxima[name] + 1e-9)
+
+
 def test_zero_counts_a_missing_child_as_zero(tmp_path):
     result = run_facts(tmp_path, FACTS, **three("zero"))
     # U: (0.2 + 0 + 0.8) / 3 of 100 points

@@ -210,12 +210,6 @@ def test_zscore_without_spread_is_the_mean():
     assert scores({"method": "zscore", "mean": 50, "sd": 10}, [4, 4]) == [50.0, 50.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scoring/normalize.py: _zscore tests sd > 0 exactly; when equal values' mean is off "
-    "by rounding (0.1, 0.1, 0.1 → mean 0.10000000000000002, sd 1.4e-17), every unit gets "
-    "z = -1 (or +1 for 0.7) instead of 0, i.e. mean - sd instead of the mean",
-)
 @pytest.mark.parametrize(("value", "units"), [(0.1, 3), (0.7, 3), (2.3, 7)])
 def test_zscore_of_equal_values_is_the_mean_whatever_the_rounding(value, units):
     rule = {"method": "zscore", "mean": 50, "sd": 10}

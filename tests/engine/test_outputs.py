@@ -130,6 +130,7 @@ def test_explain_json_gives_every_number_behind_a_grade(out):
         "value": 0.9,
         "points": 54.0,
         "max_points": 60.0,
+        "nominal_points": 60.0,
         "children": ["growth", "income"],
     }
     assert a["adjustments"] == [

@@ -31,7 +31,8 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
     nodes = {}
     for node in scheme.tree.walk():
         if node.indicator:
-            indicators[node.id]["max_points"] = clean(node.points)
+            indicators[node.id]["max_points"] = clean(state.max_points[node.id][i])
+            indicators[node.id]["nominal_points"] = clean(node.points)
             continue
         nodes[node.id] = {
             "label": node.label,
@@ -39,7 +40,8 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
             "missing": node.missing,
             "value": clean(state.node_values[node.id][i]),
             "points": clean(state.points[node.id][i]),
-            "max_points": clean(node.points),
+            "max_points": clean(state.max_points[node.id][i]),
+            "nominal_points": clean(node.points),
             "children": [child.id for child in node.children],
         }
     adjustments = [

@@ -147,9 +147,23 @@ def _node_value(state: ScoringState, node: TreeNode) -> np.ndarray:
     value = combine(children, shares, node.aggregate)
     value = np.where(shares.sum(axis=1) > 0, value, np.nan)  # nothing left to aggregate
     state.node_values[node.id] = value
-    for j, child in enumerate(node.children):
-        state.points[child.id] = children[:, j] * shares[:, j] * node.points
+    state.child_values[node.id] = (children, shares)
     return value
+
+
+def _hand_down_points(state: ScoringState, node: TreeNode, maximum: np.ndarray) -> None:
+    """Each child's maximum is its effective share of its parent's maximum; it earns its value of it.
+
+    Top-down, so that re-weighting anywhere above shows in the maxima below, and under arithmetic
+    aggregation the children's points add up to their parent's.
+    """
+    state.max_points[node.id] = maximum
+    if node.indicator:
+        return
+    children, shares = state.child_values[node.id]
+    for j, child in enumerate(node.children):
+        state.points[child.id] = children[:, j] * shares[:, j] * maximum
+        _hand_down_points(state, child, shares[:, j] * maximum)
 
 
 def _fail(state: ScoringState, node: TreeNode, missing: np.ndarray) -> None:
@@ -172,6 +186,7 @@ def aggregate_tree(state: ScoringState) -> None:
     value = _node_value(state, root)
     state.values["base_score"] = value * root.points
     state.points[ROOT_ID] = state.values["base_score"]
+    _hand_down_points(state, root, np.full(state.size, root.points))
     state.log["aggregate"] = {
         node.id: {"aggregate": node.aggregate, "missing": node.missing, "points": node.points}
         for node in root.walk()

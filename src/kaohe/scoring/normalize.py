@@ -110,7 +110,9 @@ def _zscore(x: np.ndarray, rule: m.ZScore, direction: str, target) -> tuple[np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(present, x, 0.0).sum(axis=-1, keepdims=True) / count
         sd = np.sqrt(np.where(present, (x - mean) ** 2, 0.0).sum(axis=-1, keepdims=True) / count)
-        z = np.where(sd > 0, (x - mean) / np.where(sd > 0, sd, 1.0), 0.0)
+        # Equal values can leave a rounding-sized sd (0.1 × 3 → 1.4e-17): that is no spread.
+        spread = sd > 1e-12 * np.maximum(1.0, np.abs(mean))
+        z = np.where(spread, (x - mean) / np.where(spread, sd, 1.0), 0.0)
     z = np.where(present, z, np.nan)
     if direction == "lower":
         z = -z

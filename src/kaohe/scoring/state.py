@@ -41,6 +41,8 @@ class ScoringState:
     normalized: dict[str, np.ndarray] = field(default_factory=dict)
     node_values: dict[str, np.ndarray] = field(default_factory=dict)
     points: dict[str, np.ndarray] = field(default_factory=dict)  # earned points per node/indicator
+    max_points: dict[str, np.ndarray] = field(default_factory=dict)  # after re-weighting, per unit
+    child_values: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     notes: list[list[str]] = field(default_factory=list)  # per unit: missing data and the like
     adjustments: dict[str, np.ndarray] = field(default_factory=dict)
     veto_hits: list[np.ndarray] = field(default_factory=list)
