@@ -102,7 +102,7 @@ def test_grades_added_and_removed_and_outcomes_by_condition(tmp_path):
     } <= found
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     points=st.fixed_dictionaries(
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,16 @@ def english(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def sector_data(tmp_path_factory) -> Path:
+def base_data(tmp_path_factory) -> Path:
+    """The national demo data set alone (small), before any sector source is added."""
+    base = tmp_path_factory.mktemp("sectors") / "base"
+    generate_demo(base, SEED, persons=8000)
+    return base
+
+
+@pytest.fixture(scope="session")
+def sector_data(base_data, tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("sectors") / "data"
-    generate_demo(data, SEED, persons=8000)
+    shutil.copytree(base_data, data)
     write_sector_demo(data, SEED)
     return data

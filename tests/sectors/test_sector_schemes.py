@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from kaohe.demo.generate import generate_demo
 from kaohe.demo_sectors import write_sector_demo
 from kaohe.demo_sectors.units import append_units, read_units
 from kaohe.run import assess
@@ -105,9 +105,9 @@ def test_east_west_grades_the_eastern_units_and_vetoes_inflated_figures(sector_d
     assert len(provincial) == 22
 
 
-def test_sector_demo_is_deterministic_and_appends_units_once(sector_data, tmp_path):
+def test_sector_demo_is_deterministic_and_appends_units_once(base_data, sector_data, tmp_path):
     again = tmp_path / "data"
-    generate_demo(again, 7, persons=8000)
+    shutil.copytree(base_data, again)
     write_sector_demo(again, 7)
     write_sector_demo(again, 7)  # a second time changes nothing
     for name in (
