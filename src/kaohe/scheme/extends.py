@@ -280,6 +280,10 @@ def _merge(base: Written, over: Written, path: tuple, problems: list[Problem]) -
         return Written(items, base.file, base.line, base.key_line)
     if _is_id_list(base) and _is_id_list(over):
         return _merge_by_id(base, over, path, problems)
+    if not (base.is_mapping or base.is_list or over.is_mapping or over.is_list) and (
+        type(base.value) is type(over.value) and base.value == over.value
+    ):
+        return base  # written again unchanged (an item's id): it still comes from the base
     return over
 
 
