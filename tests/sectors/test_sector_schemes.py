@@ -134,3 +134,29 @@ def test_append_units_keeps_existing_rows(tmp_path):
         {"unit": "1", "name": "甲", "parent": "", "level": "county", "kind": "region"},
         {"unit": "E1", "name": "东", "parent": "", "level": "", "kind": "assistance"},
     ]
+
+
+def _numbers(node, path=()):
+    """Every number written in a part of a scheme document, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numbers(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _numbers(value, (*path, i))
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        yield path, node
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_policy_numbers_are_parameters(scheme):
+    """Targets, scoring bounds, points, cut-offs and amounts are `$parameters` (each with a
+    status); only 0 and 1 (none, all, the ends of a share) are written as plain numbers."""
+    from ruamel.yaml import YAML
+
+    document = YAML(typ="safe").load(bundled_schemes()[scheme].read_text(encoding="utf-8"))
+    parts = {
+        k: document.get(k) for k in ("indicators", "tree", "adjustments", "grading", "outcomes")
+    }
+    literal = [(path, n) for path, n in _numbers(parts) if n not in (0, 1)]
+    assert literal == []
