@@ -12,17 +12,15 @@ from typer.testing import CliRunner
 
 import kaohe.cli.quality  # noqa: F401  (registers the commands)
 from kaohe.cli import app
-from kaohe.demo.generate import generate_demo
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("quality-demo") / "data"
-    # Enough persons for about 200 exited households a province: the bunching test's minimum.
-    generate_demo(directory, seed=2016, persons=60_000)
-    return directory
+    from verify_support import shared_demo
+
+    return shared_demo(tmp_path_factory)
 
 
 def test_findings_file_and_its_json_twin(demo, tmp_path):

@@ -19,8 +19,6 @@ def english_messages(monkeypatch):
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """A small demo data set from the lead's generator (real files, shared by the CLI tests)."""
-    from kaohe.demo.generate import generate_demo
+    from verify_support import shared_demo
 
-    directory = tmp_path_factory.mktemp("verify-demo") / "data"
-    generate_demo(directory, seed=2016, persons=20_000)
-    return directory
+    return shared_demo(tmp_path_factory)

@@ -204,3 +204,36 @@ def test_chinese_messages_and_bad_data_exit_code_2(demo_dir, tmp_path, monkeypat
     flat = "".join(result.output.split())  # the console wraps long lines
     assert "field_checks.csv:第4行：列weight的设计权数'0'应为正数" in flat
     assert not (tmp_path / "e.csv").exists()
+
+
+def test_eligibility_and_reconcile_commands(demo_dir, tmp_path):
+    out = tmp_path / "eligibility.csv"
+    flagged = tmp_path / "flagged.parquet"
+    result = run("verify", "eligibility", "--data", demo_dir, "--out", out, "--flagged", flagged)
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    nation = {r["rule"]: int(r["flagged"]) for r in rows if r["level"] == "nation"}
+    # The flagged households file holds exactly the households counted at the top.
+    per_rule = duckdb.sql(
+        f"SELECT count(*) FILTER (WHERE exited_below_line), "
+        f"count(*) FILTER (WHERE exited_without_guarantees), "
+        f"count(*) FILTER (WHERE registered_well_above_line) FROM '{flagged}'"
+    ).fetchall()[0]
+    assert per_rule == (
+        nation["exited_below_line"],
+        nation["exited_without_guarantees"],
+        nation["registered_well_above_line"],
+    )
+    # … and the count of exited households below the line is the file's own.
+    direct = duckdb.sql(
+        f"SELECT count(*) FROM '{demo_dir / 'households.parquet'}' "
+        "WHERE status = '已脱贫户' AND income_per_capita < 3747"
+    ).fetchall()[0][0]
+    assert nation["exited_below_line"] == direct
+
+    out = tmp_path / "reconcile.csv"
+    result = run("verify", "reconcile", "--data", demo_dir, "--out", out, "--level", "province")
+    assert result.exit_code == 0, result.output
+    rows = read_csv(out)
+    assert {r["item"] for r in rows} == {"exits", "income"}
+    assert {r["direction"] for r in rows} <= {"多报", "少报", "一致"}

@@ -173,14 +173,15 @@ def test_pps_plan_weights_are_inverse_probabilities(frame):
         assert row[4] == pytest.approx(1 / row[3])
 
 
-def test_simple_random_inclusion_is_uniform_over_seeds(tmp_path):
-    path = frame_file(tmp_path / "f.csv", [{"household_id": f"P{i}"} for i in range(20)])
+def test_simple_random_inclusion_is_uniform_over_seeds():
+    # A draw is the n smallest keys (test above), so the keys alone decide inclusion: over 2000
+    # seeds each of 20 items must be drawn about n/N = 1/4 of the time.
+    ids = [f"P{i}" for i in range(20)]
     hits = Counter()
-    for seed in range(600):
-        hits.update(plan_ids(draw(path, Request("srs", seed=seed, id_column="household_id", n=5))))
-    # Each item's inclusion probability is 1/4; 600 draws: within 4 standard errors.
-    se = (0.25 * 0.75 / 600) ** 0.5
-    assert all(abs(hits[f"P{i}"] / 600 - 0.25) < 4 * se for i in range(20))
+    for seed in range(2000):
+        hits.update(sorted(ids, key=lambda i, seed=seed: random_key(seed, i))[:5])
+    se = (0.25 * 0.75 / 2000) ** 0.5
+    assert all(abs(hits[i] / 2000 - 0.25) < 4 * se for i in ids)
 
 
 def test_plan_sidecar_records_seed_frame_hash_and_strata(frame, tmp_path):

@@ -59,7 +59,8 @@ def _threshold_text(threshold) -> str:
         if threshold.direction == "max"
         else (">" if threshold.strict else "≥")
     )
-    return f"{sign} {threshold.max if threshold.direction == 'max' else threshold.min}"
+    bound = threshold.max if threshold.direction == "max" else threshold.min
+    return f"{sign} {bound * 100:g}%"
 
 
 def judge_estimates(
