@@ -24,12 +24,13 @@ def assess_fails(kaohe, case, tmp_path: Path, *extra: str) -> str:
     assert run.exit_code == 2, run.stdout + run.stderr
     assert not out.exists()
     existing = tmp_path / "previous"
-    existing.mkdir()
+    existing.mkdir()  # an earlier run (it has a manifest), which a good run would replace
     (existing / "results.csv").write_text("unit,score\nOLD,1\n", encoding="utf-8")
+    (existing / "manifest.json").write_text("{}\n", encoding="utf-8")
     again = kaohe("assess", "--scheme", case.scheme, "--data", case.data, "--out", existing, *extra)
     assert again.exit_code == 2
     assert again.stderr == run.stderr
-    assert [p.name for p in existing.iterdir()] == ["results.csv"]
+    assert sorted(p.name for p in existing.iterdir()) == ["manifest.json", "results.csv"]
     assert (existing / "results.csv").read_text(encoding="utf-8") == "unit,score\nOLD,1\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "previous"]  # no staging left
     return run.stderr

@@ -26,8 +26,10 @@ def test_competition_ranking_ties_share_the_better_rank():
     assert ranks([70, 80, 90, 90, 90]) == [5, 4, 1, 1, 1]
 
 
-def test_missing_scores_rank_last_together():
-    assert ranks([math.nan, 60, math.nan, 70]) == [3, 2, 3, 1]
+def test_units_without_a_score_have_no_rank():
+    result = competition_rank(np.array([math.nan, 60, math.nan, 70]))
+    assert result[1] == 2 and result[3] == 1
+    assert math.isnan(result[0]) and math.isnan(result[2])
 
 
 def test_floating_point_noise_does_not_break_a_tie():

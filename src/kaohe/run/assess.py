@@ -24,7 +24,7 @@ from ..measures.duckdb_engine import DuckDBEngine, configure
 from ..scheme import LoadedScheme, load_scheme
 from ..scoring import ScoringState, score
 from ..scoring.state import as_column
-from .outputs import write_outputs
+from .outputs import check_output_directory, write_outputs
 
 
 @dataclass
@@ -63,6 +63,8 @@ def assess(
     """
     tracker = tracker or Tracker()
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme, parameters)
+    if out is not None:
+        check_output_directory(Path(out))  # refuse a wrong --out before computing, not after
     if engine not in ENGINES:
         raise UsageError(
             text(

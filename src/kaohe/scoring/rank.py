@@ -11,12 +11,16 @@ TIE_DECIMALS = 9
 
 
 def competition_rank(scores: np.ndarray) -> np.ndarray:
-    """1 for the best; tied scores share the better rank (1, 2, 2, 4); missing scores rank last."""
+    """1 for the best; tied scores share the better rank (1, 2, 2, 4).
+
+    A unit without a score has no rank (NaN): ranking it last would claim a comparison that was
+    never made.
+    """
     rounded = np.round(scores, TIE_DECIMALS)
-    key = np.where(np.isnan(rounded), -np.inf, rounded)
-    ascending = np.sort(key)
-    greater = len(key) - np.searchsorted(ascending, key, side="right")
-    return (1 + greater).astype(float)
+    missing = np.isnan(rounded)
+    ascending = np.sort(rounded[~missing])
+    greater = len(ascending) - np.searchsorted(ascending, rounded, side="right")
+    return np.where(missing, np.nan, (1 + greater).astype(float))
 
 
 def peer_groups(state: ScoringState) -> np.ndarray:
