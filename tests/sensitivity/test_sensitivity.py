@@ -205,7 +205,8 @@ def test_batched_ranks_equal_the_rank_step():
     scores[3, 7] = np.nan
     batched = competition_ranks(scores)
     for row, ranks in zip(scores, batched, strict=True):
-        assert ranks.tolist() == competition_rank(row).astype(int).tolist()
+        expected = np.nan_to_num(competition_rank(row), nan=0)  # 0: no score, no rank
+        assert ranks.tolist() == expected.astype(int).tolist()
 
 
 # --------------------------------------------------------------------------- errors
@@ -278,3 +279,25 @@ def test_moving_the_run_directory_still_finds_its_inputs(tmp_path):
     moved.parent.mkdir()
     shutil.copytree(run, moved)
     assert run_cli("sensitivity", str(moved), "--draws", "100")[0] == 0
+
+
+def test_a_unit_without_data_has_no_rank_and_no_grade(tmp_path):
+    from sensitivity_support import write_csv, write_rate_case
+
+    provinces = [*PROVINCES, ("140000", "山西省", 0.0, 0.0, 0, 0)]
+    scheme, data = write_rate_case(tmp_path, provinces)
+    # Shanxi sent no figures and was not checked: nothing to score
+    write_csv(
+        data / "figures.csv", ["unit", "output", "quality"], [p[:1] + p[2:4] for p in PROVINCES]
+    )
+    out = tmp_path / "run"
+    code, output = run_cli(
+        "assess", "--scheme", str(scheme), "--data", str(data), "--out", str(out)
+    )
+    assert code == 0, output
+    code, output = run_cli("sensitivity", str(out), "--draws", "200")
+    assert code == 0, output
+    shanxi = read_units(out)["140000"]
+    assert shanxi["score"] == "" and shanxi["grade"] == ""
+    assert shanxi["unstable"] == "false"
+    assert float(shanxi["nominal_grade_probability"]) == 1.0  # never graded in any draw

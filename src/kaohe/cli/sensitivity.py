@@ -123,14 +123,14 @@ def print_analysis(analysis, limit: int = 30) -> None:
         "",
     ):
         units.add_column(header)
-    ranked = sorted(analysis.units, key=lambda u: (u.rank, u.unit))
+    ranked = sorted(analysis.units, key=lambda u: (u.rank or 10**9, u.unit))
     for u in ranked[:limit]:
         units.add_row(
-            str(u.rank),
+            str(u.rank or "—"),
             u.name,
             u.grade or "",
-            str(u.median_rank),
-            f"{u.rank_low}–{u.rank_high}",
+            str(u.median_rank or "—"),
+            f"{u.rank_low}–{u.rank_high}" if u.rank_low else "—",
             f"{u.nominal_probability:.0%}",
             text("⚠ 等次不稳", "⚠ unstable") if u.unstable else "",
         )

@@ -89,7 +89,7 @@ def unit_rows(analysis: Analysis) -> tuple[list[str], list[list[Any]]]:
         "main_driver",
     ]
     rows = []
-    for u in sorted(analysis.units, key=lambda u: (u.rank, u.unit)):
+    for u in sorted(analysis.units, key=lambda u: (u.rank or 10**9, u.unit)):
         rows.append(
             [
                 u.unit,

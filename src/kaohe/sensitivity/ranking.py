@@ -12,13 +12,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..scoring import ScoringState
-from ..scoring.rank import TIE_DECIMALS, peer_groups
+from ..scoring.rank import TIE_DECIMALS, competition_rank, peer_groups
 
 NO_GRADE = -1
+NO_RANK = 0
+# Asked of the rank step itself, so that this module follows it.
+_UNSCORED_RANKED_LAST = not np.isnan(competition_rank(np.array([1.0, np.nan]))[1])
 
 
 def competition_ranks(scores: np.ndarray) -> np.ndarray:
-    """Per row: 1 for the best; tied scores share the better rank (1, 2, 2, 4); NaN ranks last."""
+    """Per row: 1 for the best; tied scores share the better rank (1, 2, 2, 4).
+
+    A unit without a score gets what the rank step gives it: no rank (NO_RANK, 0, in these
+    integer arrays) or, in older versions of the step, the rank after every scored unit.
+    """
     rounded = np.round(scores, TIE_DECIMALS)
     key = np.where(np.isnan(rounded), np.inf, -rounded)  # ascending key = descending score
     order = np.argsort(key, axis=-1)  # ties get their first position whatever their order
@@ -29,6 +36,8 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
     first = np.maximum.accumulate(np.where(starts, position, 0), axis=-1)
     ranks = np.empty(key.shape, dtype=np.int32)
     np.put_along_axis(ranks, order, first + 1, axis=-1)
+    if not _UNSCORED_RANKED_LAST:
+        ranks[np.isnan(rounded)] = NO_RANK
     return ranks
 
 
@@ -45,8 +54,7 @@ class Grader:
         self.groups = [np.flatnonzero(groups == g) for g in sorted(set(groups))]
         order = self.grades
         self.vetoes = [
-            (veto.grade is not None, order.index(veto.grade or veto.grade_at_most))
-            for veto in state.scheme.model.vetoes
+            order.index(veto.grade or veto.grade_at_most) for veto in state.scheme.model.vetoes
         ]
 
     def grade(self, scores: np.ndarray, veto_hits: list[np.ndarray]) -> np.ndarray:
@@ -55,12 +63,11 @@ class Grader:
         for members in self.groups:
             grades[:, members] = self._bands(scores[:, members])
         grades[np.isnan(scores)] = NO_GRADE
-        for (fixed, index), hit in zip(self.vetoes, veto_hits, strict=True):
+        for bound, hit in zip(self.vetoes, veto_hits, strict=True):
+            # as grade.py: a veto only lowers a grade — a fixed grade and a ceiling both bound
+            # it from above, and the worst bound wins whatever the vetoes' order
             hit = np.broadcast_to(hit, scores.shape) & (grades != NO_GRADE)
-            if fixed:  # as grade.py: a fixed grade replaces whatever the unit earned
-                grades[hit] = index
-            else:
-                grades[hit] = np.maximum(grades[hit], index)
+            grades[hit] = np.maximum(grades[hit], bound)
         return grades
 
     def _bands(self, scores: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+from sqlglot import exp
 
 from ..errors import KaoheError
 from ..expr import Expression
@@ -139,7 +140,9 @@ class Rescorer:
         if fixed_positions:
             blocks.append((fixed, shares[..., fixed_positions]))
         if varying_positions:
-            values = varying[0][..., None] if len(varying) == 1 else np.stack(varying, axis=-1)
+            # children stacked first (contiguous copies) and viewed as rows × units × children:
+            # stacking on the last axis would scatter every value, several times slower
+            values = np.moveaxis(np.stack(varying, axis=0), 0, -1)
             if node.missing == "zero":
                 values = np.nan_to_num(values, nan=0.0)
             blocks.append((values, shares[..., varying_positions]))
@@ -217,6 +220,9 @@ class DrawnConditions:
     def _evaluate(self, expression: Expression, columns: dict, count: int) -> np.ndarray:
         """A condition over rows × units; NULL counts as not met, as in the veto step."""
         size = self.state.size
+        tree = expression.tree
+        if isinstance(tree, exp.Column) and columns.get(tree.name, np.empty(0)).dtype == bool:
+            return columns[tree.name]  # a veto that is just a drawn flag: no query needed
         table = {}
         for name in sorted(expression.names):
             if name in columns:
@@ -252,7 +258,8 @@ def check_nominal(rescorer: Rescorer, state: ScoringState, settings: Settings) -
     same_scores = np.allclose(scored.scores[0], score, rtol=1e-9, atol=1e-9, equal_nan=True)
     if not (
         same_scores
-        and scored.ranks[0].tolist() == state.values["rank"].astype(int).tolist()
+        and scored.ranks[0].tolist()
+        == np.nan_to_num(state.values["rank"], nan=0).astype(int).tolist()
         and scored.grades[0].tolist() == expected_grades
     ):
         raise KaoheError(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..scoring import ScoringState
+from .ranking import NO_RANK
 
 
 @dataclass
@@ -16,10 +17,10 @@ class UnitSummary:
     name: str
     score: float | None
     grade: str | None
-    rank: int
-    median_rank: int
-    rank_low: int  # 5th percentile of the rank (the better end)
-    rank_high: int  # 95th percentile
+    rank: int | None  # None: no score, no rank
+    median_rank: int | None
+    rank_low: int | None  # 5th percentile of the rank (the better end)
+    rank_high: int | None  # 95th percentile
     mean_score: float | None
     score_low: float | None
     score_high: float | None
@@ -42,7 +43,7 @@ def summarize(
 ) -> list[UnitSummary]:
     """``ranks`` and ``grades`` are draws × units; ``score_stats`` is (mean, p05, p95) × units."""
     order = list(state.scheme.model.grading.grades)
-    low, median, high = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+    low, median, high = _rank_quantiles(ranks)
     shares = np.stack([(grades == g).mean(axis=0) for g in range(len(order))])
     without = (grades < 0).mean(axis=0)
     summaries = []
@@ -57,10 +58,10 @@ def summarize(
                 name=state.names[i],
                 score=None if np.isnan(score) else float(score),
                 grade=grade,
-                rank=int(state.values["rank"][i]),
-                median_rank=int(median[i]),
-                rank_low=int(low[i]),
-                rank_high=int(high[i]),
+                rank=_whole(state.values["rank"][i]),
+                median_rank=_whole(median[i]),
+                rank_low=_whole(low[i]),
+                rank_high=_whole(high[i]),
                 mean_score=_number(score_stats[0, i]),
                 score_low=_number(score_stats[1, i]),
                 score_high=_number(score_stats[2, i]),
@@ -75,3 +76,18 @@ def summarize(
 
 def _number(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
+
+
+def _whole(value: float) -> int | None:
+    return None if np.isnan(value) else int(value)
+
+
+def _rank_quantiles(ranks: np.ndarray) -> np.ndarray:
+    """5th, 50th and 95th percentiles of each unit's rank over the draws where it has one."""
+    quantiles = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf").astype(float)
+    for i in np.flatnonzero((ranks == NO_RANK).any(axis=0)):
+        ranked = ranks[:, i][ranks[:, i] != NO_RANK]
+        quantiles[:, i] = (
+            np.quantile(ranked, [0.05, 0.5, 0.95], method="inverted_cdf") if ranked.size else np.nan
+        )
+    return quantiles
