@@ -23,6 +23,8 @@ SOURCES = (
     "fund_evaluation",
     "findings",
     "bank_figures",
+    "verification_estimates",
+    "quality_findings",
 )
 
 

@@ -117,7 +117,7 @@ def _households(profile: ProvinceProfile, county: County, persons: int, seed: in
     exited = poor_at_start & (rng.random(n) < exit_share)
     poor_at_end = poor_at_start & ~exited
     income_last = np.where(
-        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(6500), 0.35, n)
+        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(8000), 0.3, n)
     )
     income = np.where(
         poor_at_end,
@@ -217,10 +217,13 @@ def generate_demo(
     seed: int = 2016,
     persons: int | None = None,
     progress: Callable[[int], None] | None = None,
+    derived: bool = True,
 ) -> None:
     """Write the demo data set into ``directory`` (see docs/internals.md for the files).
 
-    ``progress`` is called with the number of persons written after each county.
+    ``progress`` is called with the number of persons written after each county. ``derived``
+    also runs the field-check estimates and data-quality checks into the directory
+    (verification_estimates.csv, quality_findings.csv), which the provincial scheme reads.
     """
     persons = persons or DEFAULT_PERSONS
     directory = Path(directory)
@@ -309,6 +312,10 @@ def generate_demo(
 
     header, rows = bank_rows(seed, PERIOD)
     _write_csv(directory / "bank_figures.csv", header, rows)
+    if derived:
+        from ..verify.job import run_verification
+
+        run_verification(directory, None, period=PERIOD, sources_into=directory)
 
 
 def _field_checks(profile: ProvinceProfile, county: County, households: dict, rng) -> list[list]:

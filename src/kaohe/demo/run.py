@@ -13,6 +13,7 @@ from ..funds.demo import write_funds_demo
 from ..i18n import text
 from ..outcomes.demo import open_demo_ledger
 from ..run import assess
+from ..verify.job import run_verification
 from .generate import DEFAULT_PERSONS, PERIOD, generate_demo
 
 DEMO_SCHEMES = (
@@ -44,9 +45,14 @@ def run_demo(out: Path, seed: int, console: Console, persons: int | None = None)
         task = progress.add_task(
             text("生成演示数据（人）", "generating demo data (persons)"), total=total
         )
-        generate_demo(data, seed, persons, progress=lambda n: progress.advance(task, n))
+        generate_demo(
+            data, seed, persons, progress=lambda n: progress.advance(task, n), derived=False
+        )
     write_funds_demo(data, seed)  # projects, targets, reports, checks; the funds pipeline run
     write_sector_demo(data, seed)  # monitoring, teachers, east-west, last cycle's rectifications
+    # Field-check estimates with intervals and data-quality findings become ordinary sources,
+    # which the provincial scheme reads (the verification report itself goes beside the runs).
+    run_verification(data, Path(out) / "verification", period=PERIOD, sources_into=data)
     results = []
     for scheme in DEMO_SCHEMES:
         run_dir = Path(out) / "runs" / scheme
