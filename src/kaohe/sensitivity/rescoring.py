@@ -79,7 +79,7 @@ class Rescorer:
             _or_zeros(rows.normalization, rows.count),
             _or_zeros(rows.aggregation, rows.count),
         )
-        value = self._node(self.tree, chunk, np.arange(rows.count))
+        value = self._node(self.tree, chunk, np.arange(rows.count)).full()
         scores = value * self.tree.points + self.adjustment
         ranks = competition_ranks(scores)
         hits = self.conditions.veto_hits(rows, scores, self.adjustment)
@@ -105,11 +105,11 @@ class Rescorer:
             return None
         return index[first], inverse
 
-    def _node(self, node: TreeNode, chunk: _Chunk, index: np.ndarray) -> np.ndarray:
+    def _node(self, node: TreeNode, chunk: _Chunk, index: np.ndarray) -> _Values:
         distinct = self._distinct(self.dependencies[node.id], chunk, index)
         if distinct is not None:
-            return self._node_rows(node, chunk, distinct[0])[distinct[1]]
-        return self._node_rows(node, chunk, index)
+            return _Values(self._node_rows(node, chunk, distinct[0]), distinct[1])
+        return _Values(self._node_rows(node, chunk, index))
 
     def _node_rows(self, node: TreeNode, chunk: _Chunk, index: np.ndarray) -> np.ndarray:
         count, size = index.size, self.state.size
@@ -136,18 +136,35 @@ class Rescorer:
             shares = weights[node.id][index][:, None, :]
         else:
             shares = np.broadcast_to(np.array(node.shares), (index.size, 1, len(node.children)))
+        method = self.aggregations[aggregation] or node.aggregate
+        logs = (
+            method == "geometric"
+            and bool(np.all(shares > 0))
+            and bool(np.all(fixed >= 0))
+            and all(bool(np.all(child.values >= 0)) for child in varying)
+        )
+        if logs:
+            # Nothing missing, nothing negative, every share positive: a geometric node is exp of
+            # the weighted mean of the logs — the same sums combine_blocks makes — with each log
+            # taken once per distinct value, before the rows of a base sample are expanded. A
+            # child at zero has log −inf and makes the node exp(−inf) = 0, as combine_blocks does.
+            with np.errstate(divide="ignore"):
+                fixed = self._fixed_logs(node, normalization, fixed)
+                varying = [child.mapped(np.log) for child in varying]
+            method = "arithmetic"
         blocks = []
         if fixed_positions:
             blocks.append((fixed, shares[..., fixed_positions]))
         if varying_positions:
             # children stacked first (contiguous copies) and viewed as rows × units × children:
             # stacking on the last axis would scatter every value, several times slower
-            values = np.moveaxis(np.stack(varying, axis=0), 0, -1)
+            values = np.moveaxis(np.stack([v.full() for v in varying], axis=0), 0, -1)
             if node.missing == "zero":
                 values = np.nan_to_num(values, nan=0.0)
             blocks.append((values, shares[..., varying_positions]))
-        method = self.aggregations[aggregation] or node.aggregate
-        return combine_blocks(blocks, method)
+        with np.errstate(invalid="ignore"):
+            combined = combine_blocks(blocks, method)
+        return np.exp(combined) if logs else combined
 
     def _drawn_leaf(self, name: str, chunk: _Chunk, index: np.ndarray, normalization: int):
         """A sampled indicator's normalized scores (all rows of ``index`` share one rule)."""
@@ -155,7 +172,13 @@ class Rescorer:
         rows = index if distinct is None else distinct[0]
         rule = self.rules[normalization][name]
         scores = normalize(chunk.rows.values[name][rows], rule, self.state.targets.get(name))[0]
-        return scores if distinct is None else scores[distinct[1]]
+        return _Values(scores, None if distinct is None else distinct[1])
+
+    def _fixed_logs(self, node: TreeNode, normalization: int, fixed: np.ndarray) -> np.ndarray:
+        key = (node.id, -1 - normalization)
+        if key not in self._blocks:
+            self._blocks[key] = (np.log(fixed), [])
+        return self._blocks[key][0]
 
     def _fixed_block(self, node: TreeNode, normalization: int) -> tuple[np.ndarray, list[int]]:
         key = (node.id, normalization)
@@ -171,6 +194,20 @@ class Rescorer:
                 block = np.nan_to_num(block, nan=0.0)
             self._blocks[key] = (block, positions)
         return self._blocks[key]
+
+
+@dataclass
+class _Values:
+    """A child's values for some rows: ``values[inverse]`` when rows repeat (see _distinct)."""
+
+    values: np.ndarray
+    inverse: np.ndarray | None = None
+
+    def full(self) -> np.ndarray:
+        return self.values if self.inverse is None else self.values[self.inverse]
+
+    def mapped(self, function) -> _Values:
+        return _Values(function(self.values), self.inverse)
 
 
 @dataclass
