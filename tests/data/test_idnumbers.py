@@ -9,14 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from kaohe.data.idnumbers import (
-    compact_sql,
-    helper_layers,
-    reason_sql,
-    region_spans,
-    register_regions,
-    stdnum_reason,
-)
+from kaohe.data.idnumbers import region_spans, register_regions, stdnum_reason, with_checks
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +22,8 @@ def con():
 
 def sql_reasons(con, numbers: list[str | None]) -> list[str | None]:
     con.register("ids", pa.table({"i": list(range(len(numbers))), "raw": numbers}))
-    relation = f"(SELECT i, {compact_sql('raw')} AS v FROM ids)"
-    for layer in helper_layers("v"):
-        extra = ", ".join(f"{sql} AS {name}" for name, sql in layer.items())
-        relation = f"(SELECT *, {extra} FROM {relation})"
-    rows = con.execute(f"SELECT i, {reason_sql('v')} FROM {relation} ORDER BY i").fetchall()
+    relation = with_checks("ids", "raw", "v")
+    rows = con.execute(f"SELECT i, v__reason FROM {relation} ORDER BY i").fetchall()
     con.unregister("ids")
     return [reason for _, reason in rows]
 
@@ -57,6 +47,8 @@ def test_hand_checked_numbers(con):
         with_check_digit("11010320150101001"),  # 崇文区 was abolished in 2010
         with_check_digit("11999919900101001"),  # no county 9999 in Beijing
         with_check_digit("99000019900101001"),  # no province 99
+        "1000000000000e+04" + "0",  # casts to 10^16 as a number, but is no ID number
+        "0x10000000000000000",  # hexadecimal, likewise
         None,
         "",
     ]
@@ -74,6 +66,8 @@ def test_hand_checked_numbers(con):
         "region",
         "region",
         "region",
+        "format",
+        "length",
         None,
         None,
     ]

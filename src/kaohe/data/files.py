@@ -84,10 +84,16 @@ def editor_line(path: Path, row: int) -> int:
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    return list(column_types(con, path))
+
+
+def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """The file's columns and their DuckDB types (CSV: all VARCHAR), in file order."""
     try:
-        return [
-            row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path)}").fetchall()
-        ]
+        return {
+            row[0]: row[1]
+            for row in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path)}").fetchall()
+        }
     except duckdb.Error as error:
         raise DataError(
             text(

@@ -272,10 +272,13 @@ class _Plan:
         if name not in self.present:
             return f"CAST(NULL AS {_DUCKDB_TYPES[column.type]})"
         ref = quote(name)
-        if column.check == "resident_id":
-            return f"nullif({idnumbers.compact_sql(ref)}, '')"
         if column.type == "text":
-            return f"nullif(trim(CAST({ref} AS VARCHAR)), '')"
+            value = ref if self.present[name] == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
+            # trim() copies every string; only values with a space at either end need it
+            return (
+                f"CASE WHEN prefix({value}, ' ') OR suffix({value}, ' ') "
+                f"THEN nullif(trim({value}), '') ELSE nullif({value}, '') END"
+            )
         if self.present[name] == _DUCKDB_TYPES[column.type]:
             return ref
         return cast_sql(name, column.type)
@@ -287,21 +290,26 @@ class _Plan:
             and self.present[name] != _DUCKDB_TYPES[column.type]
         )
 
+    def resident_ids(self) -> list[str]:
+        return [
+            name
+            for name, column in self.schema.columns.items()
+            if column.check == "resident_id" and name in self.present
+        ]
+
     def layers(self, checks: bool = True) -> str:
         """A table expression: the files with ``__file``, ``__row``, original and typed columns,
-        and (with ``checks``) the columns the resident-ID rules read."""
+        and (with ``checks``) the reasons resident ID numbers fail (``__t_<i>__reason``)."""
+        ids = self.resident_ids()
         typed = ", ".join(
             f"{self._typed_sql(name, column)} AS {self.typed(name)}"
             for name, column in self.schema.columns.items()
+            if name not in ids
         )
         relation = f"(SELECT *, {typed} FROM ({self.union}))"
-        for name, column in self.schema.columns.items():
-            if column.check == "resident_id" and checks:
-                for layer in idnumbers.helper_layers(self.typed(name)):
-                    extra = ", ".join(f"{sql} AS {alias}" for alias, sql in layer.items())
-                    relation = f"(SELECT *, {extra} FROM {relation})"
-                reason = idnumbers.reason_sql(self.typed(name))
-                relation = f"(SELECT *, {reason} AS __r_{self.index[name]} FROM {relation})"
+        for name in ids:
+            add = idnumbers.with_checks if checks else idnumbers.with_compact
+            relation = add(relation, quote(name), self.typed(name))
         return relation
 
     def output_types(self) -> dict[str, str]:
@@ -327,7 +335,12 @@ class _Plan:
                 continue
             raw = f"CAST({quote(name)} AS VARCHAR)"
             t = self.typed(name)
-            blank = f"({quote(name)} IS NULL OR trim({raw}) = '')"
+            # Empty: no typed value, and (where the text had to be cast) nothing but spaces.
+            # The typed value is tested first: trim() then runs only on the rare NULLs.
+            if self.needs_cast(name, column):
+                blank = f"({t} IS NULL AND ({quote(name)} IS NULL OR trim({raw}) = ''))"
+            else:
+                blank = f"({t} IS NULL)"
             if column.required:
                 add(name, text("不能为空", "must not be empty"), blank, raw)
             if self.needs_cast(name, column):
@@ -335,7 +348,7 @@ class _Plan:
                 add(
                     name,
                     text(f"不是{zh_type}", f"is not {en_type}"),
-                    f"(NOT {blank} AND {t} IS NULL)",
+                    f"({t} IS NULL AND {quote(name)} IS NOT NULL AND trim({raw}) <> '')",
                     raw,
                 )
             if column.allowed:
@@ -375,7 +388,7 @@ class _Plan:
                     add(
                         name,
                         idnumbers.reason_text(key),
-                        f"(__r_{self.index[name]} = '{key}')",
+                        f"({self.typed(name)}__reason = '{key}')",
                         raw,
                     )
             if column.references:
@@ -439,25 +452,31 @@ def _validate(
     con: duckdb.DuckDBPyConnection, plan: _Plan, result: ImportResult, tracker: Tracker
 ) -> None:
     result.ignored_columns = plan.ignored
-    n = plan.examples
-    aggregates = ["count(*)"]
-    for rule in plan.rules:
-        aggregates.append(f"count(*) FILTER (WHERE {rule.condition})")
-        aggregates.append(
-            f"arg_min(struct_pack(f := __file, r := __row, v := {rule.value}), {_ORDER}, {n}) "
-            f"FILTER (WHERE {rule.condition})"
-        )
+    # One pass counts every rule's violations; the examples are fetched in a second pass, only
+    # for the rules that failed (none, when a file is good): keeping the first rows of each rule
+    # on every row would cost as much as the checks themselves.
+    counts = ["count(*)"] + [f"count(*) FILTER (WHERE {r.condition})" for r in plan.rules]
     row = tracker.query(
         con,
-        plan.with_layers(f"SELECT {', '.join(aggregates)} FROM layers"),
+        plan.with_layers(f"SELECT {', '.join(counts)} FROM layers"),
         text("校验", "checking"),
     )[0]
     result.rows_read = int(row[0])
-    for i, rule in enumerate(plan.rules):
-        count, sample = row[1 + 2 * i], row[2 + 2 * i]
-        if count:
+    failed = [(rule, int(n)) for rule, n in zip(plan.rules, row[1:], strict=True) if n]
+    if failed:
+        samples = [
+            f"arg_min(struct_pack(f := __file, r := __row, v := {rule.value}), {_ORDER}, "
+            f"{plan.examples}) FILTER (WHERE {rule.condition})"
+            for rule, _ in failed
+        ]
+        found = tracker.query(
+            con,
+            plan.with_layers(f"SELECT {', '.join(samples)} FROM layers"),
+            text("收集不合格的行", "collecting the rows that fail"),
+        )[0]
+        for (rule, count), sample in zip(failed, found, strict=True):
             examples = [(s["f"], s["r"], s["v"]) for s in sample or []]
-            result.violations.append(Violation(rule, int(count), examples))
+            result.violations.append(Violation(rule, count, examples))
     for k, key in enumerate(plan.schema.unique):
         duplicate = _duplicates(con, plan, key, k, tracker)
         if duplicate is not None:
@@ -473,7 +492,8 @@ def _duplicates(
         f"CREATE OR REPLACE TEMP TABLE {hashes} AS "
         + plan.with_layers(
             f"SELECT {plan.key_hash(key)} AS h "
-            f"FROM layers WHERE {plan.key_present(key)} GROUP BY h HAVING count(*) > 1"
+            f"FROM layers WHERE {plan.key_present(key)} GROUP BY h HAVING count(*) > 1",
+            checks=False,
         )
     )
     if not con.execute(f"SELECT count(*) FROM {hashes}").fetchall()[0][0]:
@@ -488,7 +508,8 @@ def _duplicates(
             f"min({_ORDER}) AS first, "
             f"arg_min(struct_pack(f := __file, r := __row), {_ORDER}, {plan.examples}) AS rows "
             f"FROM layers WHERE {plan.key_hash(key)} IN (SELECT h FROM {hashes}) "
-            f"GROUP BY ALL HAVING count(*) > 1"
+            f"GROUP BY ALL HAVING count(*) > 1",
+            checks=False,
         ),
         text("检查重复", "checking duplicates"),
     )

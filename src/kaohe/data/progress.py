@@ -37,8 +37,15 @@ class Tracker:
 
     def query(self, con: duckdb.DuckDBPyConnection, sql: str, description: str) -> list[tuple]:
         """Run ``sql`` to completion (``fetchall``), showing DuckDB's progress estimate."""
+        return self.query_with_names(con, sql, description)[1]
+
+    def query_with_names(
+        self, con: duckdb.DuckDBPyConnection, sql: str, description: str
+    ) -> tuple[list[str], list[tuple]]:
+        """The column names and every row of ``sql``, showing DuckDB's progress estimate."""
         if self.progress is None:
-            return con.execute(sql).fetchall()
+            cursor = con.execute(sql)
+            return [d[0] for d in cursor.description or ()], cursor.fetchall()
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         task = self.progress.add_task(description, total=100)
@@ -53,7 +60,8 @@ class Tracker:
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         try:
-            return con.execute(sql).fetchall()
+            cursor = con.execute(sql)
+            return [d[0] for d in cursor.description or ()], cursor.fetchall()
         finally:
             done.set()
             poller.join()

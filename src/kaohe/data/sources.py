@@ -24,7 +24,7 @@ from ..scheme.model import Source
 from .files import (
     bad_values,
     cast_sql,
-    columns_of,
+    column_types,
     find_table,
     position,
     scan_sql,
@@ -103,7 +103,8 @@ def register_source(
                 f"{directory}: no file for source {name} ({name}.csv or {name}.parquet)",
             )
         )
-    present = columns_of(con, path)
+    types = column_types(con, path)
+    present = list(types)
     needed = [declaration.unit_column, *declaration.columns]
     missing = [c for c in needed if c not in present]
     if missing:
@@ -113,11 +114,6 @@ def register_source(
                 f"{path}: missing columns {', '.join(missing)}; the file has {', '.join(present)}",
             )
         )
-    types = dict(
-        con.execute(
-            f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {scan_sql(path)})"
-        ).fetchall()
-    )
     raw = raw_name(name)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT * FROM {scan_sql(path)}")
     has_period = PERIOD_COLUMN in present

@@ -1,7 +1,7 @@
 """Run measure plans on an engine and align the results to the units: the part every engine shares.
 
-An engine is anything that can register a small table, keep a query's result under a name and
-return a query's rows; the SQL is the plans' (DuckDB dialect) and each engine translates it.
+An engine is anything that can register a small table and return a query's rows; the SQL is the
+plans' (DuckDB dialect) and each engine translates it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ class MeasureEngine(Protocol):
 
     def register_pairs(self, name: str, pairs: list[tuple[str, str]]) -> None:
         """A two-column text table (unit, ancestor)."""
-
-    def keep(self, name: str, sql: str) -> None:
-        """Make the result of ``sql`` readable as ``name`` by later queries."""
 
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Column names and every row of ``sql``."""
@@ -45,8 +42,6 @@ def collect(
         columns = {
             name: np.array([empty[name]] * len(units), dtype=object) for name in plan.measures
         }
-        if plan.rollup:
-            engine.keep(f"finest_{plan.source}", plan.finest)
         for sql in (plan.rollup, plan.recompute):
             if not sql:
                 continue

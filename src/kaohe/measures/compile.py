@@ -19,7 +19,7 @@ class MeasurePlan:
 
     source: str
     finest: str  # one GROUP BY at the unit the rows belong to, for the measures that roll up
-    rollup: str | None  # those aggregates combined into every ancestor
+    rollup: str | None  # that GROUP BY (as a CTE) combined into every ancestor
     recompute: str | None  # measures that cannot be combined, aggregated from rows at every level
     empty: str  # each measure's value over no rows (count → 0, sum → NULL), for units without rows
     measures: tuple[str, ...]
@@ -40,8 +40,10 @@ def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> l
             combine = ", ".join(
                 f"{measures[n].rollup}(f.{quote(n)}) AS {quote(n)}" for n in combinable
             )
+            # One statement: the GROUP BY over the rows, then its few rows combined upwards.
             rollup = (
-                f"SELECT a.ancestor AS unit, {combine} FROM finest_{source} AS f "
+                f"WITH finest AS ({finest}) "
+                f"SELECT a.ancestor AS unit, {combine} FROM finest AS f "
                 f"JOIN {ANCESTORS} AS a ON f.unit = a.unit GROUP BY a.ancestor"
             )
         if other:

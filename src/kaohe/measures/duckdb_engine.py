@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..data.progress import Tracker
+from ..i18n import text
 from .collect import collect
 from .compile import MeasurePlan
 
@@ -24,14 +25,8 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         self.con.unregister(f"{name}_arrow")
 
-    def keep(self, name: str, sql: str) -> None:
-        # the one pass over a source's rows: the place a progress bar helps
-        self.tracker.query(self.con, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", name)
-
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
-        cursor = self.con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return names, cursor.fetchall()
+        return self.tracker.query_with_names(self.con, sql, text("计算基础数据", "measures"))
 
 
 def compute_measures(

@@ -79,9 +79,6 @@ class SparkEngine:
         frame = self.spark.createDataFrame(pairs, schema="unit string, ancestor string")
         frame.createOrReplaceTempView(name)
 
-    def keep(self, name: str, sql: str) -> None:
-        self.spark.sql(to_spark(sql)).createOrReplaceTempView(name)
-
     def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
         frame = self.spark.sql(to_spark(sql))
         return frame.columns, [tuple(_plain(v) for v in row) for row in frame.collect()]

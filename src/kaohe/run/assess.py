@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ class RunResult:
     seed: int
     engine: str = "duckdb"
     snapshots: dict[str, Snapshot] = field(default_factory=dict)  # source → snapshot read
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the run
 
 
 def assess(
@@ -62,7 +64,9 @@ def assess(
     Measures run on ``engine`` (duckdb, or spark); ``memory_limit`` bounds either engine.
     """
     tracker = tracker or Tracker()
+    clock = _Clock()
     loaded = scheme if isinstance(scheme, LoadedScheme) else load_scheme(scheme, parameters)
+    clock.lap("scheme")
     if out is not None:
         check_output_directory(Path(out))  # refuse a wrong --out before computing, not after
     if engine not in ENGINES:
@@ -80,6 +84,7 @@ def assess(
         units = load_units(None, attributes, path=chosen["units"].path)
     else:
         units = load_units(Path(data), attributes)
+    clock.lap("units")
     assessed = units.assessed(model.assesses.kind, model.assesses.level)
     if not assessed:
         raise DataError(
@@ -113,6 +118,7 @@ def assess(
             else:
                 inputs.append(register_source(con, name, model.sources[name], Path(data), period))
         plans = plan_measures(loaded.measures, {n: m.source for n, m in model.measures.items()})
+        clock.lap("sources")
         with tracker.step(text("计算基础数据", "computing measures")):
             if engine == "spark":
                 from ..measures.spark_engine import compute_measures_spark, spark_session
@@ -125,6 +131,7 @@ def assess(
                 measures = collect(
                     DuckDBEngine(con, tracker), plans, units.ancestors(), units.codes
                 )
+        clock.lap("measures")
         position = {code: i for i, code in enumerate(units.codes)}
         rows = [position[code] for code in assessed]
         values: dict[str, np.ndarray] = {}
@@ -140,10 +147,25 @@ def assess(
             con=con,
         )
         score(state)
-    result = RunResult(loaded, state, units, inputs, out, period, seed, engine, chosen)
+    clock.lap("scoring")
+    result = RunResult(loaded, state, units, inputs, out, period, seed, engine, chosen, clock.laps)
     if out is not None:
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
+        clock.lap("outputs")
     return result
+
+
+class _Clock:
+    """Seconds spent in each phase of a run, for the benchmarks and for anyone asking why."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = now - self._last
+        self._last = now
 
 
 def _choose_snapshots(
