@@ -2,7 +2,7 @@
 pages for 60 s. Bounded: a fixed number of users, each a loop that stops at the deadline; only
 127.0.0.1. Writes p50/p95/p99 latency and the error count to docs/benchmarks.md (## Web load).
 
-    .venv/bin/python bench/bench_load.py [--users 50] [--seconds 60]
+    .venv/bin/python bench/bench_load.py [--users 50] [--seconds 60] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -111,6 +111,18 @@ async def _run(base, username, password, paths, users, seconds, think):
     return latencies, errors
 
 
+def _wait_until_serving(port: int, workers: int) -> None:
+    """Until the port answers HTTP and, with several workers, each has had time to start."""
+    for _ in range(600):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    if workers > 1:
+        time.sleep(3)  # the first worker answers before the others have imported the app
+
+
 def _percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
 
@@ -140,57 +152,65 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds each user waits between pages; one run per value "
         "(default: 1 s, as people read pages, then 0: back-to-back)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="uvicorn worker processes (kaohe serve --workers); one server per value",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     measured = []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         url, username, password, cycle_id, units = _prepare(directory)
-        port = _free_port()
         kaohe = str(Path(sys.executable).with_name("kaohe"))
-        server = subprocess.Popen(
-            [kaohe, "serve", "--url", url, "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            for _ in range(300):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            base = f"http://127.0.0.1:{port}"
-            paths = [f"/cycles/{cycle_id}/results"] + [
-                f"/cycles/{cycle_id}/results/{u}" for u in units
-            ]
-            for think in args.think:
-                latencies, errors = asyncio.run(
-                    _run(base, username, password, paths, args.users, args.seconds, think)
-                )
-                measured.append((think, latencies, errors))
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+        for workers in args.workers:
+            port = _free_port()
+            server = subprocess.Popen(
+                [kaohe, "serve", "--url", url, "--port", str(port), "--workers", str(workers)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                _wait_until_serving(port, workers)
+                base = f"http://127.0.0.1:{port}"
+                paths = [f"/cycles/{cycle_id}/results"] + [
+                    f"/cycles/{cycle_id}/results/{u}" for u in units
+                ]
+                for think in args.think:
+                    load = os.getloadavg()[0]
+                    latencies, errors = asyncio.run(
+                        _run(base, username, password, paths, args.users, args.seconds, think)
+                    )
+                    measured.append((workers, think, latencies, errors, load))
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
     body = (
         f"`.venv/bin/python bench/bench_load.py` — {args.users} concurrent logged-in users "
         f"(provincial officer) for {args.seconds:g} s per row on loopback, cycling through the "
-        f"ranking page and the {len(units)} score cards of the 2018 demo cycle; one uvicorn "
-        "process with SQLite (WAL); the load generator (httpx, asyncio) runs on the same "
-        f"machine ({os.cpu_count()} cores, Python {platform.python_version()}). "
+        f"ranking page and the {len(units)} score cards of the 2018 demo cycle; "
+        "`kaohe serve --workers N` with SQLite (WAL); the load generator (httpx, asyncio) runs on the same "
+        f'machine ({os.cpu_count()} cores, Python {platform.python_version()}); "load before" '
+        "is the 1-minute load average when the row started (other work on the machine). "
         f"Measured {dt.date.today().isoformat()}.\n\n"
-        "| think time | requests | req/s | p50 ms | p95 ms | p99 ms | errors |\n"
-        "|---|---|---|---|---|---|---|\n"
+        "| workers | think time | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| load before |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
     )
     notes = []
-    for think, latencies, errors in measured:
+    for workers, think, latencies, errors, load in measured:
         p50, p95, p99 = (_percentile(latencies, s) * 1000 for s in (0.50, 0.95, 0.99))
         body += (
-            f"| {think:g} s | {len(latencies)} | {len(latencies) / args.seconds:.0f} | "
-            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {len(errors)} |\n"
+            f"| {workers} | {think:g} s | {len(latencies)} | {len(latencies) / args.seconds:.0f} | "
+            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {len(errors)} | {load:.1f} |\n"
         )
         if errors:
-            notes.append(f"think {think:g} s: {', '.join(sorted(set(errors))[:3])}")
+            notes.append(
+                f"{workers} workers, think {think:g} s: {', '.join(sorted(set(errors))[:3])}"
+            )
     if notes:
         body += "\nErrors: " + "; ".join(notes) + "\n"
     print(body)

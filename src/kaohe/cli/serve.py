@@ -27,7 +27,13 @@ def serve(
         Path, typer.Option(help="Where the demo data and its database live.")
     ] = Path("kaohe-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 2016,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes (each a copy of the app; about one per core). With more than "
+            "one, sessions are signed with $KAOHE_SECRET, or a secret made for this start."
+        ),
+    ] = 1,
 ) -> None:
     """Run the web platform. Refuses an out-of-date schema (run `kaohe db upgrade`)."""
     import os
@@ -59,17 +65,29 @@ def serve(
                 highlight=False,
             )
     migrate.require_current(db.engine)
-    from ..web import create_app
-
-    application = create_app(db)
     console.print(
         text(f"考核平台：http://{host}:{port}/", f"Kaohe platform: http://{host}:{port}/")
     )
+    if workers < 2:
+        from ..web import create_app
+
+        uvicorn.run(create_app(db), host=host, port=port, log_level="warning", server_header=False)
+        return
+    # Several processes: uvicorn imports the app factory by name in each worker, so everything
+    # a worker needs travels in the environment — the database and one secret shared by all
+    # (a cookie signed by one worker must be accepted by the others).
+    db.dispose()
+    os.environ["KAOHE_DATABASE_URL"] = db.url
+    if not os.environ.get("KAOHE_SECRET"):
+        import secrets
+
+        os.environ["KAOHE_SECRET"] = secrets.token_urlsafe(32)
     uvicorn.run(
-        application,
+        "kaohe.web.app:create_app_from_env",
+        factory=True,
         host=host,
         port=port,
         log_level="warning",
-        workers=1 if workers < 2 else workers,
+        workers=workers,
         server_header=False,
     )

@@ -93,7 +93,9 @@ def results(
     actor: Actor = Depends(api_actor),
 ):
     with request.app.state.db.read() as session:
-        _, rows = result_ops.ranking(session, actor, cycle_id, grade, region)
+        _, rows = result_ops.ranking(
+            session, actor, cycle_id, grade, region, views=request.app.state.result_views
+        )
     return [
         ResultOut(
             unit=r.unit,
@@ -113,7 +115,9 @@ def results(
 @router.get("/cycles/{cycle_id}/results/{unit_code}", response_model=ScoreCardOut)
 def scorecard(request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(api_actor)):
     with request.app.state.db.read() as session:
-        card = result_ops.scorecard(session, actor, cycle_id, unit_code)
+        card = result_ops.scorecard(
+            session, actor, cycle_id, unit_code, views=request.app.state.result_views
+        )
         return ScoreCardOut(
             unit=unit_code,
             score=card.result.score,

@@ -1,7 +1,9 @@
 """The web application: FastAPI with server-rendered Jinja2 pages (HTMX, ECharts, all assets
 served by the app itself) and a REST API under ``/api``.
 
-``create_app(db)`` builds the app around a ``Database``; ``kaohe serve`` runs it with uvicorn.
+``create_app(db)`` builds the app around a ``Database``. ``create_app_from_env()`` builds it from
+environment variables (``KAOHE_DATABASE_URL``, ``KAOHE_SECRET``, ``KAOHE_HTTPS_ONLY``): uvicorn
+imports it by name in each worker process (``kaohe serve --workers N``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..errors import DataError, KaoheError
 from ..i18n import text
 from ..store import Database
 from ..workflow import errors as workflow_errors
+from ..workflow.result_views import ResultViews
 from ..workflow.uploads import MAX_BYTES
 from . import language
 from .rendering import render
@@ -68,6 +71,7 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
         openapi_url="/api/openapi.json",
     )
     app.state.db = db
+    app.state.result_views = ResultViews()
     static = Path(str(resources.files("kaohe.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
 
@@ -152,3 +156,22 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BYTES + 64 * 1024)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one worker process, configured by the environment ``kaohe serve`` sets:
+    the database URL, the shared session secret (every worker must sign cookies alike) and
+    whether cookies are HTTPS-only."""
+    from ..store import require_current
+
+    if not os.environ.get("KAOHE_SECRET"):
+        raise KaoheError(
+            text(
+                "多进程运行时必须设置 KAOHE_SECRET（各进程共用），否则会话无法在进程间通用",
+                "KAOHE_SECRET must be set when several processes serve the app (they must share "
+                "it, or a session made by one is refused by another)",
+            )
+        )
+    db = Database.connect()
+    require_current(db.engine)
+    return create_app(db, https_only=os.environ.get("KAOHE_HTTPS_ONLY", "") in ("1", "true"))

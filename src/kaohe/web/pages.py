@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..i18n import text
@@ -33,8 +34,9 @@ from ..workflow.errors import Forbidden, Invalid, NotFound
 from ..workflow.roles import Actor, require, require_unit
 from ..workflow.states import is_locked, overdue, transitions_from
 from ..workflow.uploads import MAX_BYTES
+from . import language
 from .auth import find_user, page_actor
-from .rendering import render
+from .rendering import render, templates
 from .security import too_many_failures
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +45,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _db(request: Request):
     return request.app.state.db
+
+
+def _views(request: Request):
+    return request.app.state.result_views
 
 
 def _today() -> dt.date:
@@ -342,7 +348,12 @@ def verification_page(request: Request, cycle_id: int, actor: Actor = Depends(pa
     return render(
         request,
         "verification.html",
-        {"cycle": cycle, "items": items, "progress": progress, "names": names},
+        {
+            "cycle": cycle,
+            "items": items,
+            "progress": progress,
+            "names": names,
+        },
     )
 
 
@@ -416,7 +427,7 @@ def results_page(
 ):
     with _db(request).read() as session:
         cycle = cycle_ops.get_cycle(session, cycle_id)
-        run, everything = result_ops.ranking(session, actor, cycle_id)
+        run, everything = result_ops.ranking(session, actor, cycle_id, views=_views(request))
     rows = result_ops.filter_rows(everything, grade, region, q)
     regions = sorted(
         {r.region for r in everything if r.region}
@@ -488,18 +499,30 @@ def _indicator_expressions(scheme: str) -> dict[str, str]:
     return _expressions[scheme]
 
 
+def _drill_html(request: Request, card: result_ops.ScoreCard, actor: Actor) -> Markup:
+    """The drill-down fragment, rendered once per run, unit and language."""
+    key = ("drill", card.run.key, card.unit.code, language.current())
+
+    def build() -> Markup:
+        return Markup(
+            templates.get_template("scorecard_drill.html").render(
+                drill=_drilldown(card),
+                cycle_id=card.cycle.id,
+                unit_code=card.unit.code,
+            )
+        )
+
+    return _views(request).derived(key, build)
+
+
 @router.get("/cycles/{cycle_id}/results/{unit_code}")
 def scorecard_page(
     request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(page_actor)
 ):
     with _db(request).read() as session:
-        card = result_ops.scorecard(session, actor, cycle_id, unit_code)
+        card = result_ops.scorecard(session, actor, cycle_id, unit_code, views=_views(request))
         unit_findings = (
-            [
-                f
-                for f in finding_ops.visible_findings(session, actor, cycle_id)
-                if f.unit_code == unit_code
-            ]
+            finding_ops.unit_findings(session, actor, cycle_id, card.unit)
             if actor.can("finding.view")
             else []
         )
@@ -525,7 +548,7 @@ def scorecard_page(
             "card": card,
             "dims": dims,
             "radar": radar,
-            "drill": _drilldown(card),
+            "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
             "outcomes": card.result.explain.get("outcomes", []),
         },

@@ -61,6 +61,8 @@ def as_json(value: Any) -> Markup:
     return Markup(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c"))
 
 
+# Templates ship inside the package: no need to stat their files on every render.
+templates.env.auto_reload = False
 templates.env.globals.update(t=text, role_label=role_label, states=BY_ID)
 templates.env.filters.update(date=date_label, wan=money_wan, num=number, as_json=as_json)
 

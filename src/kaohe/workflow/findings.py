@@ -63,6 +63,20 @@ def visible_findings(session: Session, actor: Actor, cycle_id: int) -> list[Find
     return [f for f, u in rows if actor.sees_unit(u)]
 
 
+def unit_findings(session: Session, actor: Actor, cycle_id: int, unit: Unit) -> list[Finding]:
+    """The findings of one unit, if the unit is in the actor's scope (else none)."""
+    require(actor, "finding.view")
+    if not actor.sees_unit(unit):
+        return []
+    return list(
+        session.scalars(
+            select(Finding)
+            .where(Finding.cycle_id == cycle_id, Finding.unit_code == unit.code)
+            .order_by(Finding.id)
+        )
+    )
+
+
 def get_finding(session: Session, actor: Actor, finding_id: int) -> Finding:
     require(actor, "finding.view")
     finding = session.get(Finding, finding_id)

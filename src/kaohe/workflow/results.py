@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from ..i18n import text
 from ..store.models import Cycle, Result, Run, Unit
 from .collection import previous_period
 from .cycles import get_cycle
 from .errors import Forbidden, Invalid, NotFound
+from .result_views import (
+    RankingRow,
+    ResultViews,
+    RunView,
+    UnitResult,
+)
 from .roles import Actor, require
 from .states import ORDER
 
@@ -145,21 +151,6 @@ def previous_cycle(session: Session, cycle: Cycle) -> Cycle | None:
     return session.scalar(select(Cycle).where(Cycle.scheme == cycle.scheme, Cycle.period == period))
 
 
-@dataclass
-class RankingRow:
-    unit: str
-    name: str
-    region: str
-    peer_group: str
-    score: float | None
-    grade: str | None
-    rank: int | None
-    vetoed: bool
-    dimensions: dict[str, Any]
-    last_score: float | None
-    last_rank: int | None
-
-
 def ranking(
     session: Session,
     actor: Actor,
@@ -167,51 +158,38 @@ def ranking(
     grade: str = "",
     region: str = "",
     query: str = "",
-) -> tuple[Run | None, list[RankingRow]]:
+    views: ResultViews | None = None,
+) -> tuple[RunView | None, list[RankingRow]]:
+    """The ranking of the cycle's latest run with last period's score and rank beside it.
+
+    Built once per (run, last period's run) and kept in ``views``; each request only checks
+    the actor and filters."""
     cycle = get_cycle(session, cycle_id)
     require_results(actor, cycle)
-    run = latest_run(session, cycle.id)
-    if run is None:
+    views = views or ResultViews()
+    view = views.latest(session, cycle.id)
+    if view is None:
         return None, []
-    last: dict[str, tuple[float | None, int | None]] = {}
-    before = previous_cycle(session, cycle)
-    last_run = latest_run(session, before.id) if before else None
-    if last_run is not None:
-        last = {
-            u: (s, r)
-            for u, s, r in session.execute(
-                select(Result.unit_code, Result.score, Result.rank).where(
-                    Result.run_id == last_run.id
-                )
+    last = views.previous(session, cycle, previous_period(cycle.period))
+
+    def combine() -> tuple[RankingRow, ...]:
+        if last is None:
+            return view.rows
+        return tuple(
+            replace(
+                row,
+                last_score=last.by_unit[row.unit].score if row.unit in last.by_unit else None,
+                last_rank=last.by_unit[row.unit].rank if row.unit in last.by_unit else None,
             )
-        }
-    rows = []
-    for result, unit in session.execute(
-        select(Result, Unit)
-        .join(Unit, Unit.code == Result.unit_code)
-        .where(Result.run_id == run.id)
-        .order_by(Result.rank, Result.unit_code)
-    ):
-        attrs = unit.attributes or {}
-        row = RankingRow(
-            unit=unit.code,
-            name=unit.name,
-            region=attrs.get("region") or "",
-            peer_group=attrs.get("peer_group") or "",
-            score=result.score,
-            grade=result.grade,
-            rank=result.rank,
-            vetoed=result.vetoed,
-            dimensions=result.dimensions,
-            last_score=last.get(unit.code, (None, None))[0],
-            last_rank=last.get(unit.code, (None, None))[1],
+            for row in view.rows
         )
-        rows.append(row)
-    return run, filter_rows(rows, grade, region, query)
+
+    rows = views.derived(("ranking", view.key, last.key if last else None), combine)
+    return view, filter_rows(rows, grade, region, query)
 
 
 def filter_rows(
-    rows: list[RankingRow], grade: str = "", region: str = "", query: str = ""
+    rows: Sequence[RankingRow], grade: str = "", region: str = "", query: str = ""
 ) -> list[RankingRow]:
     return [
         row
@@ -225,31 +203,29 @@ def filter_rows(
 @dataclass
 class ScoreCard:
     cycle: Cycle
-    run: Run
+    run: RunView
     unit: Unit
-    result: Result
-    last: Result | None
+    result: UnitResult
+    last: UnitResult | None
 
 
-def scorecard(session: Session, actor: Actor, cycle_id: int, unit_code: str) -> ScoreCard:
+def scorecard(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    unit_code: str,
+    views: ResultViews | None = None,
+) -> ScoreCard:
     cycle = get_cycle(session, cycle_id)
     require_results(actor, cycle)
-    run = latest_run(session, cycle.id)
+    views = views or ResultViews()
+    view = views.latest(session, cycle.id)
     unit = session.get(Unit, unit_code)
-    if run is None or unit is None:
-        raise NotFound(text(f"没有 {unit_code} 的考核结果", f"no result for {unit_code}"))
-    result = session.scalar(
-        select(Result)
-        .options(undefer(Result.explain))
-        .where(Result.run_id == run.id, Result.unit_code == unit_code)
-    )
+    result = views.unit_result(session, view, unit_code) if view and unit else None
     if result is None:
         raise NotFound(text(f"没有 {unit_code} 的考核结果", f"no result for {unit_code}"))
     last = None
-    before = previous_cycle(session, cycle)
-    last_run = latest_run(session, before.id) if before else None
-    if last_run is not None:
-        last = session.scalar(
-            select(Result).where(Result.run_id == last_run.id, Result.unit_code == unit_code)
-        )
-    return ScoreCard(cycle, run, unit, result, last)
+    last_view = views.previous(session, cycle, previous_period(cycle.period))
+    if last_view is not None:
+        last = views.unit_result(session, last_view, unit_code)
+    return ScoreCard(cycle, view, unit, result, last)

@@ -1,0 +1,205 @@
+"""Read-side views of imported runs, built once per run and kept in memory.
+
+A run and its results never change once imported (a new computation is a new run; approval locks
+them), so the ranking table and each unit's parsed explanation are computed once per process and
+reused by every request. Entries are keyed by the run's id together with the sha256 of the
+``explain.json`` it was imported from (and its import time), so a database whose ids restart — a
+restored backup, a test that empties its tables — never serves a stale view.
+
+The cache holds no permissions: callers check role, state and scope before using a view.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.models import Cycle, Result, Run, Unit
+
+RunKey = tuple[int, str, str]  # run id, explain.json sha256, import time
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    unit: str
+    name: str
+    region: str
+    peer_group: str
+    score: float | None
+    grade: str | None
+    rank: int | None
+    vetoed: bool
+    dimensions: dict[str, Any]
+    last_score: float | None = None
+    last_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What pages need of a run: its tree, grades, manifest and the ranking rows in rank order."""
+
+    key: RunKey
+    id: int
+    cycle_id: int
+    scheme: str
+    tree: list[Any]
+    grades: list[Any]
+    manifest: dict[str, Any]
+    rows: tuple[RankingRow, ...]
+    by_unit: dict[str, RankingRow] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One unit's result with its explanation (the score card's ``result``)."""
+
+    unit_code: str
+    score: float | None
+    grade: str | None
+    rank: int | None
+    vetoed: bool
+    dimensions: dict[str, Any]
+    explain: dict[str, Any]
+
+
+def _heads():
+    """The columns that identify a run's immutable content: id, explain.json hash, import time."""
+    return (
+        Run.id,
+        Run.manifest["outputs"]["explain.json"].as_string(),
+        Run.created_at,
+    )
+
+
+def _key(row: Any) -> RunKey:
+    return (row[0], row[1] or "", str(row[2]))
+
+
+class ResultViews:
+    """A per-process cache of run views and unit explanations (bounded, thread-safe)."""
+
+    def __init__(self, max_runs: int = 64, max_units: int = 4096):
+        self._lock = threading.Lock()
+        self._runs: OrderedDict[RunKey, RunView] = OrderedDict()
+        self._units: OrderedDict[tuple[RunKey, str], UnitResult] = OrderedDict()
+        self._derived: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.max_runs = max_runs
+        self.max_units = max_units
+
+    def _remember(self, store: OrderedDict, key: Any, value: Any, limit: int) -> Any:
+        with self._lock:
+            store[key] = value
+            store.move_to_end(key)
+            while len(store) > limit:
+                store.popitem(last=False)
+        return value
+
+    def _recall(self, store: OrderedDict, key: Any) -> Any:
+        with self._lock:
+            value = store.get(key)
+            if value is not None:
+                store.move_to_end(key)
+            return value
+
+    def _view(self, session: Session, head: Any) -> RunView | None:
+        if head is None:
+            return None
+        key = _key(head)
+        cached = self._recall(self._runs, key)
+        if cached is not None:
+            return cached
+        return self._remember(self._runs, key, _build_run(session, key), self.max_runs)
+
+    def latest(self, session: Session, cycle_id: int) -> RunView | None:
+        """The cycle's latest run (one small query, then memory)."""
+        head = session.execute(
+            select(*_heads()).where(Run.cycle_id == cycle_id).order_by(Run.id.desc()).limit(1)
+        ).first()
+        return self._view(session, head)
+
+    def previous(
+        self, session: Session, cycle: Cycle, previous_period: str | None
+    ) -> RunView | None:
+        """The latest run of the same scheme's cycle one period earlier."""
+        if previous_period is None:
+            return None
+        head = session.execute(
+            select(*_heads())
+            .join(Cycle, Cycle.id == Run.cycle_id)
+            .where(Cycle.scheme == cycle.scheme, Cycle.period == previous_period)
+            .order_by(Run.id.desc())
+            .limit(1)
+        ).first()
+        return self._view(session, head)
+
+    def unit_result(self, session: Session, view: RunView, unit_code: str) -> UnitResult | None:
+        if unit_code not in view.by_unit:
+            return None
+        key = (view.key, unit_code)
+        cached = self._recall(self._units, key)
+        if cached is not None:
+            return cached
+        explain = session.scalar(
+            select(Result.explain).where(Result.run_id == view.id, Result.unit_code == unit_code)
+        )
+        row = view.by_unit[unit_code]
+        result = UnitResult(
+            unit_code=unit_code,
+            score=row.score,
+            grade=row.grade,
+            rank=row.rank,
+            vetoed=row.vetoed,
+            dimensions=row.dimensions,
+            explain=explain or {},
+        )
+        return self._remember(self._units, key, result, self.max_units)
+
+    def derived(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        """Anything computed from immutable views (e.g. the ranking with last year beside it);
+        ``key`` must contain the run keys it was computed from."""
+        cached = self._recall(self._derived, key)
+        if cached is not None:
+            return cached
+        return self._remember(self._derived, key, build(), self.max_units)
+
+
+def _build_run(session: Session, key: RunKey) -> RunView:
+    run = session.get(Run, key[0])
+    rows = []
+    for result, name, attributes in session.execute(
+        select(Result, Unit.name, Unit.attributes)
+        .join(Unit, Unit.code == Result.unit_code)
+        .where(Result.run_id == run.id)
+        .order_by(Result.rank, Result.unit_code)
+    ):
+        attributes = attributes or {}
+        rows.append(
+            RankingRow(
+                unit=result.unit_code,
+                name=name,
+                region=attributes.get("region") or "",
+                peer_group=attributes.get("peer_group") or "",
+                score=result.score,
+                grade=result.grade,
+                rank=result.rank,
+                vetoed=result.vetoed,
+                dimensions=result.dimensions,
+            )
+        )
+    return RunView(
+        key=key,
+        id=run.id,
+        cycle_id=run.cycle_id,
+        scheme=run.scheme,
+        tree=run.tree,
+        grades=run.grades,
+        manifest=run.manifest,
+        rows=tuple(rows),
+        by_unit={row.unit: row for row in rows},
+    )
