@@ -7,11 +7,12 @@ import pytest
 from openpyxl import Workbook
 
 from kaohe.store.testing import WORLD_USERS
-from kaohe.workflow import rectification, submissions
+from kaohe.workflow import rectification, submissions, verification_sheet
 
 EVERYONE = set(WORLD_USERS)
 VERIFIERS = {"team_a", "team_b"}
 OFFICE = {"admin", "assessor", "reviewer", "approver", "auditor"}
+SHEET_READERS = {"admin", "assessor", "reviewer", "auditor", "team_a"}  # uploaded by team A
 
 
 def _survey_file() -> bytes:
@@ -53,6 +54,11 @@ def objects(db, world):
         from kaohe.workflow.findings import attachments
 
         world["evidence"] = attachments(session, "rectification", world["rectification"])[0].id
+    with db.write("team_a", "verification.upload") as session:
+        made = verification_sheet.upload(
+            session, actors["team_a"], world["verify"], "s.csv", "任务编号\n1\n".encode()
+        )
+        world["sheet_upload"] = made.id
     return world
 
 
@@ -80,6 +86,9 @@ def get_routes(o):
             f"/verification/{o['assignment']}",
             {"admin", "assessor", "reviewer", "auditor", "team_a"},
         ),
+        (f"/cycles/{o['verify']}/verification/sheet", {"admin", *VERIFIERS}),
+        (f"/verification-uploads/{o['sheet_upload']}/annotated", SHEET_READERS),
+        (f"/verification-uploads/{o['sheet_upload']}/file", SHEET_READERS),
         (f"/cycles/{o['done']}/results", EVERYONE - VERIFIERS),
         (f"/cycles/{o['done']}/results/140000", EVERYONE - VERIFIERS),
         (f"/cycles/{o['open']}/results", OFFICE),  # not yet published
@@ -200,3 +209,21 @@ def test_uploads_into_another_province_are_refused_cell_by_cell(objects, login):
     )
     assert response.status_code == 422
     assert "130102" in response.text and "不在您的填报范围内" in response.text
+
+
+def test_every_role_uploading_a_verification_sheet(objects, login):
+    """Only the administrator and verifiers may upload; a verifier's rows are checked against its
+    own team's households (team B's sheet naming team A's household is refused cell by cell).
+    The administrator uploads the same answers after team A: nothing changes, nothing is stale."""
+    path = f"/cycles/{objects['verify']}/verification/sheet"
+    sheet = f"任务编号,农户编号,核查结论,农户认可识别/退出结果,对驻村工作队满意,对帮扶干部满意,核实人均纯收入（元）,备注,版本（请勿修改）\n{objects['assignment']},H1,正确,是,是,是,,,1\n".encode()
+    failures = []
+    for name in WORLD_USERS:
+        client = login(name)
+        status = client.post(
+            path, data={"csrf_token": client.csrf}, files={"file": ("s.csv", sheet)}
+        ).status_code
+        expected = {"admin": 200, "team_a": 200, "team_b": 422}.get(name, 403)
+        if status != expected:
+            failures.append(f"{name} POST {path}: {status}, expected {expected}")
+    assert not failures, "\n".join(failures)

@@ -225,6 +225,31 @@ class VerificationResult(Versioned, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # "form" (the phone form) or "upload <id> v<number>" (an Excel sheet)
+    origin: Mapped[str | None] = mapped_column(String(64))
+
+
+class VerificationUpload(Base):
+    """One uploaded verification sheet, kept whole with its errors; never replaced: every upload
+    is the next version of its scope (a team, or the whole cycle for the national office)."""
+
+    __tablename__ = "verification_uploads"
+    __table_args__ = (UniqueConstraint("cycle_id", "scope", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(32))  # "team:<id>" or "all"
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(300))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    applied: Mapped[int] = mapped_column(Integer, default=0)  # results recorded or changed
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Finding(Versioned, Base):

@@ -29,6 +29,7 @@ from ..workflow import rectification as rectification_ops
 from ..workflow import results as result_ops
 from ..workflow import submissions as submission_ops
 from ..workflow import verification as verification_ops
+from ..workflow import verification_sheet
 from ..workflow.collection import annotate, catalog, prefill, template
 from ..workflow.errors import Forbidden, Invalid, NotFound
 from ..workflow.roles import Actor, require, require_unit
@@ -339,6 +340,7 @@ def verification_page(request: Request, cycle_id: int, actor: Actor = Depends(pa
         cycle = cycle_ops.get_cycle(session, cycle_id)
         items = verification_ops.assignments(session, actor, cycle_id)
         progress = verification_ops.progress(session, actor, cycle_id)
+        sheets = verification_sheet.uploads(session, actor, cycle_id)
         names = {
             u.code: u.name
             for u in session.scalars(
@@ -353,8 +355,78 @@ def verification_page(request: Request, cycle_id: int, actor: Actor = Depends(pa
             "items": items,
             "progress": progress,
             "names": names,
+            "sheets": sheets,
+            "open": cycle.state == "verification",
         },
     )
+
+
+@router.get("/cycles/{cycle_id}/verification/sheet")
+def verification_sheet_download(
+    request: Request, cycle_id: int, actor: Actor = Depends(page_actor)
+):
+    with _db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        content = verification_sheet.sheet(session, actor, cycle_id)
+    return _download(content, f"{text('核查表', 'verification')}-{cycle.period}.xlsx", XLSX)
+
+
+@router.post("/cycles/{cycle_id}/verification/sheet")
+async def verification_sheet_upload(
+    request: Request,
+    cycle_id: int,
+    file: UploadFile = File(...),
+    actor: Actor = Depends(page_actor),
+):
+    filename, content = await read_upload(file)
+    db = _db(request)
+
+    def store():
+        with db.write(actor.username, "verification.upload") as session:
+            made = verification_sheet.upload(
+                session, actor, cycle_id, filename, content, today=_today()
+            )
+            return made.id, made.number, made.accepted, made.errors, made.applied, made.rows
+
+    from starlette.concurrency import run_in_threadpool
+
+    upload_id, number, accepted, errors, applied, rows = await run_in_threadpool(store)
+    return render(
+        request,
+        "verification_upload.html",
+        {
+            "cycle_id": cycle_id,
+            "upload_id": upload_id,
+            "number": number,
+            "accepted": accepted,
+            "errors": errors,
+            "applied": applied,
+            "rows": rows,
+            "filename": filename,
+        },
+        status_code=200 if accepted else 422,
+    )
+
+
+@router.get("/verification-uploads/{upload_id}/annotated")
+def verification_sheet_annotated(
+    request: Request, upload_id: int, actor: Actor = Depends(page_actor)
+):
+    with _db(request).read() as session:
+        item = verification_sheet.get_upload(session, actor, upload_id)
+        content = annotate(item.filename, item.content, item.errors)
+        stem = item.filename.rsplit(".", 1)[0]
+        number = item.number
+    return _download(content, f"{stem}-{text('错误标注', 'errors')}-v{number}.xlsx", XLSX)
+
+
+@router.get("/verification-uploads/{upload_id}/file")
+def verification_sheet_file(request: Request, upload_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).read() as session:
+        item = verification_sheet.get_upload(session, actor, upload_id)
+        content, filename = item.content, item.filename
+    media = XLSX if filename.lower().endswith(".xlsx") else "text/csv"
+    return _download(content, filename, media)
 
 
 @router.get("/verification/{assignment_id}")

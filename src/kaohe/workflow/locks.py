@@ -17,6 +17,7 @@ from ..store.models import (
     SubmissionVersion,
     VerificationAssignment,
     VerificationResult,
+    VerificationUpload,
 )
 from .errors import Locked
 from .states import BY_ID, is_locked
@@ -26,6 +27,7 @@ LOCKED_KINDS = (
     SubmissionVersion,
     VerificationAssignment,
     VerificationResult,
+    VerificationUpload,
     Run,
     Result,
 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..i18n import text
 from ..store.locking import expect_version
@@ -129,7 +130,9 @@ def record(
     result.income_verified = verdict.income_verified
     result.note = verdict.note
     result.recorded_by = actor.username
-    item.done = True  # bumps the assignment's version: a second, stale form is refused
+    result.origin = "form"
+    item.done = True
+    flag_modified(item, "done")  # always bumps the assignment's version: a stale form is refused
     session.flush()
     return result
 
