@@ -91,6 +91,11 @@ def get_routes(o):
         (f"/verification-uploads/{o['sheet_upload']}/file", SHEET_READERS),
         (f"/cycles/{o['done']}/results", EVERYONE - VERIFIERS),
         (f"/cycles/{o['done']}/results/140000", EVERYONE - VERIFIERS),
+        (
+            f"/cycles/{o['done']}/results/130000/records/population",
+            OFFICE | {"hebei", "finance"},  # Hebei's own subtree; finance sees region units
+        ),
+        (f"/cycles/{o['done']}/results/140000/records/population", OFFICE | {"shanxi", "finance"}),
         (f"/cycles/{o['open']}/results", OFFICE),  # not yet published
         (f"/cycles/{o['done']}/findings", EVERYONE - VERIFIERS),
         (f"/cycles/{o['done']}/rectifications", EVERYONE),

@@ -25,6 +25,7 @@ from ..store.models import (
 )
 from ..workflow import cycles as cycle_ops
 from ..workflow import findings as finding_ops
+from ..workflow import records as records_ops
 from ..workflow import rectification as rectification_ops
 from ..workflow import results as result_ops
 from ..workflow import submissions as submission_ops
@@ -572,13 +573,16 @@ def _indicator_expressions(scheme: str) -> dict[str, str]:
 
 
 def _drill_html(request: Request, card: result_ops.ScoreCard, actor: Actor) -> Markup:
-    """The drill-down fragment, rendered once per run, unit and language."""
-    key = ("drill", card.run.key, card.unit.code, language.current())
+    """The drill-down fragment, rendered once per run, unit, language and whether the records
+    behind the measures may be opened (the records page checks scope again)."""
+    records = actor.can("records.view") and actor.sees_unit(card.unit)
+    key = ("drill", card.run.key, card.unit.code, language.current(), records)
 
     def build() -> Markup:
         return Markup(
             templates.get_template("scorecard_drill.html").render(
                 drill=_drilldown(card),
+                records=records,
                 cycle_id=card.cycle.id,
                 unit_code=card.unit.code,
             )
@@ -625,6 +629,24 @@ def scorecard_page(
             "outcomes": card.result.explain.get("outcomes", []),
         },
     )
+
+
+@router.get("/cycles/{cycle_id}/results/{unit_code}/records/{measure}")
+def records_page(
+    request: Request,
+    cycle_id: int,
+    unit_code: str,
+    measure: str,
+    page: int = 1,
+    actor: Actor = Depends(page_actor),
+):
+    """The source rows behind one measure of a unit's score card: the unit and its subtree."""
+    require(actor, "records.view")
+    with _db(request).read() as session:
+        card = result_ops.scorecard(session, actor, cycle_id, unit_code, views=_views(request))
+        require_unit(actor, card.unit)
+        found = records_ops.records(session, card.run, card.unit, measure, page)
+    return render(request, "records.html", {"card": card, "found": found})
 
 
 # --- findings and appeals -----------------------------------------------------------------

@@ -88,7 +88,7 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 f"units of the run are not in the platform: {', '.join(missing[:5])}",
             )
         )
-    manifest = {**manifest, "indicator_expressions": _expressions(manifest)}
+    manifest = {**manifest, **scheme_facts(manifest)}
     run = Run(
         cycle_id=cycle.id,
         scheme=scheme_id,
@@ -117,21 +117,36 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     return run
 
 
-def _expressions(manifest: dict) -> dict[str, str]:
-    """Indicator formulas of the scheme the run used (for the drill-down to measures); empty
-    when the scheme file is no longer where the run read it."""
+def scheme_facts(manifest: dict) -> dict[str, dict]:
+    """What pages need of the scheme the run used, recorded with the run: indicator formulas
+    (the drill-down to measures) and each measure's source and unit column (the drill-down to
+    records). Empty when the scheme file is no longer where the run read it."""
     from ..errors import KaoheError
     from ..scheme import load_scheme
 
     scheme = manifest.get("scheme", {})
     file = scheme.get("file")
     if not file or not Path(file).exists():
-        return {}
+        return {"indicator_expressions": {}, "measure_sources": {}}
     try:
         model = load_scheme(file, scheme.get("parameters") or None).model
     except KaoheError:
-        return {}
-    return {name: indicator.expr for name, indicator in model.indicators.items()}
+        return {"indicator_expressions": {}, "measure_sources": {}}
+    return {
+        "indicator_expressions": {
+            name: indicator.expr for name, indicator in model.indicators.items()
+        },
+        "measure_sources": {
+            name: {
+                "source": measure.source,
+                "expr": measure.expr,
+                "unit_column": model.sources[measure.source].unit_column,
+                "label": measure.label or name,
+            }
+            for name, measure in model.measures.items()
+            if measure.source in model.sources
+        },
+    }
 
 
 def latest_run(session: Session, cycle_id: int) -> Run | None:

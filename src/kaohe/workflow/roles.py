@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "results.view": _ALL - {"verifier"},
     "results.view.unpublished": _OFFICE,
     "results.compute": frozenset({"admin", "assessor"}),
+    # The source records behind a measure: the offices, and units for their own subtree.
+    "records.view": _ALL - {"verifier"},
     "finding.view": _ALL - {"verifier"},
     "finding.create": frozenset({"admin", "assessor"}),
     "appeal.create": frozenset({"province", "county", "finance", "regulator"}),
