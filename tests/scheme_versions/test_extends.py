@@ -105,7 +105,13 @@ def test_null_removes_a_key_and_is_ignored_for_a_key_the_base_lacks(tmp_path):
     )
     loaded = load_scheme(str(path))
     assert "incidence_over" not in loaded.model.flags
-    assert set(loaded.model.flags) == {"wrong_exit_over", "omission_over", "recognition_low"}
+    assert set(loaded.model.flags) == {
+        "wrong_exit_over",
+        "omission_over",
+        "recognition_low",
+        "three_rates_failed_by_interval",
+        "suspected_paper_exits",
+    }
 
 
 def test_lists_without_ids_are_replaced_whole(tmp_path):

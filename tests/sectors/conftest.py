@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kaohe.demo.generate import generate_demo
-from kaohe.demo_sectors import write_sector_demo
+from kaohe.demo.sectors import write_sector_demo
 
 SEED = 7
 

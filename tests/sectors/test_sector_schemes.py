@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.demo_sectors import write_sector_demo
-from kaohe.demo_sectors.units import append_units, read_units
+from kaohe.demo.sectors import write_sector_demo
+from kaohe.demo.sectors.units import append_units, read_units
 from kaohe.run import assess
 from kaohe.run.results import result_rows
 from kaohe.scheme import bundled_schemes, load_scheme

@@ -142,7 +142,7 @@ def scheme_compare(
     limit: Annotated[int, typer.Option(help="Rows to print (all are in compare.csv).")] = 60,
 ) -> None:
     """Grade the same data by an old and a new scheme and show how each unit would move."""
-    from ..scheme_compare import compare_schemes
+    from ..run.compare import compare_schemes
 
     comparison = compare_schemes(old, new, data, period=period, out=out)
     a, b = comparison.old.scheme, comparison.new.scheme

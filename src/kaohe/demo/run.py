@@ -8,13 +8,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..demo_sectors import write_sector_demo
 from ..funds.demo import write_funds_demo
 from ..i18n import text
 from ..outcomes.demo import open_demo_ledger
 from ..run import assess
 from ..verify.job import run_verification
 from .generate import DEFAULT_PERSONS, PERIOD, generate_demo
+from .sectors import write_sector_demo
 
 DEMO_SCHEMES = (
     "provincial-effectiveness-2016",

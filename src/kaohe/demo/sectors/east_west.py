@@ -33,7 +33,7 @@ def pairs(western: set[str]) -> list[tuple[str, str, str]]:
 def write_east_west_demo(directory: Path, seed: int) -> None:
     """Append the eastern units; write ``east_west_cooperation.csv`` and
     ``east_west_cross_checks.csv``."""
-    from ..demo.generate import PERIOD
+    from ..generate import PERIOD
 
     directory = Path(directory)
     chosen = pairs(set(provinces(directory)))

@@ -20,7 +20,7 @@ SERVICE_YEARS = 3
 
 def write_teachers_demo(directory: Path, seed: int) -> None:
     """Write ``special_post_posts.csv`` and ``special_post_teachers.csv`` into ``directory``."""
-    from ..demo.generate import PERIOD
+    from ..generate import PERIOD
 
     directory = Path(directory)
     year = int(PERIOD)

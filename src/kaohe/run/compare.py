@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .run import RunResult, assess
-from .run.results import result_rows
-from .scheme import LoadedScheme, load_scheme
+from ..scheme import LoadedScheme, load_scheme
+from .assess import RunResult, assess
+from .results import result_rows
 
 COLUMNS = (
     "unit",

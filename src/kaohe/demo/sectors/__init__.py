@@ -20,8 +20,8 @@ from .teachers import write_teachers_demo
 def write_sector_demo(directory: Path, seed: int) -> None:
     """Write every source of issue-6 schemes into ``directory`` (after ``generate_demo``): the
     monitoring inputs and their evaluation, last cycle's rectifications, and the sector data."""
-    from ..monitoring.demo import write_monitoring_demo
-    from ..outcomes.demo import write_rectifications_demo
+    from ...monitoring.demo import write_monitoring_demo
+    from ...outcomes.demo import write_rectifications_demo
 
     write_monitoring_demo(directory, seed)
     write_revitalization_demo(directory, seed)

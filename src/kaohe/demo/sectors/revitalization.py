@@ -24,7 +24,7 @@ def _poor_counties(directory: Path) -> set[str]:
 
 def write_revitalization_demo(directory: Path, seed: int) -> None:
     """Write ``linkage_projects.csv`` and ``county_exit_reviews.csv`` into ``directory``."""
-    from ..demo.generate import PERIOD
+    from ..generate import PERIOD
 
     directory = Path(directory)
     poor = _poor_counties(directory)
