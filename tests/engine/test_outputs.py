@@ -179,3 +179,27 @@ def test_a_gbk_csv_gets_a_plain_message(tmp_path, kaohe):
     assert "units.csv" in run.stderr and "UTF-8" in run.stderr
     assert "sample_size" not in run.stderr and "ignore_errors" not in run.stderr
     assert len(run.stderr.strip().splitlines()) <= 3
+
+
+def test_an_estimated_indicator_carries_its_interval_into_explain_json(tmp_path):
+    scheme = facts_scheme(
+        indicators={
+            "rate": {
+                "expr": "x",
+                "estimated": True,
+                "interval": {"low": "x - z", "high": "x + z", "level": 0.9},
+                "score": {"method": "goalposts", "min": 0, "max": 1},
+            }
+        },
+        tree=[{"id": "d", "points": 100, "children": ["rate"]}],
+    )
+    case = write_facts_case(tmp_path, scheme, {"A": {"x": 0.5, "y": 1, "z": 0.25}})
+    result = case.assess(out=tmp_path / "out")
+    explained = json.loads((tmp_path / "out" / "explain.json").read_text(encoding="utf-8"))
+    assert explained["units"]["A"]["indicators"]["rate"]["interval"] == {
+        "low": 0.25,
+        "high": 0.75,
+        "level": 0.9,
+    }
+    low, high = result.state.intervals["rate"]
+    assert (low[0], high[0]) == (0.25, 0.75)

@@ -25,6 +25,13 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
         }
         if name in state.targets:
             entry["target"] = clean(state.targets[name][i])
+        if name in state.intervals:
+            low, high = state.intervals[name]
+            entry["interval"] = {
+                "low": clean(low[i]),
+                "high": clean(high[i]),
+                "level": indicator.interval.level,
+            }
         if name in state.points:
             entry["points"] = clean(state.points[name][i])
         indicators[name] = entry

@@ -50,6 +50,7 @@ class LoadedScheme:
     outcomes: list[Expression]
     tree: TreeNode
     attribute_names: tuple[str, ...] = field(default=())
+    intervals: dict[str, tuple[Expression, Expression]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -406,10 +407,19 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
 
     row_scope = attributes | set(model.measures) | set(params)
     indicators = {}
+    intervals = {}
     for name, indicator in model.indicators.items():
         expression = checked(indicator.expr, row_scope, ExprKind.ROW, ("indicators", name, "expr"))
         if expression is not None:
             indicators[name] = expression
+        if indicator.interval is not None:
+            where = ("indicators", name, "interval")
+            bounds = (
+                checked(indicator.interval.low, row_scope, ExprKind.ROW, (*where, "low")),
+                checked(indicator.interval.high, row_scope, ExprKind.ROW, (*where, "high")),
+            )
+            if None not in bounds:
+                intervals[name] = bounds
         target = indicator.target
         if (
             target is not None
@@ -518,6 +528,7 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
         "outcomes": outcomes,
         "tree": tree,
         "attribute_names": tuple(model.unit_attributes),
+        "intervals": intervals,
     }
 
 

@@ -157,6 +157,14 @@ ScoringRule = Annotated[
 ]
 
 
+class Interval(Model):
+    """The confidence interval of an estimated indicator: expressions over measures, per unit."""
+
+    low: str
+    high: str
+    level: float = Field(default=0.95, gt=0, lt=1)
+
+
 class Indicator(Model):
     """A formula over measures and unit attributes, with a direction and a scoring rule (指标)."""
 
@@ -170,6 +178,7 @@ class Indicator(Model):
     weight: float | None = Field(default=None, gt=0)
     points: float | None = Field(default=None, gt=0)
     estimated: bool = False  # an estimate from a sample (its sampling error matters downstream)
+    interval: Interval | None = None  # for an estimate: where its confidence interval comes from
 
 
 class Flag(Model):

@@ -25,6 +25,9 @@ def compute_indicators(state: ScoringState) -> None:
             )
         values[infinite] = np.nan
         state.values[name] = values
+        if name in scheme.intervals:
+            low, high = (evaluate(state, bound).astype(float) for bound in scheme.intervals[name])
+            state.intervals[name] = (low, high)
         target = scheme.model.indicators[name].target
         if target is None:
             continue

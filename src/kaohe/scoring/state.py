@@ -38,6 +38,7 @@ class ScoringState:
     values: dict[str, np.ndarray]  # the scope of expressions: attributes, measures, indicators …
     con: duckdb.DuckDBPyConnection
     targets: dict[str, np.ndarray] = field(default_factory=dict)
+    intervals: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # estimates
     normalized: dict[str, np.ndarray] = field(default_factory=dict)
     node_values: dict[str, np.ndarray] = field(default_factory=dict)
     points: dict[str, np.ndarray] = field(default_factory=dict)  # earned points per node/indicator
