@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_OUT ?= demo-output
 CODE := $(wildcard src tests bench examples)
 
-.PHONY: install system-deps demo test lint format bench clean
+.PHONY: install system-deps demo test lint format bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ format: $(STAMP)
 
 test: install lint
 	$(BIN)/pytest
+
+# docs/cli.md is generated from the command definitions (a test checks it is current).
+docs: $(STAMP)
+	KAOHE_LANG=zh COLUMNS=100 $(BIN)/python -m typer kaohe.cli utils docs --name kaohe --output docs/cli.md
 
 bench: install
 	$(BIN)/python -m bench
