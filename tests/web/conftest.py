@@ -93,6 +93,19 @@ def app(db):
     return create_app(db, secret="test-secret")
 
 
+@pytest.fixture
+def settings(app, tmp_path):
+    """Computation settings of the app: runs under tmp_path, the world's scheme as a local file."""
+    from kaohe.store.testing import WORLD_SCHEME
+    from kaohe.workflow.computation import ComputeSettings
+
+    schemes = tmp_path / "schemes"
+    schemes.mkdir()
+    (schemes / "world-test.yaml").write_text(WORLD_SCHEME, encoding="utf-8")
+    app.state.compute = ComputeSettings(runs_dir=tmp_path / "runs", schemes_dir=schemes)
+    return app.state.compute
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 

@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from kaohe.store.testing import WORLD_USERS
 from kaohe.workflow import rectification, submissions, verification_sheet
 
+from .test_computation import HEBEI, SHANXI, _cycle_with_submissions
+
 EVERYONE = set(WORLD_USERS)
 VERIFIERS = {"team_a", "team_b"}
 OFFICE = {"admin", "assessor", "reviewer", "approver", "auditor"}
@@ -231,4 +233,14 @@ def test_every_role_uploading_a_verification_sheet(objects, login):
         expected = {"admin": 200, "team_a": 200, "team_b": 422}.get(name, 403)
         if status != expected:
             failures.append(f"{name} POST {path}: {status}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_role_computing_results(objects, login, db, settings):
+    """Only the administrator and assessors compute; the assessor's computation is imported."""
+    cycle_id = _cycle_with_submissions(db, objects, [("hebei", HEBEI), ("shanxi", SHANXI)])
+    clients = {name: login(name) for name in WORLD_USERS}
+    failures = _post_matrix(
+        clients, f"/cycles/{cycle_id}/compute", {}, {"admin", "assessor"}, "assessor"
+    )
     assert not failures, "\n".join(failures)

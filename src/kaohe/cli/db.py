@@ -226,3 +226,25 @@ def import_run_command(
         run_id = imported.id
     db.dispose()
     console.print(text(f"已导入考核结果（run {run_id}）", f"run {run_id} imported"))
+
+
+@db_app.command("compute")
+@user_errors
+def compute_command(
+    cycle: Annotated[int, typer.Option(help="Cycle id (in the computation state).")],
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Compute a cycle's results from its accepted submissions and import them (as the web's
+    compute button does; KAOHE_RUNS_DIR, KAOHE_BASE_DATA, KAOHE_SCHEMES_DIR apply)."""
+    from ..store import Database, require_current
+    from ..workflow.computation import ComputeSettings, compute
+
+    db = Database.connect(url or None)
+    try:
+        require_current(db.engine)
+        run_id = compute(db, _cli_actor(), cycle, ComputeSettings.from_env())
+    finally:
+        db.dispose()
+    console.print(
+        text(f"已计算并导入考核结果（run {run_id}）", f"run {run_id} computed and imported")
+    )

@@ -52,6 +52,10 @@ def serve(
 
         console.print(text("正在载入演示数据……", "loading the demo data…"))
         accounts = load_demo(db, demo_dir, seed)
+        # The compute button of the demo reads the registry and other sources the platform does
+        # not collect from the demo's data, and writes its runs beside it.
+        os.environ.setdefault("KAOHE_BASE_DATA", str((demo_dir / "data").resolve()))
+        os.environ.setdefault("KAOHE_RUNS_DIR", str((demo_dir / "runs-platform").resolve()))
         console.print(
             text(
                 "演示账号（每次启动重新生成密码）：",

@@ -28,6 +28,7 @@ from ..errors import DataError, KaoheError
 from ..i18n import text
 from ..store import Database
 from ..workflow import errors as workflow_errors
+from ..workflow.computation import ComputeSettings
 from ..workflow.result_views import ResultViews
 from ..workflow.uploads import MAX_BYTES
 from . import language
@@ -72,6 +73,7 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
     )
     app.state.db = db
     app.state.result_views = ResultViews()
+    app.state.compute = ComputeSettings.from_env()
     static = Path(str(resources.files("kaohe.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
 

@@ -21,8 +21,10 @@ from ..store.models import (
     CycleEvent,
     Finding,
     LoginAttempt,
+    Run,
     Unit,
 )
+from ..workflow import computation, verification_sheet
 from ..workflow import cycles as cycle_ops
 from ..workflow import findings as finding_ops
 from ..workflow import records as records_ops
@@ -30,7 +32,6 @@ from ..workflow import rectification as rectification_ops
 from ..workflow import results as result_ops
 from ..workflow import submissions as submission_ops
 from ..workflow import verification as verification_ops
-from ..workflow import verification_sheet
 from ..workflow.collection import annotate, catalog, prefill, template
 from ..workflow.errors import Forbidden, Invalid, NotFound
 from ..workflow.roles import Actor, require, require_unit
@@ -219,11 +220,31 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
         events = session.scalars(
             select(CycleEvent).where(CycleEvent.cycle_id == cycle_id).order_by(CycleEvent.id)
         ).all()
+        runs = (
+            session.execute(
+                select(Run.id, Run.created_at).where(Run.cycle_id == cycle_id).order_by(Run.id)
+            ).all()
+            if actor.can("results.view.unpublished")
+            else []
+        )
     return render(
         request,
         "cycle.html",
-        {"cycle": cycle, "events": events, "moves": transitions_from(cycle.state, actor.role)},
+        {
+            "cycle": cycle,
+            "events": events,
+            "moves": transitions_from(cycle.state, actor.role),
+            "runs": runs,
+        },
     )
+
+
+@router.post("/cycles/{cycle_id}/compute")
+def compute_results(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    """Aggregate the accepted submissions, run the engine and import the run (computation state).
+    A sync handler: FastAPI runs it in a worker thread, so the engine never blocks the loop."""
+    computation.compute(_db(request), actor, cycle_id, request.app.state.compute)
+    return RedirectResponse(f"/cycles/{cycle_id}/results", status_code=303)
 
 
 # --- submissions --------------------------------------------------------------------------

@@ -1,0 +1,321 @@
+"""Aggregation and computation inside the platform (数据汇总与计算): in the cycle's computation
+state an assessor turns the accepted submissions into a data directory, runs the engine
+(``kaohe.run.assess``) on it and imports the run as the cycle's result — the same import as
+``kaohe db import-run``.
+
+Each attempt has its own directory under the runs folder (``KAOHE_RUNS_DIR``), kept after a
+success because the run's manifest names its input files (the records drill-down reads them); a
+failed attempt is removed and leaves nothing in the database. The engine runs outside any database
+transaction, so a long computation never holds the write lock; the import is one transaction that
+checks the cycle is still in computation.
+
+What the data directory holds:
+- ``units.csv`` from the platform's units (with their attributes);
+- every file of ``KAOHE_BASE_DATA`` (sources the platform does not collect, such as the national
+  registry), linked, not copied — registries are large; the manifest records their sha256;
+- per collected source, the rows of the latest accepted version of every submission (a per-unit
+  source keeps, for each unit, the row of the latest accepted file), with the cycle's period;
+- ``field_checks.csv`` from the cycle's verification results, when there are any.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from ..errors import KaoheError
+from ..i18n import text
+from ..store import Database
+from ..store.models import (
+    Cycle,
+    Run,
+    Submission,
+    SubmissionVersion,
+    Unit,
+    VerificationAssignment,
+    VerificationResult,
+)
+from .collection import catalog, check_rows, read_table
+from .cycles import get_cycle
+from .errors import Invalid, WrongState
+from .results import import_run
+from .roles import Actor, require
+
+CORE_UNIT_COLUMNS = ("unit", "name", "parent", "level", "kind")
+FIELD_CHECKS = "field_checks"
+
+
+@dataclass(frozen=True)
+class ComputeSettings:
+    """Where computations write and what they read besides the submissions."""
+
+    runs_dir: Path
+    base_data: Path | None = None
+    schemes_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls) -> ComputeSettings:
+        """``KAOHE_RUNS_DIR`` (default ``./kaohe-runs``), ``KAOHE_BASE_DATA`` and
+        ``KAOHE_SCHEMES_DIR`` (``<scheme id>.yaml`` for schemes that are not bundled)."""
+        base = os.environ.get("KAOHE_BASE_DATA")
+        schemes = os.environ.get("KAOHE_SCHEMES_DIR")
+        return cls(
+            runs_dir=Path(os.environ.get("KAOHE_RUNS_DIR") or Path.cwd() / "kaohe-runs"),
+            base_data=Path(base) if base else None,
+            schemes_dir=Path(schemes) if schemes else None,
+        )
+
+    def scheme_for(self, scheme_id: str) -> str:
+        """A local scheme file of that id if there is one, else the bundled scheme's name."""
+        if self.schemes_dir is not None and (self.schemes_dir / f"{scheme_id}.yaml").is_file():
+            return str(self.schemes_dir / f"{scheme_id}.yaml")
+        return scheme_id
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+
+
+def _write_units(session: Session, data: Path) -> None:
+    units = list(session.scalars(select(Unit).order_by(Unit.path)))
+    extra = sorted({k for u in units for k in (u.attributes or {}) if k not in CORE_UNIT_COLUMNS})
+    _write_csv(
+        data / "units.csv",
+        [*CORE_UNIT_COLUMNS, *extra],
+        [
+            [
+                u.code,
+                u.name,
+                u.parent,
+                u.level,
+                u.kind,
+                *((u.attributes or {}).get(k) for k in extra),
+            ]
+            for u in units
+        ],
+    )
+
+
+def _link_base(base: Path | None, data: Path) -> None:
+    if base is None:
+        return
+    if not base.is_dir():
+        raise Invalid(
+            text(
+                f"KAOHE_BASE_DATA 指向的 {base} 不是目录",
+                f"KAOHE_BASE_DATA points to {base}, which is not a directory",
+            )
+        )
+    for entry in sorted(base.iterdir()):
+        if entry.is_file() and entry.name != "units.csv" and not entry.name.startswith("."):
+            (data / entry.name).symlink_to(entry.resolve())
+
+
+def _write_submissions(session: Session, cycle: Cycle, data: Path) -> dict[str, int]:
+    """Per collected source, the rows of the accepted versions; returns rows written."""
+    accepted = session.execute(
+        select(Submission.source, SubmissionVersion)
+        .join(
+            SubmissionVersion,
+            (SubmissionVersion.submission_id == Submission.id)
+            & (SubmissionVersion.number == Submission.accepted),
+        )
+        .options(undefer(SubmissionVersion.content))
+        .where(Submission.cycle_id == cycle.id, Submission.accepted.is_not(None))
+        .order_by(SubmissionVersion.created_at, SubmissionVersion.id)
+    ).all()
+    written: dict[str, int] = {}
+    for source in catalog().values():
+        versions = [v for name, v in accepted if name == source.id]
+        if not versions:
+            continue
+        units = {
+            u.code: u
+            for u in session.scalars(
+                select(Unit).where(Unit.kind == source.kind, Unit.level == source.level)
+            )
+        }
+        by_unit: dict[str, list[Any]] = {}
+        rows: list[list[Any]] = []
+        for version in versions:  # oldest first: a later accepted file wins for its units
+            checked, _errors = check_rows(
+                source, read_table(version.filename, version.content), units
+            )
+            for row in checked:
+                values = [row["unit"], *(row.get(c.id) for c in source.columns), cycle.period]
+                if source.per_unit:
+                    by_unit[row["unit"]] = values
+                else:
+                    rows.append(values)
+        rows = [by_unit[u] for u in sorted(by_unit)] if source.per_unit else rows
+        target = data / f"{source.id}.csv"
+        if target.is_symlink():
+            target.unlink()  # the platform's accepted submissions replace a base file
+        _write_csv(target, ["unit", *(c.id for c in source.columns), "period"], rows)
+        written[source.id] = len(rows)
+    return written
+
+
+def _write_field_checks(session: Session, cycle: Cycle, data: Path) -> int:
+    rows = session.execute(
+        select(VerificationAssignment, VerificationResult)
+        .join(VerificationResult, VerificationResult.assignment_id == VerificationAssignment.id)
+        .where(VerificationAssignment.cycle_id == cycle.id)
+        .order_by(VerificationAssignment.unit_code, VerificationAssignment.household_id)
+    ).all()
+    if not rows:
+        return 0
+    target = data / f"{FIELD_CHECKS}.csv"
+    if target.is_symlink():
+        target.unlink()
+    _write_csv(
+        target,
+        [
+            "unit",
+            "household_id",
+            "registered",
+            "exited",
+            "verdict",
+            "recognizes",
+            "satisfied_team",
+            "satisfied_cadre",
+            "income_verified",
+            "weight",
+            "stratum",
+            "period",
+        ],
+        [
+            [
+                a.unit_code,
+                a.household_id,
+                a.registered,
+                a.exited,
+                r.verdict,
+                r.recognizes,
+                r.satisfied_team,
+                r.satisfied_cadre,
+                r.income_verified,
+                a.weight,
+                a.stratum,
+                cycle.period,
+            ]
+            for a, r in rows
+        ],
+    )
+    return len(rows)
+
+
+def _require_computation(cycle: Cycle) -> None:
+    if cycle.state != "computation":
+        raise WrongState(
+            text(
+                "只能在“数据汇总与计算”阶段计算考核结果",
+                "results are computed only while the cycle is in aggregation and computation",
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A data directory ready for the engine."""
+
+    cycle_id: int
+    scheme: str
+    period: str
+    attempt: Path
+    data: Path
+    out: Path
+    written: dict[str, int]
+
+
+def prepare(session: Session, actor: Actor, cycle_id: int, settings: ComputeSettings) -> Prepared:
+    """Check who and when, and write the data directory of a new attempt (a reading session)."""
+    require(actor, "results.compute")
+    cycle = get_cycle(session, cycle_id)
+    _require_computation(cycle)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    attempt = settings.runs_dir / f"cycle-{cycle.id}" / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    data = attempt / "data"
+    data.mkdir(parents=True)
+    try:
+        _write_units(session, data)
+        _link_base(settings.base_data, data)
+        written = _write_submissions(session, cycle, data)
+        checks = _write_field_checks(session, cycle, data)
+        if checks:
+            written[FIELD_CHECKS] = checks
+    except BaseException:
+        shutil.rmtree(attempt, ignore_errors=True)
+        raise
+    return Prepared(
+        cycle.id,
+        settings.scheme_for(cycle.scheme),
+        cycle.period,
+        attempt,
+        data,
+        attempt / "run",
+        written,
+    )
+
+
+def run_engine(prepared: Prepared) -> None:
+    """The engine on the prepared directory; its error becomes the user's 4xx message."""
+    from ..run import assess
+
+    try:
+        assess(prepared.scheme, prepared.data, prepared.out, period=prepared.period)
+    except KaoheError as error:
+        discard(prepared)
+        raise Invalid(
+            text(
+                f"计算失败，未导入任何结果：{error}",
+                f"the computation failed; nothing was imported: {error}",
+            )
+        ) from None
+    except BaseException:
+        discard(prepared)
+        raise
+
+
+def import_result(session: Session, actor: Actor, prepared: Prepared) -> Run:
+    """Import the finished run into the cycle (one writing transaction, still in computation)."""
+    cycle = get_cycle(session, prepared.cycle_id)
+    _require_computation(cycle)
+    return import_run(session, actor, cycle.id, prepared.out)
+
+
+def discard(prepared: Prepared) -> None:
+    shutil.rmtree(prepared.attempt, ignore_errors=True)
+
+
+def compute(db: Database, actor: Actor, cycle_id: int, settings: ComputeSettings) -> int:
+    """Prepare, run and import; returns the new run's id. On any failure nothing is imported
+    and the attempt's directory is removed."""
+    with db.read() as session:
+        prepared = prepare(session, actor, cycle_id, settings)
+    run_engine(prepared)
+    try:
+        with db.write(actor.username, "results.compute") as session:
+            run_id = import_result(session, actor, prepared).id
+    except BaseException:
+        discard(prepared)
+        raise
+    return run_id

@@ -1,0 +1,104 @@
+"""Computation inside the platform: the accepted submissions become a data directory, the engine
+runs on it and the run is imported as the cycle's result (audited); a failure shows the engine's
+message and imports nothing."""
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from kaohe.cli import app as cli
+from kaohe.store.models import AuditEntry, Run
+from kaohe.workflow import cycles, submissions
+
+SURVEY = (
+    "unit,rural_population,income_per_capita,income_per_capita_last,poor_county,exit_planned,"
+    "exited\n"
+)
+HEBEI = SURVEY + "130102,30000,9000,8000,是,否,否\n130104,20000,8000,7600,否,否,否\n"
+SHANXI_WRONG = SURVEY + "140105,1,1,1,是,否,否\n140106,1,1,1,是,否,否\n"
+SHANXI = SURVEY + "140105,50000,10000,9500,是,否,否\n140106,40000,9000,8900,否,否,否\n"
+
+
+def _cycle_with_submissions(db, world, files):
+    actors = world["actors"]
+    with db.write("setup", "compute-cycle") as session:
+        cycle = cycles.create_cycle(session, actors["admin"], "world-test", "2020", "计算周期")
+        cycle.state = "submission"
+        cycle_id = cycle.id
+    for who, content in files:
+        with db.write(who, "submission.upload") as session:
+            outcome = submissions.upload(
+                session, actors[who], cycle_id, "monitoring_survey", "s.csv", content.encode()
+            )
+            assert outcome.accepted, outcome.errors
+    with db.write("setup", "to-computation") as session:
+        cycles.get_cycle(session, cycle_id).state = "computation"
+    return cycle_id
+
+
+def test_compute_from_the_accepted_submissions(login, world, db, settings):
+    # Shanxi's second accepted file replaces its first: only the latest accepted version counts.
+    cycle_id = _cycle_with_submissions(
+        db, world, [("hebei", HEBEI), ("shanxi", SHANXI_WRONG), ("shanxi", SHANXI)]
+    )
+    assessor = login("assessor")
+    response = assessor.post(
+        f"/cycles/{cycle_id}/compute",
+        data={"csrf_token": assessor.csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    rows = assessor.get(f"/api/cycles/{cycle_id}/results").json()
+    assert [(r["unit"], r["rank"], r["grade"]) for r in rows] == [
+        ("130000", 1, "较好"),
+        ("140000", 2, "一般"),
+    ]
+    assert rows[0]["score"] == pytest.approx(78.163265)  # as computed by hand in test_platform
+    with db.read() as session:
+        run = session.scalar(select(Run).where(Run.cycle_id == cycle_id))
+        survey = run.manifest["inputs"]["monitoring_survey"]
+        assert survey["rows"] == 4
+        audited = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "results.compute", AuditEntry.entity == "runs")
+        )
+        assert audited == 1
+    assert survey["file"].startswith(str(settings.runs_dir))
+    # the records behind a measure come from the computed data directory
+    records = assessor.get(f"/cycles/{cycle_id}/results/140000/records/population")
+    assert records.status_code == 200 and 'id="total">2<' in records.text
+    assert "50000" in records.text and ">1<" not in records.text.split("<tbody>")[1]
+
+    # the cycle page lists the run; outside computation the button is refused
+    assert f"run {run.id}" in assessor.get(f"/cycles/{cycle_id}").text
+    with db.write("setup", "review") as session:
+        cycles.get_cycle(session, cycle_id).state = "review"
+    late = assessor.post(f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf})
+    assert late.status_code == 409
+
+
+def test_a_failed_computation_imports_nothing(login, world, db, settings):
+    cycle_id = _cycle_with_submissions(db, world, [])  # nothing submitted
+    admin = login("admin")
+    response = admin.post(f"/cycles/{cycle_id}/compute", data={"csrf_token": admin.csrf})
+    assert response.status_code == 400
+    assert "计算失败，未导入任何结果" in response.text and "monitoring_survey" in response.text
+    with db.read() as session:
+        assert session.scalar(select(Run).where(Run.cycle_id == cycle_id)) is None
+    attempts = settings.runs_dir / f"cycle-{cycle_id}"
+    assert not attempts.exists() or not any(attempts.iterdir())  # no half-written attempt
+
+
+def test_compute_from_the_command_line(world, db, settings, monkeypatch):
+    if not db.is_sqlite:
+        pytest.skip("the command line connects by URL; the PostgreSQL test schema is per session")
+    cycle_id = _cycle_with_submissions(db, world, [("hebei", HEBEI), ("shanxi", SHANXI)])
+    monkeypatch.setenv("KAOHE_RUNS_DIR", str(settings.runs_dir))
+    monkeypatch.setenv("KAOHE_SCHEMES_DIR", str(settings.schemes_dir))
+    monkeypatch.setenv("KAOHE_LANG", "en")
+    result = CliRunner().invoke(cli, ["db", "compute", "--cycle", str(cycle_id), "--url", db.url])
+    assert result.exit_code == 0, result.output
+    assert "computed and imported" in result.output
+    with db.read() as session:
+        assert session.scalar(select(Run.id).where(Run.cycle_id == cycle_id)) is not None
