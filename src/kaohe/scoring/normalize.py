@@ -58,7 +58,7 @@ def _goalposts(x: np.ndarray, rule: m.Goalposts, direction: str, target) -> tupl
 def _target(
     x: np.ndarray, rule: m.TargetAchievement, direction: str, target
 ) -> tuple[np.ndarray, dict]:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # huge ratios are capped
         if direction == "higher":
             ratio = np.where(target > 0, x / target, np.nan)
         else:
