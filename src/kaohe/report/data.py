@@ -137,6 +137,7 @@ def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> 
     grades = list(explanation.get("grades") or [])
     labels_en = model.grading.labels_en if model else {}
     grade_labels = {g: (labels_en.get(g, g) if lang == "en" else g) for g in grades}
+    reasons_en = {v.id: v.reason_en for v in model.vetoes if v.reason_en} if model else {}
 
     def label(name: str, fallback: str | None) -> str:
         if scheme is not None:
@@ -196,7 +197,7 @@ def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> 
                     )
                     if item.get("max_points") is not None  # scored indicators only
                 ],
-                findings=_findings(entry, words, label),
+                findings=_findings(entry, words, label, reasons_en),
                 outcomes=_outcomes(entry, words, created),
                 sensitivity=_unit_sensitivity(sensitivity, code, words),
                 change=_change(entry, previous_units.get(code)) if previous_units else None,
@@ -271,10 +272,13 @@ def _indicator_ranks(units: dict[str, Any]) -> dict[str, dict[str, int]]:
     return ranks
 
 
-def _findings(entry: dict[str, Any], words: Words, label) -> list[str]:
+def _findings(entry: dict[str, Any], words: Words, label, reasons_en: dict[str, str]) -> list[str]:
     found = []
     for veto in entry.get("vetoes") or []:
-        found.append(words(f"一票否决：{veto.get('reason')}", f"veto: {veto.get('reason')}"))
+        reason = veto.get("reason")
+        found.append(
+            words(f"一票否决：{reason}", f"veto: {reasons_en.get(veto.get('id'), reason)}")
+        )
     for flag in entry.get("flags") or []:
         found.append(label(flag, flag))
     for adjustment in entry.get("adjustments") or []:
