@@ -301,3 +301,10 @@ def test_a_unit_without_data_has_no_rank_and_no_grade(tmp_path):
     assert shanxi["score"] == "" and shanxi["grade"] == ""
     assert shanxi["unstable"] == "false"
     assert float(shanxi["nominal_grade_probability"]) == 1.0  # never graded in any draw
+
+
+def test_too_many_draws_for_memory_is_refused_before_drawing(tmp_path):
+    run = assess_case(tmp_path, PROVINCES)
+    code, output = run_cli("sensitivity", str(run), "--draws", "200000000")
+    assert code == 2
+    assert "GiB of memory; use --draws" in " ".join(output.split())

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ..errors import UsageError
+from ..i18n import text
 from ..scoring import ScoringState
 from .draws import Design, InputGroup, Rows, build_design
 from .indices import Indices, sobol_indices
@@ -96,6 +98,26 @@ def _summarize_scores(ranks: np.ndarray, grades: np.ndarray, scores: np.ndarray)
     return Simulation(ranks, grades, np.stack([mean, low, high]))
 
 
+# Kept per draw and unit: rank (4 bytes), grade (1), score (4), and about as much again while
+# the percentiles are taken.
+BYTES_PER_CELL = 18
+MEMORY_LIMIT = 8 << 30
+
+
+def _check_memory(rows: int, size: int) -> None:
+    needed = rows * size * BYTES_PER_CELL
+    if needed > MEMORY_LIMIT:
+        most = max(2, MEMORY_LIMIT // (size * BYTES_PER_CELL))
+        raise UsageError(
+            text(
+                f"{rows} 次抽样 × {size} 个考核对象约需 {needed / 2**30:.0f} GiB 内存；"
+                f"请把 --draws 减到 {most} 以下",
+                f"{rows} draws × {size} units need about {needed / 2**30:.0f} GiB of memory; "
+                f"use --draws {most} or fewer",
+            )
+        )
+
+
 def analyse(
     state: ScoringState,
     settings: Settings,
@@ -109,6 +131,7 @@ def analyse(
         labels[name] = scheme.label(name)
         labels[name + ":en"] = scheme.label(name, "en")
     design = build_design(scheme.tree, settings, samplers, labels)
+    _check_memory(design.rows, state.size)
     rescorer = Rescorer(state, settings, {s.indicator for s in samplers})
     check_nominal(rescorer, state, settings)
     simulation = simulate(design, rescorer, state.size)
