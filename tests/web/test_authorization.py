@@ -116,6 +116,8 @@ def get_routes(o):
             },
         ),
         ("/audit", {"admin", "auditor"}),
+        ("/admin/users", {"admin"}),
+        ("/admin/tokens", {"admin"}),
         ("/api/cycles", EVERYONE),
         (f"/api/cycles/{o['done']}/results", EVERYONE - VERIFIERS),
         (f"/api/cycles/{o['done']}/results/130000", EVERYONE - VERIFIERS),
@@ -146,7 +148,7 @@ def test_lists_show_only_what_is_in_scope(objects, login):
     assert "H1" in login("team_a").get(f"/cycles/{objects['verify']}/verification").text
 
 
-def _post_matrix(clients, path, data, allowed_roles, success_by):
+def _post_matrix(clients, path, data, allowed_roles, success_by, success_status=303):
     failures = []
     for name, client in clients.items():
         if name in allowed_roles:
@@ -161,8 +163,8 @@ def _post_matrix(clients, path, data, allowed_roles, success_by):
         .post(path, data={**data, "csrf_token": clients[success_by].csrf}, follow_redirects=False)
         .status_code
     )
-    if status != 303:
-        failures.append(f"{success_by} POST {path}: {status}, expected 303")
+    if status != success_status:
+        failures.append(f"{success_by} POST {path}: {status}, expected {success_status}")
     return failures
 
 
@@ -244,3 +246,67 @@ def test_every_role_computing_results(objects, login, db, settings):
         clients, f"/cycles/{cycle_id}/compute", {}, {"admin", "assessor"}, "assessor"
     )
     assert not failures, "\n".join(failures)
+
+
+def test_every_role_on_the_administrators_pages(objects, login, db):
+    """Deadlines, users and tokens: only the national administrator."""
+    from sqlalchemy import select
+
+    from kaohe.store.models import ApiToken, Cycle, User
+    from kaohe.workflow.accounts import create_account, issue_api_token
+
+    admin = objects["actors"]["admin"]
+    with db.write("admin", "setup") as session:
+        changan = session.scalar(select(User).where(User.username == "changan"))
+        token = issue_api_token(session, admin, changan.id, "county system")
+        # targets outside the matrix: acting on a logged-in user would end that user's session
+        for name in ("spare_reset", "spare_disable"):
+            create_account(session, admin, name, "auditor", "p" * 12)
+    clients = {name: login(name) for name in WORLD_USERS}
+    with db.read() as session:
+        version = session.get(Cycle, objects["open"]).version
+        users = {u.username: (u.id, u.version) for u in session.scalars(select(User))}
+    admin_only = {"admin"}
+    failures = []
+    failures += _post_matrix(
+        clients,
+        f"/cycles/{objects['open']}/deadlines",
+        {"due_submission": "2031-01-31", "version": version},
+        admin_only,
+        "admin",
+    )
+    failures += _post_matrix(
+        clients,
+        "/admin/users",
+        {"username": "new_county", "role": "county", "unit": "140105", "password": "x" * 12},
+        admin_only,
+        "admin",
+    )
+    failures += _post_matrix(
+        clients,
+        f"/admin/users/{users['spare_reset'][0]}/password",
+        {"version": users["spare_reset"][1]},
+        admin_only,
+        "admin",
+        success_status=200,
+    )
+    failures += _post_matrix(
+        clients,
+        f"/admin/users/{users['spare_disable'][0]}/active",
+        {"active": "no", "version": users["spare_disable"][1]},
+        admin_only,
+        "admin",
+    )
+    failures += _post_matrix(
+        clients,
+        "/admin/tokens",
+        {"user_id": users["hebei"][0], "name": "provincial platform"},
+        admin_only,
+        "admin",
+        success_status=200,
+    )
+    failures += _post_matrix(clients, f"/admin/tokens/{token.id}/revoke", {}, admin_only, "admin")
+    assert not failures, "\n".join(failures)
+    with db.read() as session:
+        assert session.get(ApiToken, token.id).revoked_at is not None
+        assert session.get(Cycle, objects["open"]).deadlines["submission"] == "2031-01-31"

@@ -114,11 +114,8 @@ def create_user_command(
     url: Annotated[str, URL] = "",
 ) -> None:
     """Create an account (the password is asked for, and stored as an argon2 hash)."""
-    from sqlalchemy import select
-
     from ..errors import UsageError
-    from ..store.accounts import create_user
-    from ..store.models import Team, Unit
+    from ..workflow.accounts import create_account
     from ..workflow.roles import ROLES
 
     if role not in ROLES:
@@ -136,22 +133,7 @@ def create_user_command(
         raise UsageError(text("密码至少 10 个字符", "the password needs at least 10 characters"))
     db, transaction = _admin_session(url, "user.create")
     with transaction as session:
-        if unit and session.get(Unit, unit) is None:
-            raise UsageError(
-                text(
-                    f"没有单位 {unit}（先运行 kaohe db import-units）",
-                    f"no unit {unit} (run kaohe db import-units first)",
-                )
-            )
-        team_id = None
-        if team:
-            found = session.scalar(select(Team).where(Team.name == team))
-            if found is None:
-                found = Team(name=team)
-                session.add(found)
-                session.flush()
-            team_id = found.id
-        create_user(session, username, password, role, unit_code=unit or None, team_id=team_id)
+        create_account(session, _cli_actor(), username, role, password, unit, team)
     db.dispose()
     console.print(text(f"已创建用户 {username}", f"user {username} created"))
 
@@ -164,20 +146,70 @@ def issue_token_command(
     url: Annotated[str, URL] = "",
 ) -> None:
     """Issue an API token for a user; it is printed once and stored only as its sha256."""
-    from sqlalchemy import select
-
-    from ..errors import UsageError
-    from ..store.accounts import issue_token
-    from ..store.models import User
+    from ..workflow.accounts import find_account, issue_api_token
 
     db, transaction = _admin_session(url, "token.issue")
     with transaction as session:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise UsageError(text(f"没有用户 {username}", f"no user {username}"))
-        token = issue_token(session, user, name)
+        issued = issue_api_token(session, _cli_actor(), find_account(session, username).id, name)
     db.dispose()
-    console.print(token, highlight=False)
+    console.print(issued.token, highlight=False)
+
+
+@db_app.command("revoke-token")
+@user_errors
+def revoke_token_command(
+    token_id: Annotated[int, typer.Argument(help="The token's number (see the web page).")],
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    from ..workflow.accounts import revoke_api_token
+
+    db, transaction = _admin_session(url, "token.revoke")
+    with transaction as session:
+        revoke_api_token(session, _cli_actor(), token_id)
+    db.dispose()
+    console.print(text(f"令牌 {token_id} 已吊销", f"token {token_id} revoked"))
+
+
+@db_app.command("disable-user")
+@user_errors
+def disable_user_command(
+    username: Annotated[str, typer.Argument()],
+    enable: Annotated[bool, typer.Option("--enable", help="Enable again instead.")] = False,
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Disable an account (its sessions and tokens stop working at once), or --enable it."""
+    from ..workflow.accounts import find_account, set_active
+
+    db, transaction = _admin_session(url, "user.enable" if enable else "user.disable")
+    with transaction as session:
+        set_active(session, _cli_actor(), find_account(session, username).id, enable)
+    db.dispose()
+    console.print(
+        text(
+            f"用户 {username} 已{'启用' if enable else '停用'}",
+            f"user {username} {'enabled' if enable else 'disabled'}",
+        )
+    )
+
+
+@db_app.command("reset-password")
+@user_errors
+def reset_password_command(
+    username: Annotated[str, typer.Argument()],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Set a new password (asked for); the user's open sessions end."""
+    from ..workflow.accounts import find_account, reset_password
+
+    db, transaction = _admin_session(url, "user.password")
+    with transaction as session:
+        reset_password(session, _cli_actor(), find_account(session, username).id, password)
+    db.dispose()
+    console.print(text(f"用户 {username} 的密码已重置", f"password of {username} reset"))
 
 
 @db_app.command("create-cycle")

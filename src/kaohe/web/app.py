@@ -77,9 +77,10 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
     static = Path(str(resources.files("kaohe.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    from . import api, pages
+    from . import admin, api, pages
 
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.include_router(api.router)
 
     @app.exception_handler(KaoheError)

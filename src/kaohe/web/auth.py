@@ -18,9 +18,13 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
 def _load(request: Request, user_id: int) -> Actor | None:
+    """The session's user, if still active and unchanged since the login: a disabled account or
+    a reset password ends every open session (the row's version moved on)."""
     with request.app.state.db.read() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
+            return None
+        if request.session.get("user_version") != user.version:
             return None
         return Actor.of(user)
 

@@ -119,7 +119,7 @@ async def login(
             ok = check_password(user, password) and user is not None and user.active
         with db.write(username or "?", "login" if ok else "login.failed") as session:
             session.add(LoginAttempt(username=username, ip=ip, ok=ok))
-        return ("ok", user.id) if ok else ("wrong", None)
+        return ("ok", (user.id, user.version)) if ok else ("wrong", None)
 
     from starlette.concurrency import run_in_threadpool
 
@@ -144,7 +144,10 @@ async def login(
         )
     lang = request.session.get("lang")
     request.session.clear()  # a fresh session: no fixation
-    request.session.update({"user_id": user_id, **({"lang": lang} if lang else {})})
+    user_id, user_version = user_id
+    request.session.update(
+        {"user_id": user_id, "user_version": user_version, **({"lang": lang} if lang else {})}
+    )
     return RedirectResponse("/dashboard", status_code=303)
 
 

@@ -97,12 +97,24 @@ def move(
 
 
 def set_deadlines(
-    session: Session, actor: Actor, cycle_id: int, deadlines: dict[str, str], seen: int | None
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    deadlines: dict[str, str | None],
+    seen: int | None,
 ) -> Cycle:
+    """Set or extend deadlines (state -> YYYY-MM-DD); an empty value removes that deadline."""
     require(actor, "cycle.deadlines")
-    _check_deadlines(deadlines)
+    removed = {state for state, due in deadlines.items() if not due}
+    for state in removed:
+        if state not in BY_ID:
+            raise Invalid(text(f"未知的阶段 {state}", f"unknown state {state}"))
+    kept = {state: due for state, due in deadlines.items() if due}
+    _check_deadlines(kept)
     cycle = get_cycle(session, cycle_id)
     expect_version(cycle, seen, text("考核周期", "the cycle"))
-    cycle.deadlines = {**cycle.deadlines, **deadlines}
+    updated = {k: v for k, v in {**cycle.deadlines, **kept}.items() if k not in removed}
+    if updated != cycle.deadlines:
+        cycle.deadlines = updated
     session.flush()
     return cycle

@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rectification.verify": frozenset({"admin", "assessor", "verifier"}),
     "audit.view": frozenset({"admin", "auditor"}),
     "token.manage": frozenset({"admin"}),
+    "user.manage": frozenset({"admin"}),
     "data.push": frozenset({"admin", "assessor", "province", "county", "finance", "regulator"}),
 }
 

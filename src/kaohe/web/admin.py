@@ -1,0 +1,154 @@
+"""Management pages of the national administrator (国家管理员): a cycle's deadlines, users and API
+tokens. Each calls the same function as the command line (``kaohe.workflow.accounts``,
+``kaohe.workflow.cycles.set_deadlines``) in one audited transaction; a password or token is
+shown once and never stored in clear."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from ..store.models import ApiToken, Team, Unit, User
+from ..workflow import accounts
+from ..workflow import cycles as cycle_ops
+from ..workflow.roles import ROLES, Actor, require
+from ..workflow.states import STATES
+from .auth import page_actor
+from .rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _db(request: Request):
+    return request.app.state.db
+
+
+# --- deadlines ----------------------------------------------------------------------------
+
+
+@router.post("/cycles/{cycle_id}/deadlines")
+async def set_deadlines(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    """Form fields ``due_<state>`` (YYYY-MM-DD, empty removes) and ``version``."""
+    require(actor, "cycle.deadlines")
+    form = await request.form()
+    deadlines = {s.id: str(form.get(f"due_{s.id}", "")).strip() for s in STATES}
+    version = form.get("version")
+
+    def store() -> None:
+        with _db(request).write(actor.username, "cycle.deadlines") as session:
+            cycle_ops.set_deadlines(
+                session,
+                actor,
+                cycle_id,
+                deadlines,
+                int(version) if version and str(version).isdigit() else None,
+            )
+
+    await run_in_threadpool(store)
+    return RedirectResponse(f"/cycles/{cycle_id}", status_code=303)
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+def _users_page(request: Request, actor: Actor, shown: dict | None = None, status: int = 200):
+    with _db(request).read() as session:
+        users = session.scalars(select(User).order_by(User.role, User.username)).all()
+        teams = dict(session.execute(select(Team.id, Team.name)).all())
+        units = session.execute(
+            select(Unit.code, Unit.name).where(Unit.kind == "region").order_by(Unit.path)
+        ).all()
+    return render(
+        request,
+        "admin_users.html",
+        {"users": users, "teams": teams, "units": units, "roles": ROLES, "shown": shown},
+        status_code=status,
+    )
+
+
+@router.get("/admin/users")
+def users_page(request: Request, actor: Actor = Depends(page_actor)):
+    require(actor, "user.manage")
+    return _users_page(request, actor)
+
+
+@router.post("/admin/users")
+def create_user(
+    request: Request,
+    username: str = Form(...),
+    role: str = Form(...),
+    password: str = Form(...),
+    unit: str = Form(""),
+    team: str = Form(""),
+    display_name: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    require(actor, "user.manage")
+    with _db(request).write(actor.username, "user.create") as session:
+        accounts.create_account(
+            session, actor, username, role, password, unit.strip(), team.strip(), display_name
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/active")
+def set_active(
+    request: Request,
+    user_id: int,
+    active: str = Form(...),
+    version: int = Form(...),
+    actor: Actor = Depends(page_actor),
+):
+    action = "user.enable" if active == "yes" else "user.disable"
+    with _db(request).write(actor.username, action) as session:
+        accounts.set_active(session, actor, user_id, active == "yes", version)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(
+    request: Request, user_id: int, version: int = Form(...), actor: Actor = Depends(page_actor)
+):
+    with _db(request).write(actor.username, "user.password") as session:
+        password = accounts.reset_password(session, actor, user_id, seen_version=version)
+        username = session.get(User, user_id).username
+    return _users_page(request, actor, {"username": username, "password": password})
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def _tokens_page(request: Request, shown: dict | None = None):
+    with _db(request).read() as session:
+        tokens = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+        users = session.scalars(
+            select(User).where(User.active.is_(True)).order_by(User.username)
+        ).all()
+    return render(request, "admin_tokens.html", {"tokens": tokens, "users": users, "shown": shown})
+
+
+@router.get("/admin/tokens")
+def tokens_page(request: Request, actor: Actor = Depends(page_actor)):
+    require(actor, "token.manage")
+    return _tokens_page(request)
+
+
+@router.post("/admin/tokens")
+def issue_token(
+    request: Request,
+    user_id: int = Form(...),
+    name: str = Form(...),
+    actor: Actor = Depends(page_actor),
+):
+    with _db(request).write(actor.username, "token.issue") as session:
+        issued = accounts.issue_api_token(session, actor, user_id, name)
+    return _tokens_page(request, {"id": issued.id, "token": issued.token})
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, actor: Actor = Depends(page_actor)):
+    with _db(request).write(actor.username, "token.revoke") as session:
+        accounts.revoke_api_token(session, actor, token_id)
+    return RedirectResponse("/admin/tokens", status_code=303)

@@ -1,0 +1,175 @@
+"""Account administration by the national administrator: users (create, disable or enable, reset
+the password) and API tokens (issue, revoke). The command line (``kaohe db …``) and the
+management pages call these same functions; every change is audited by the session it runs in
+(password and token hashes are never copied into the log).
+
+Disabling a user or resetting a password ends the user's open sessions (a session is valid only
+for the user row's version it was opened with) and the user's tokens stop working at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..i18n import text
+from ..store.accounts import create_user, hash_password, issue_token
+from ..store.locking import expect_version
+from ..store.models import ApiToken, Team, Unit, User, utcnow
+from .errors import Invalid, NotFound, WrongState
+from .roles import ROLES, Actor, require
+
+MIN_PASSWORD = 10
+UNIT_ROLES = ("province", "county")
+
+
+def generated_password() -> str:
+    """A password for a reset, shown once: 12 URL-safe characters (72 bits)."""
+    return secrets.token_urlsafe(9)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            text(
+                f"密码至少 {MIN_PASSWORD} 个字符",
+                f"the password needs at least {MIN_PASSWORD} characters",
+            )
+        )
+
+
+def create_account(
+    session: Session,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    unit: str = "",
+    team: str = "",
+    display_name: str = "",
+) -> User:
+    """A new user; a province or county officer needs a unit, a verifier a team (created if
+    new)."""
+    require(actor, "user.manage")
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise Invalid(text("用户名为 1 至 64 个字符", "a user name has 1 to 64 characters"))
+    if role not in ROLES:
+        raise Invalid(
+            text(
+                f"未知角色 {role}；可选：{', '.join(ROLES)}",
+                f"unknown role {role}; use one of {', '.join(ROLES)}",
+            )
+        )
+    if role in UNIT_ROLES and not unit:
+        raise Invalid(
+            text("省级、县级填报员需要所属单位", "a province or county officer needs a unit")
+        )
+    if role == "verifier" and not team:
+        raise Invalid(text("第三方评估人员需要评估组", "a verifier needs a team"))
+    _check_password(password)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Invalid(text(f"用户名 {username} 已存在", f"the user name {username} is taken"))
+    if unit and session.get(Unit, unit) is None:
+        raise Invalid(
+            text(
+                f"没有单位 {unit}（先导入 units.csv）",
+                f"no unit {unit} (import units.csv first)",
+            )
+        )
+    team_id = None
+    if team:
+        found = session.scalar(select(Team).where(Team.name == team))
+        if found is None:
+            found = Team(name=team)
+            session.add(found)
+            session.flush()
+        team_id = found.id
+    return create_user(
+        session,
+        username,
+        password,
+        role,
+        display_name=display_name.strip() or None,
+        unit_code=unit or None,
+        team_id=team_id,
+    )
+
+
+def find_account(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(text(f"没有用户 {username}", f"no user {username}"))
+    return user
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(text(f"没有用户 {user_id}", f"no user {user_id}"))
+    return user
+
+
+def set_active(
+    session: Session, actor: Actor, user_id: int, active: bool, seen_version: int | None = None
+) -> User:
+    require(actor, "user.manage")
+    user = _user(session, user_id)
+    expect_version(user, seen_version, text(f"用户 {user.username}", f"user {user.username}"))
+    if not active and user.id == actor.user_id:
+        raise WrongState(text("不能停用自己的账号", "you cannot disable your own account"))
+    user.active = active
+    session.flush()
+    return user
+
+
+def reset_password(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    password: str | None = None,
+    seen_version: int | None = None,
+) -> str:
+    """Set a new password (generated if none is given) and return it, to be shown once."""
+    require(actor, "user.manage")
+    user = _user(session, user_id)
+    expect_version(user, seen_version, text(f"用户 {user.username}", f"user {user.username}"))
+    password = password or generated_password()
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return password
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: int
+    token: str  # shown once, never stored
+
+
+def issue_api_token(session: Session, actor: Actor, user_id: int, name: str) -> IssuedToken:
+    require(actor, "token.manage")
+    user = _user(session, user_id)
+    if not user.active:
+        raise WrongState(text(f"用户 {user.username} 已停用", f"user {user.username} is disabled"))
+    if not name.strip():
+        raise Invalid(text("请写明令牌的用途", "say what the token is for"))
+    token = issue_token(session, user, name.strip()[:200])
+    row = session.scalar(
+        select(ApiToken).order_by(ApiToken.id.desc()).where(ApiToken.user_id == user.id)
+    )
+    return IssuedToken(row.id, token)
+
+
+def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    require(actor, "token.manage")
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(text(f"没有令牌 {token_id}", f"no token {token_id}"))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.flush()
+    return row
