@@ -53,7 +53,10 @@ class Snapshot:
     def facts(self) -> SourceFacts:
         """What the import recorded, so that a run need not scan the data for it."""
         return SourceFacts(
-            periods=self.sidecar.get("periods"), units=self.sidecar.get("units"), rows=self.rows
+            periods=self.sidecar.get("periods"),
+            units=self.sidecar.get("units"),
+            rows=self.rows,
+            columns=self.sidecar.get("columns"),
         )
 
 

@@ -23,6 +23,8 @@ class MeasurePlan:
     recompute: str | None  # measures that cannot be combined, aggregated from rows at every level
     empty: str  # each measure's value over no rows (count → 0, sum → NULL), for units without rows
     measures: tuple[str, ...]
+    rolled: tuple[str, ...] = ()  # the measures of ``rollup``, in its column order (after unit)
+    recomputed: tuple[str, ...] = ()  # the measures of ``recompute``, likewise
 
 
 def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> list[MeasurePlan]:
@@ -54,5 +56,16 @@ def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> l
             )
         empty_select = ", ".join(f"{measures[n].sql()} AS {quote(n)}" for n in names)
         empty = f"SELECT {empty_select} FROM {view} WHERE false"
-        plans.append(MeasurePlan(source, finest or "", rollup, recompute, empty, tuple(names)))
+        plans.append(
+            MeasurePlan(
+                source,
+                finest or "",
+                rollup,
+                recompute,
+                empty,
+                tuple(names),
+                tuple(combinable),
+                tuple(other),
+            )
+        )
     return plans

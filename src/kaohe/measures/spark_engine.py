@@ -79,9 +79,12 @@ class SparkEngine:
         frame = self.spark.createDataFrame(pairs, schema="unit string, ancestor string")
         frame.createOrReplaceTempView(name)
 
-    def rows(self, sql: str) -> tuple[list[str], list[tuple]]:
-        frame = self.spark.sql(to_spark(sql))
-        return frame.columns, [tuple(_plain(v) for v in row) for row in frame.collect()]
+    def rows(self, queries: list[tuple[str, list[str]]]) -> list[list[tuple]]:
+        answers = []
+        for sql, names in queries:
+            frame = self.spark.sql(to_spark(sql))
+            answers.append([tuple(_plain(row[n]) for n in names) for row in frame.collect()])
+        return answers
 
 
 def _plain(value):

@@ -39,6 +39,7 @@ class RunResult:
     engine: str = "duckdb"
     snapshots: dict[str, Snapshot] = field(default_factory=dict)  # source → snapshot read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the run
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase, all threads
 
 
 def assess(
@@ -149,7 +150,9 @@ def assess(
         )
         score(state)
     clock.lap("scoring")
-    result = RunResult(loaded, state, units, inputs, out, period, seed, engine, chosen, clock.laps)
+    result = RunResult(
+        loaded, state, units, inputs, out, period, seed, engine, chosen, clock.laps, clock.cpu
+    )
     if out is not None:
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
         clock.lap("outputs")
@@ -157,16 +160,20 @@ def assess(
 
 
 class _Clock:
-    """Seconds spent in each phase of a run, for the benchmarks and for anyone asking why."""
+    """Seconds spent in each phase of a run, for the benchmarks and for anyone asking why:
+    wall-clock time, and CPU time of all the process's threads (steadier on a busy machine)."""
 
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._last_cpu = time.process_time()
 
     def lap(self, phase: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.laps[phase] = now - self._last
-        self._last = now
+        self.cpu[phase] = cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
 
 def _choose_snapshots(
