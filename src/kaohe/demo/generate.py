@@ -117,7 +117,7 @@ def _households(profile: ProvinceProfile, county: County, persons: int, seed: in
     exited = poor_at_start & (rng.random(n) < exit_share)
     poor_at_end = poor_at_start & ~exited
     income_last = np.where(
-        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(8000), 0.3, n)
+        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(6500), 0.35, n)
     )
     income = np.where(
         poor_at_end,
