@@ -280,3 +280,32 @@ def compute_command(
     console.print(
         text(f"已计算并导入考核结果（run {run_id}）", f"run {run_id} computed and imported")
     )
+
+
+@db_app.command("import-ledger")
+@user_errors
+def import_ledger_command(
+    ledger: Annotated[Path, typer.Option(help="The outcomes ledger directory (kaohe outcomes).")],
+    cycle: Annotated[
+        int | None,
+        typer.Option(
+            help="Put every item in this cycle (default: the cycle of its scheme and period)."
+        ),
+    ] = None,
+    url: Annotated[str, URL] = "",
+) -> None:
+    """Bring a ledger's findings and rectification items into the platform's rectification pages
+    (again: updates them, never duplicates). The platform then appends its own evidence and
+    decisions on those items to the ledger."""
+    from ..workflow.ledger_import import import_ledger
+
+    db, transaction = _admin_session(url, "rectification.import-ledger")
+    with transaction as session:
+        done = import_ledger(session, _cli_actor(), ledger, cycle)
+    db.dispose()
+    console.print(
+        text(
+            f"整改台账已导入：新增 {done.added} 项，更新 {done.updated} 项，未变 {done.unchanged} 项",
+            f"ledger imported: {done.added} new, {done.updated} updated, {done.unchanged} unchanged",
+        )
+    )

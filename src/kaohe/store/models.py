@@ -292,8 +292,14 @@ class Rectification(Versioned, Base):
     title: Mapped[str] = mapped_column(String(300))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     deadline: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open|submitted|closed
+    # the statuses of kaohe.outcomes.lifecycle: open|submitted|closed|overdue|escalated
+    status: Mapped[str] = mapped_column(String(16), default="open")
     note: Mapped[str] = mapped_column(Text, default="")
+    # An item of an outcomes ledger (kaohe outcomes …): its id there and the ledger's directory;
+    # the ledger stays its record, the platform's actions on it are appended there too.
+    ledger_item: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ledger_dir: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16), default="rectification")  # | finding
 
 
 class Attachment(Base):

@@ -1,14 +1,22 @@
 """Rectification (整改): the owner unit uploads evidence; a verifier (its team), an assessor or the
-administrator closes or reopens; items past their deadline and not closed are overdue."""
+administrator closes or reopens; items past their deadline with nothing submitted are overdue.
+
+The lifecycle is the one of the outcomes ledger (``kaohe.outcomes.lifecycle``), not a second
+copy: every move asks its ``next_status``. An item brought in from a ledger
+(``kaohe db import-ledger``) stays recorded there: the platform appends its evidence and
+decisions to that ledger as events, under the ledger's lock, and the ledger refuses what its
+lifecycle does not allow (then nothing changes here either)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..i18n import text
+from ..outcomes import lifecycle
 from ..store.locking import expect_version
 from ..store.models import Rectification, Unit
 from .cycles import get_cycle
@@ -16,19 +24,44 @@ from .errors import Invalid, NotFound, WrongState
 from .findings import attach
 from .roles import Actor, require, require_team, require_unit
 
-STATUSES = {
-    "open": ("整改中", "open"),
-    "submitted": ("已提交整改材料", "evidence submitted"),
-    "closed": ("已销号", "closed"),
-}
-
 
 def status_label(status: str) -> str:
-    return text(*STATUSES[status])
+    return lifecycle.status_name(status)
 
 
 def is_overdue(item: Rectification, today: dt.date) -> bool:
-    return item.status != "closed" and today > item.deadline
+    # The ledger's rule, applied to the platform's row (it reads only status and deadline).
+    return lifecycle.Item.overdue_on(item, today)
+
+
+def _move(item: Rectification, event: str) -> str:
+    try:
+        return lifecycle.next_status(item.status, event)
+    except lifecycle.LifecycleError as error:
+        raise WrongState(str(error)) from None
+
+
+def _record_in_ledger(item: Rectification, actor: Actor, event: str, data: dict) -> None:
+    """Append the platform's action on a ledger item to its ledger (all or nothing)."""
+    if item.ledger_item is None:
+        return
+    from ..errors import KaoheError
+    from ..outcomes.ledger import Ledger
+    from .ledger_import import ledger_note
+
+    try:
+        state = Ledger(Path(item.ledger_dir)).append(
+            [(event, {"item": item.ledger_item, **data})], actor=actor.username
+        )
+    except KaoheError as error:
+        raise WrongState(
+            text(
+                f"整改台账拒绝了此操作（台账中的状态可能已被他人改变；请重新导入台账）：{error}",
+                f"the outcomes ledger refused this (its item may have moved on; import the "
+                f"ledger again): {error}",
+            )
+        ) from None
+    item.note = ledger_note(state.items[item.ledger_item])  # as an import would show it
 
 
 def create(
@@ -102,13 +135,18 @@ def submit_evidence(
     require(actor, "rectification.evidence")
     item = get(session, actor, item_id)
     expect_version(item, seen_version, text("整改事项", "the rectification"))
-    if item.status == "closed":
-        raise WrongState(text("该整改事项已销号", "this rectification is closed"))
-    attach(session, actor, "rectification", item.id, filename, content)
-    item.status = "submitted"
+    status = _move(item, "evidence_submitted")
+    attached = attach(session, actor, "rectification", item.id, filename, content)
+    item.status = status
     if note:
         item.note = note
     session.flush()
+    _record_in_ledger(
+        item,
+        actor,
+        "evidence_submitted",
+        {"evidence": [f"{attached.filename} (sha256 {attached.sha256})"], "note": note},
+    )
     return item
 
 
@@ -123,13 +161,16 @@ def verify(
     require(actor, "rectification.verify")
     item = get(session, actor, item_id)
     expect_version(item, seen_version, text("整改事项", "the rectification"))
-    if close and item.status != "submitted":
+    if item.status != "submitted":
         raise WrongState(
             text(
-                "尚未提交整改材料，不能销号", "no evidence has been submitted; it cannot be closed"
+                "尚未提交整改材料，不能销号或退回",
+                "no evidence has been submitted; it cannot be closed or sent back",
             )
         )
-    item.status = "closed" if close else "open"
+    event = "verified" if close else "verification_failed"
+    item.status = _move(item, event)
     item.note = note or item.note
     session.flush()
+    _record_in_ledger(item, actor, event, {"note": note})
     return item
