@@ -2,6 +2,8 @@
 runs on it and the run is imported as the cycle's result (audited); a failure shows the engine's
 message and imports nothing."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -102,3 +104,60 @@ def test_compute_from_the_command_line(world, db, settings, monkeypatch):
     assert "computed and imported" in result.output
     with db.read() as session:
         assert session.scalar(select(Run.id).where(Run.cycle_id == cycle_id)) is not None
+
+
+def test_compute_the_provincial_scheme_from_platform_verification(world, db, settings, tmp_path):
+    """The bundled provincial scheme over the demo registry (KAOHE_BASE_DATA): the platform's
+    verification results become field_checks, and the estimates derived from them are
+    recomputed, not taken from the base data."""
+    import csv
+    import dataclasses
+
+    from kaohe.demo.generate import generate_demo
+    from kaohe.store.units import import_units
+    from kaohe.workflow import verification
+    from kaohe.workflow.computation import compute
+
+    if not db.is_sqlite:
+        pytest.skip("the engine's part is the same on both databases; once is enough")
+    base = tmp_path / "base"
+    generate_demo(base, seed=7, persons=3000)
+    actors = world["actors"]
+    with db.write("setup", "demo-units") as session:
+        import_units(session, base / "units.csv")
+        cycle = cycles.create_cycle(
+            session, actors["admin"], "provincial-effectiveness-2016", "2019", "省级考核"
+        )
+        cycle.state = "verification"
+        cycle_id = cycle.id
+        with open(base / "field_checks.csv", encoding="utf-8") as handle:
+            sample = list(csv.DictReader(handle))[:12]
+        from kaohe.store.models import Team
+
+        team = session.scalar(select(Team.id).where(Team.name == "第一评估组"))
+        verification.assign(
+            session,
+            actors["assessor"],
+            cycle_id,
+            team,
+            [
+                {"unit": r["unit"], "household_id": r["household_id"], "exited": True}
+                for r in sample
+            ],
+        )
+    with db.write("team_a", "verification.record") as session:
+        for item in verification.assignments(session, actors["team_a"], cycle_id):
+            verification.record(
+                session, actors["team_a"], item.id, verification.Verdict("错退", False, True, True)
+            )
+    with db.write("setup", "to-computation") as session:
+        cycles.get_cycle(session, cycle_id).state = "computation"
+    settings = dataclasses.replace(settings, base_data=base)
+    run_id = compute(db, actors["assessor"], cycle_id, settings)
+    with db.read() as session:
+        inputs = session.get(Run, run_id).manifest["inputs"]
+    assert inputs["field_checks"]["rows"] == 12  # the platform's results, not the base file's
+    derived = Path(inputs["verification_estimates"]["file"])
+    assert not derived.is_symlink()
+    assert derived.read_bytes() != (base / "verification_estimates.csv").read_bytes()
+    assert Path(inputs["persons"]["file"]).resolve() == (base / "persons.parquet").resolve()

@@ -15,7 +15,9 @@ What the data directory holds:
   registry), linked, not copied — registries are large; the manifest records their sha256;
 - per collected source, the rows of the latest accepted version of every submission (a per-unit
   source keeps, for each unit, the row of the latest accepted file), with the cycle's period;
-- ``field_checks.csv`` from the cycle's verification results, when there are any.
+- ``field_checks.csv`` from the cycle's verification results, when there are any;
+- when the scheme reads them, the sources derived from the field checks
+  (``verification_estimates``, ``quality_findings``), recomputed by the verification step.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from .roles import Actor, require
 
 CORE_UNIT_COLUMNS = ("unit", "name", "parent", "level", "kind")
 FIELD_CHECKS = "field_checks"
+# sources the verification step derives from the field checks (kaohe verify report --sources)
+DERIVED = ("verification_estimates", "quality_findings")
 
 
 @dataclass(frozen=True)
@@ -276,12 +280,30 @@ def prepare(session: Session, actor: Actor, cycle_id: int, settings: ComputeSett
     )
 
 
+def _derive(prepared: Prepared) -> None:
+    """Recompute the sources derived from the field checks (design-weighted estimates, data
+    quality findings) with the verification step, so that they follow the platform's
+    verification results rather than whatever the base data held."""
+    from ..verify.job import run_verification
+
+    for name in DERIVED:
+        for suffix in (".csv", ".json", ".parquet"):
+            linked = prepared.data / f"{name}{suffix}"
+            if linked.is_symlink():
+                linked.unlink()  # never write through a link into the base data
+    run_verification(prepared.data, period=prepared.period, sources_into=prepared.data)
+
+
 def run_engine(prepared: Prepared) -> None:
     """The engine on the prepared directory; its error becomes the user's 4xx message."""
     from ..run import assess
+    from ..scheme import load_scheme
 
     try:
-        assess(prepared.scheme, prepared.data, prepared.out, period=prepared.period)
+        scheme = load_scheme(prepared.scheme)
+        if set(DERIVED) & set(scheme.model.sources):
+            _derive(prepared)
+        assess(scheme, prepared.data, prepared.out, period=prepared.period)
     except KaoheError as error:
         discard(prepared)
         raise Invalid(
