@@ -150,3 +150,21 @@ def test_intervals_in_explain_json_are_used(tmp_path):
     code, output = run_cli("sensitivity", str(run), "--draws", "50", "--sampling", "intervals")
     assert code == 2  # the real explain.json has no intervals
     assert "no confidence intervals" in output
+
+
+def test_intervals_declared_by_the_scheme_are_drawn_from(tmp_path):
+    """``interval: {low, high}`` over measures: the run computes it, the analysis draws in it."""
+    from sensitivity_support import RATE_SCHEME
+
+    scheme = RATE_SCHEME.replace(
+        "    estimated: true\n",
+        "    estimated: true\n"
+        '    interval: {low: "greatest(wrong / nullif(checked, 0) - 0.01, 0)", '
+        'high: "wrong / nullif(checked, 0) + 0.03"}\n',
+    )
+    state = reload_run(assess_case(tmp_path, PROVINCES, scheme)).result.state
+    (sampler,), _ = build_samplers(state, Settings(draws=10), {})
+    assert (sampler.source, sampler.detail) == ("intervals", "scheme")
+    draws = sampler.draw(np.random.default_rng(2), (100000,))
+    low, high = np.quantile(draws[:, 0], [0.025, 0.975])  # Beijing: 0.01 in [0.0, 0.04]
+    assert (low, high) == pytest.approx((0.0, 0.04), abs=0.001)

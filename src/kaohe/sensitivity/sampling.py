@@ -1,8 +1,9 @@
 """The sampling error of estimated indicators (``estimated: true``): how each one is drawn.
 
 Two sources, in order of preference:
-- **intervals**: a confidence interval per unit, from the run's explain.json (an indicator entry
-  with ``interval: {low, high, level}``) or from an estimates file (``--estimates``: columns unit,
+- **intervals**: a confidence interval per unit, declared by the scheme (``interval: {low, high}``
+  over measures, computed by the run), from the run's explain.json (an indicator entry with
+  ``interval: {low, high, level}``) or from an estimates file (``--estimates``: columns unit,
   indicator, low, high, optional confidence; or the verification report's estimates table, whose
   ``estimate`` column names the indicator). A draw is a split normal around the run's value whose
   two halves put ``low`` and ``high`` at the interval's quantiles, so asymmetric (Wilson,
@@ -86,6 +87,7 @@ def build_samplers(
     if settings.sampling == "none" or not estimated:
         return [], []
     intervals = _intervals_from_explanation(explanation)
+    intervals.update(_intervals_from_state(state))
     if settings.estimates is not None:
         intervals.update(read_estimates(settings.estimates, state))
     samplers, notes = [], []
@@ -136,6 +138,19 @@ def _intervals_from_explanation(explanation: dict[str, Any]) -> dict[tuple[str, 
                 found[(unit, name)] = Interval(
                     float(interval[0]), float(interval[1]), 0.95, "explain.json"
                 )
+    return found
+
+
+def _intervals_from_state(state: ScoringState) -> dict[tuple[str, str], Interval]:
+    """Intervals the scheme declares (``interval: {low, high}`` over measures), as the run computed
+    them: exact, where explain.json holds them rounded."""
+    found = {}
+    for name, (low, high) in getattr(state, "intervals", {}).items():
+        declared = state.scheme.model.indicators[name].interval
+        level = declared.level if declared is not None else 0.95
+        for i, unit in enumerate(state.units):
+            if not (np.isnan(low[i]) or np.isnan(high[i])):
+                found[(unit, name)] = Interval(float(low[i]), float(high[i]), level, "scheme")
     return found
 
 
@@ -219,7 +234,8 @@ def _interval_sampler(state: ScoringState, name: str, found: dict[str, Interval]
         interval = found.get(unit)
         if interval is None or np.isnan(nominal[i]):
             continue
-        tolerance = 1e-9 * max(1.0, abs(nominal[i]))
+        # explain.json rounds to 6 decimals; a value on its interval's end may fall just outside
+        tolerance = 1e-6 * max(1.0, abs(nominal[i]))
         if not interval.low - tolerance <= nominal[i] <= interval.high + tolerance:
             raise DataError(
                 text(
