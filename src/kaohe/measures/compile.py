@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..data.sources import UNIT_KEY, view_name
-from ..expr import Expression, quote
+from ..data.sources import UNIT_KEY, quote, view_name
+from ..expr import Expression
 
 ANCESTORS = "kaohe_ancestors"  # (unit, ancestor): every unit is its own ancestor
 
@@ -30,6 +30,8 @@ class MeasurePlan:
 def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> list[MeasurePlan]:
     """``measures``: parsed expressions; ``sources``: measure name → source name."""
     plans = []
+    # sqlglot renders an expression by copying its tree: once per measure, not once per use
+    text = {name: expression.sql() for name, expression in measures.items()}
     for source in sorted(set(sources.values())):
         names = sorted(name for name in measures if sources[name] == source)
         combinable = [n for n in names if measures[n].rollup != "recompute"]
@@ -37,7 +39,7 @@ def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> l
         view = view_name(source)
         finest = rollup = recompute = None
         if combinable:
-            select = ", ".join(f"{measures[n].sql()} AS {quote(n)}" for n in combinable)
+            select = ", ".join(f"{text[n]} AS {quote(n)}" for n in combinable)
             finest = f"SELECT {UNIT_KEY} AS unit, {select} FROM {view} GROUP BY {UNIT_KEY}"
             combine = ", ".join(
                 f"{measures[n].rollup}(f.{quote(n)}) AS {quote(n)}" for n in combinable
@@ -49,12 +51,12 @@ def plan_measures(measures: dict[str, Expression], sources: dict[str, str]) -> l
                 f"JOIN {ANCESTORS} AS a ON f.unit = a.unit GROUP BY a.ancestor"
             )
         if other:
-            select = ", ".join(f"{measures[n].sql()} AS {quote(n)}" for n in other)
+            select = ", ".join(f"{text[n]} AS {quote(n)}" for n in other)
             recompute = (
                 f"SELECT a.ancestor AS unit, {select} FROM {view} "
                 f"JOIN {ANCESTORS} AS a ON {view}.{UNIT_KEY} = a.unit GROUP BY a.ancestor"
             )
-        empty_select = ", ".join(f"{measures[n].sql()} AS {quote(n)}" for n in names)
+        empty_select = ", ".join(f"{text[n]} AS {quote(n)}" for n in names)
         empty = f"SELECT {empty_select} FROM {view} WHERE false"
         plans.append(
             MeasurePlan(
