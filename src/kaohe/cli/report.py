@@ -23,9 +23,13 @@ def report(
     previous: Annotated[
         Path | None, typer.Option(help="Last year's run directory, for the changes.")
     ] = None,
+    verification: Annotated[
+        Path | None,
+        typer.Option(help="The verification report's directory (default: RUN_DIR/verification)."),
+    ] = None,
 ) -> None:
     """National summary and one score card per unit (with robustness when sensitivity ran)."""
     from ..report import write_report
 
-    path = write_report(run_dir, format, lang, out, previous)
+    path = write_report(run_dir, format, lang, out, previous, verification)
     console.print(text(f"报告已写入 {path}", f"report written to {path}"))

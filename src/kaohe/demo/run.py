@@ -27,6 +27,27 @@ DEMO_SCHEMES = (
 )
 
 
+def _robustness_and_report(out: Path, console: Console) -> Path:
+    """How robust the provincial grades are (Monte Carlo), and its report as one HTML file."""
+    from ..report import write_report
+    from ..sensitivity import Settings, run_sensitivity, write_analysis
+
+    run_dir = out / "runs" / DEMO_SCHEMES[0]
+    analysis = run_sensitivity(run_dir, Settings(draws=1000))
+    write_analysis(analysis)
+    unstable = sum(1 for unit in analysis.units if unit.unstable)
+    console.print(
+        text(
+            f"{DEMO_SCHEMES[0]}：{unstable} 个考核对象的原等次在权重与抽样误差扰动下的概率低于 "
+            f"{analysis.settings.threshold:.0%}（{run_dir / 'sensitivity'}）",
+            f"{DEMO_SCHEMES[0]}: {unstable} units keep their grade in fewer than "
+            f"{analysis.settings.threshold:.0%} of draws over weights and sampling error "
+            f"({run_dir / 'sensitivity'})",
+        )
+    )
+    return write_report(run_dir, "html", verification=out / "verification")
+
+
 def run_demo(out: Path, seed: int, console: Console, persons: int | None = None) -> list:
     """Write ``out/data`` and ``out/runs/<scheme>``; print a results table per scheme."""
     from ..cli.assess import print_results
@@ -60,13 +81,14 @@ def run_demo(out: Path, seed: int, console: Console, persons: int | None = None)
         print_results(result)
         results.append(result)
     open_demo_ledger(Path(out) / "ledger", [r.out for r in results], console)
+    report = _robustness_and_report(Path(out), console)
     elapsed = time.perf_counter() - started
     console.print(
         text(
             f"演示完成（{elapsed:.1f} 秒）。数据：{data}；结果：{Path(out) / 'runs'}/<办法>/"
-            "（results.csv、results.xlsx、explain.json、manifest.json）",
+            f"（results.csv、results.xlsx、explain.json、manifest.json）；报告：{report}",
             f"demo finished in {elapsed:.1f} s. data: {data}; results: {Path(out) / 'runs'}/<scheme>/ "
-            "(results.csv, results.xlsx, explain.json, manifest.json)",
+            f"(results.csv, results.xlsx, explain.json, manifest.json); report: {report}",
         )
     )
     return results

@@ -18,8 +18,12 @@ def write_report(
     lang: str = "zh",
     out: Path | None = None,
     previous: Path | None = None,
+    verification: Path | None = None,
 ) -> Path:
-    """Write the report of ``run_dir`` and return its path (default: RUN_DIR/report-LANG.EXT)."""
+    """Write the report of ``run_dir`` and return its path (default: RUN_DIR/report-LANG.EXT).
+
+    ``verification``: the verification report's directory (default: RUN_DIR/verification).
+    """
     if fmt not in FORMATS:
         raise UsageError(
             text(
@@ -31,7 +35,7 @@ def write_report(
         raise UsageError(
             text(f"--lang 应为 zh 或 en，而不是 {lang!r}", f"--lang takes zh or en, not {lang!r}")
         )
-    data = load_report_data(Path(run_dir), lang, previous)
+    data = load_report_data(Path(run_dir), lang, previous, verification)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")  # never a half-written report

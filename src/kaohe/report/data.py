@@ -127,7 +127,9 @@ def _scheme_labels(manifest: dict[str, Any]):
         return None
 
 
-def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> ReportData:
+def load_report_data(
+    run_dir: Path, lang: str, previous: Path | None = None, verification: Path | None = None
+) -> ReportData:
     run_dir = Path(run_dir)
     words = Words(lang)
     explanation = _read_json(run_dir / "explain.json")
@@ -162,7 +164,9 @@ def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> 
     sensitivity = _read_sensitivity(run_dir)
     previous_units, previous_period = _read_previous(previous)
     created = str(manifest.get("created", ""))[:10]
-    verification, verification_columns = _read_verification(run_dir)
+    verification_rows, verification_columns = _read_verification(
+        Path(verification) if verification else run_dir / "verification"
+    )
     cards = []
     for code, entry in units.items():
         grade = entry.get("grade")
@@ -201,7 +205,7 @@ def load_report_data(run_dir: Path, lang: str, previous: Path | None = None) -> 
                 outcomes=_outcomes(entry, words, created),
                 sensitivity=_unit_sensitivity(sensitivity, code, words),
                 change=_change(entry, previous_units.get(code)) if previous_units else None,
-                verification=verification.get(code, []),
+                verification=verification_rows.get(code, []),
             )
         )
     cards.sort(key=lambda c: (c.rank if c.rank is not None else 10**9, c.unit))
@@ -394,9 +398,9 @@ def _profile(cards: list[UnitCard], dimensions: list[Dimension]) -> list:
     return profile
 
 
-def _read_verification(run_dir: Path) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """RUN_DIR/verification/estimates.csv (the verification report's estimates), per unit."""
-    path = run_dir / "verification" / "estimates.csv"
+def _read_verification(directory: Path) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The verification report's estimates (``DIR/estimates.csv``), per unit."""
+    path = directory / "estimates.csv"
     if not path.is_file():
         return {}, []
     by_unit: dict[str, list[dict[str, Any]]] = {}
