@@ -29,21 +29,9 @@ LAST_YEAR = [
 
 @pytest.fixture(autouse=True)
 def english_messages(monkeypatch):
-    """Messages in English so assertions read plainly (Chinese is tested where it matters).
-
-    A language chosen with ``--lang`` by an earlier command must not leak into the next test.
-    """
-    from kaohe import i18n
-
+    """Messages in English so assertions read plainly (Chinese is tested where it matters); the
+    root conftest already resets a language chosen by an earlier command."""
     monkeypatch.setenv("KAOHE_LANG", "en")
-    chosen = getattr(i18n, "_current", None)
-    if hasattr(chosen, "set"):  # the choice is a context variable
-        token = chosen.set(None)
-        yield
-        chosen.reset(token)
-    else:
-        monkeypatch.setattr(i18n, "_current", None)
-        yield
 
 
 @pytest.fixture(scope="module")
