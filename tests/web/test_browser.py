@@ -183,3 +183,17 @@ def test_english_interface(browser, server, world):
     assert page.locator("h1").first.inner_text().startswith("Dashboard")
     page.click("text=Audit log")
     assert page.locator("table.audit tbody tr").count() > 0
+
+
+def test_administrator_extends_a_deadline_with_the_date_field(browser, server, world, db):
+    """The date fields submit ISO dates as the server expects, whatever the browser shows."""
+    from kaohe.store.models import Cycle
+
+    page = _login(browser, server, "admin")
+    page.goto(f"{server}/cycles/{world['open']}")
+    page.fill("input[name=due_submission]", "2031-01-31")
+    page.click("form.deadlines button[type=submit]")
+    page.wait_for_url(f"{server}/cycles/{world['open']}")
+    assert "2031年1月31日" in page.locator("ol.states").inner_text()
+    with db.read() as session:
+        assert session.get(Cycle, world["open"]).deadlines == {"submission": "2031-01-31"}

@@ -120,6 +120,28 @@ def test_the_ledger_refuses_and_nothing_changes(login, world, db, ledger):
         assert session.scalar(select(func.count()).select_from(Attachment)) == 0
     assert ledger.verify() == 4
 
+    # A ledger moved elsewhere: refused with where to look, until imported from its new place.
+    moved_ledger = Ledger(ledger.directory.rename(ledger.directory.with_name("moved")))
+    shanxi = _row(db, "f-shanxi")
+    county = login("shanxi")
+    moved = county.post(
+        f"/rectifications/{shanxi.id}/evidence",
+        data={"version": shanxi.version, "csrf_token": county.csrf},
+        files={"file": ("proof.png", PNG)},
+    )
+    assert moved.status_code == 409 and "找不到该事项的整改台账" in moved.text
+    assert not ledger.directory.exists()  # nothing created at the old place
+    _import(db, world, moved_ledger)
+    shanxi = _row(db, "f-shanxi")
+    again = county.post(
+        f"/rectifications/{shanxi.id}/evidence",
+        data={"version": shanxi.version, "csrf_token": county.csrf},
+        files={"file": ("proof.png", PNG)},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    assert moved_ledger.state().items["f-shanxi"].status == "submitted"
+
 
 def test_an_import_with_unknown_cycles_or_units_writes_nothing(world, db, tmp_path):
     ledger = Ledger(tmp_path / "other")

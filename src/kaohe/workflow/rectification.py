@@ -46,9 +46,17 @@ def _record_in_ledger(item: Rectification, actor: Actor, event: str, data: dict)
     if item.ledger_item is None:
         return
     from ..errors import KaoheError
-    from ..outcomes.ledger import Ledger
+    from ..outcomes.ledger import EVENTS_FILE, Ledger
     from .ledger_import import ledger_note
 
+    if not (Path(item.ledger_dir) / EVENTS_FILE).is_file():
+        raise WrongState(
+            text(
+                f"找不到该事项的整改台账 {item.ledger_dir}；台账被移走后请重新导入",
+                f"the outcomes ledger of this item, {item.ledger_dir}, is not there; if it was "
+                "moved, import it again from its new place",
+            )
+        )
     try:
         state = Ledger(Path(item.ledger_dir)).append(
             [(event, {"item": item.ledger_item, **data})], actor=actor.username
