@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,12 @@ snapshots_app = typer.Typer(
     help="数据快照 snapshots: list what the store holds.", no_args_is_help=True
 )
 app.add_typer(snapshots_app, name="snapshots")
+
+
+def _bundled_sources() -> list[str]:
+    # listed from the schema folder itself, so the help never falls behind it
+    folder = resources.files("kaohe.data") / "schemas"
+    return sorted(Path(e.name).stem for e in folder.iterdir() if e.name.endswith(".yaml"))
 
 
 def progress_display() -> Progress:
@@ -36,10 +43,7 @@ def progress_display() -> Progress:
 def import_command(
     source: Annotated[
         str,
-        typer.Argument(
-            help="Source: units, persons, households, field_checks, monitoring_survey, "
-            "fund_evaluation, findings, bank_figures, projects — or a schema file (.yaml)."
-        ),
+        typer.Argument(help=f"Source: {', '.join(_bundled_sources())} — or a schema file (.yaml)."),
     ],
     files: Annotated[
         list[Path],
