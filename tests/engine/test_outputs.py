@@ -161,12 +161,6 @@ def test_a_csv_saved_by_excel_with_a_byte_order_mark_is_read(tmp_path):
     assert list(result.state.values["score"]) == [97.0, 30.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/files.py: a GBK-encoded CSV (what Excel saves by default on Chinese Windows) "
-    "gets DuckDB's whole diagnostic (sniffer settings, 'encoding=UTF-16', 'ignore_errors=true') "
-    "instead of a plain 'not UTF-8: save as CSV UTF-8' message",
-)
 def test_a_gbk_csv_gets_a_plain_message(tmp_path, kaohe):
     case = write_facts_case(tmp_path / "case", SCHEME, FACTS, ATTRIBUTES)
     write_csv(case.data / "units.csv", ["unit", "name", "parent", "level", "plan"], [])

@@ -87,8 +87,31 @@ def columns_of(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return list(column_types(con, path))
 
 
+def _reject_non_utf8(path: Path) -> None:
+    """A CSV from Chinese office software is often GBK/GB18030: say so plainly, before DuckDB's
+    multi-line diagnostics (which suggest options a user cannot set) get a chance to."""
+    import codecs
+
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        raise DataError(
+            text(
+                f"{path}：文件不是 UTF-8 编码（可能是 Excel 默认保存的 GBK/GB18030）。"
+                "请另存为“CSV UTF-8”，或用 kaohe import 导入（它接受 GB18030）",
+                f"{path}: the file is not UTF-8 (probably GBK/GB18030, as Excel saves by "
+                'default on Chinese Windows). Save it as "CSV UTF-8", or load it with '
+                "kaohe import, which accepts GB18030",
+            )
+        ) from None
+
+
 def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """The file's columns and their DuckDB types (CSV: all VARCHAR), in file order."""
+    if path.suffix == ".csv":
+        _reject_non_utf8(path)
     try:
         return {
             row[0]: row[1]
@@ -97,8 +120,9 @@ def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     except duckdb.Error as error:
         raise DataError(
             text(
-                f"{path}：无法读取文件（{error}）。CSV 须为 UTF-8 编码、首行为列名",
-                f"{path}: cannot read the file ({error}). CSV must be UTF-8 with a header row",
+                f"{path}：无法读取文件（{str(error).splitlines()[0]}）。CSV 须为 UTF-8 编码、首行为列名",
+                f"{path}: cannot read the file ({str(error).splitlines()[0]}). "
+                "CSV must be UTF-8 with a header row",
             )
         ) from None
 
