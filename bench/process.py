@@ -15,6 +15,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,26 +50,34 @@ def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 720
     """Run ``args``; raise if it fails, with its output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    child = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
-    watched = psutil.Process(child.pid)
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, _tree_rss(watched))
-        if time.perf_counter() - started > timeout:
-            child.kill()
-            raise TimeoutError(f"{args} took more than {timeout} s")
-        time.sleep(_SAMPLE_SECONDS)
-    wall = time.perf_counter() - started
-    stdout, stderr = child.communicate()
+    # Output goes to files, not pipes: a child that writes more than a pipe holds would block
+    # while the parent only samples its memory.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=err,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        )
+        watched = psutil.Process(child.pid)
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(watched))
+            if time.perf_counter() - started > timeout:
+                child.kill()
+                raise TimeoutError(f"{args} took more than {timeout} s")
+            time.sleep(_SAMPLE_SECONDS)
+        wall = time.perf_counter() - started
+        child.wait()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    # the kernel's own record of the largest child (a floor for the sampled peak of the tree)
+    peak = max(peak, after.ru_maxrss * 1024 if after.ru_maxrss > before.ru_maxrss else 0)
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({child.returncode}):\n{stdout}\n{stderr}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
