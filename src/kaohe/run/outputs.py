@@ -133,7 +133,7 @@ def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -
             "sha256": scheme.sha256,
             "parameters": scheme.parameters,
         },
-        "engine": {"measures": "duckdb", "duckdb_version": duckdb.__version__},
+        "engine": {"measures": result.engine, "duckdb_version": duckdb.__version__},
         "inputs": {
             "units": {"file": str(result.units.file), "sha256": result.units.sha256},
             **{
