@@ -10,22 +10,20 @@ The bundled files live in ``kaohe/funds/rules/``; a path to another file may be 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from ..errors import Problem, SchemeError, UsageError
 from ..expr import suggest
 from ..i18n import text
 from ..scheme.model import Parameter
+from ..scheme.parameters import parameter_values, substitute_parameters
 from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
-
-_PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -103,8 +101,8 @@ def load_rules(
             [Problem(file, 1, text("规则文件应是一个 YAML 映射", "a rules file must be a mapping"))]
         )
     problems: list[Problem] = []
-    values = _parameter_values(doc, overrides or {}, file, problems)
-    _substitute(doc, values, problems, file, doc)
+    values = parameter_values(doc, overrides or {}, file, problems)
+    substitute_parameters(doc, values, problems, file, doc)
     if problems:
         raise SchemeError(problems)
     try:
@@ -112,59 +110,6 @@ def load_rules(
     except ValidationError as error:
         raise SchemeError(_problems(error, file, doc)) from None
     return LoadedRules(checked, file, hashlib.sha256(raw).hexdigest(), values)
-
-
-def _parameter_values(doc, overrides: dict[str, Any], file: str, problems) -> dict[str, Any]:
-    declared = doc.get("parameters") or {}
-    values = {
-        name: spec.get("value") if isinstance(spec, dict) else spec
-        for name, spec in declared.items()
-    }
-    for name, value in overrides.items():
-        if name not in values:
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    text(
-                        f"--param {name}：规则中没有这个参数", f"--param {name}: no such parameter"
-                    )
-                    + suggest(name, values),
-                )
-            )
-            continue
-        values[name] = value
-        doc["parameters"][name]["value"] = value
-    return values
-
-
-def _substitute(node: Any, values: dict[str, Any], problems, file, doc, path=()) -> None:
-    """Replace every ``$name`` scalar by the parameter's value, in place (lines are kept)."""
-    if isinstance(node, CommentedMap):
-        items = list(node.items())
-    elif isinstance(node, CommentedSeq):
-        items = list(enumerate(node))
-    else:
-        return
-    for key, value in items:
-        if path == () and key == "parameters":
-            continue
-        here = (*path, key)
-        if isinstance(value, str) and (match := _PARAM_REF.match(value.strip())):
-            name = match.group(1)
-            if name in values:
-                node[key] = values[name]
-            else:
-                problems.append(
-                    Problem(
-                        file,
-                        line_of(doc, here),
-                        text(f"未声明的参数 ${name}", f"undeclared parameter ${name}")
-                        + suggest(name, values),
-                    )
-                )
-        else:
-            _substitute(value, values, problems, file, doc, here)
 
 
 def _problems(error: ValidationError, file: str, doc: Any) -> list[Problem]:

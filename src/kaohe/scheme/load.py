@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,14 +22,13 @@ from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
 from .actions import ACTIONS
 from .model import Scheme
+from .parameters import parameter_values, substitute_parameters
 from .tree import TreeNode, TreeProblem, resolve_tree
 from .yaml_lines import key_line_of, line_of, parse_yaml
 
 # Names every run provides to conditions evaluated after scoring.
 SCORE_NAMES = ("base_score", "bonus", "deduction", "score")
 RESULT_NAMES = (*SCORE_NAMES, "vetoed", "grade", "rank", "group_rank")
-
-_PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 
 
 @dataclass(frozen=True)
@@ -94,34 +92,6 @@ def resolve_scheme_path(name_or_path: str) -> Path:
         )
         + suggest(name_or_path, bundled)
     )
-
-
-def _substitute_parameters(node: Any, values: dict[str, Any], problems, file, doc, path=()):
-    """Replace every ``$name`` scalar with the parameter's value, in place (lines are kept)."""
-    items = (
-        node.items()
-        if isinstance(node, CommentedMap)
-        else enumerate(node)
-        if isinstance(node, CommentedSeq)
-        else ()
-    )
-    for key, value in list(items):
-        here = (*path, key)
-        if isinstance(value, str) and (match := _PARAM_REF.match(value.strip())):
-            name = match.group(1)
-            if name in values:
-                node[key] = values[name]
-            else:
-                problems.append(
-                    Problem(
-                        file,
-                        line_of(doc, here),
-                        text(f"未声明的参数 ${name}", f"undeclared parameter ${name}")
-                        + suggest(name, values),
-                    )
-                )
-        elif isinstance(value, CommentedMap | CommentedSeq):
-            _substitute_parameters(value, values, problems, file, doc, here)
 
 
 def document_path(doc: Any, path: Sequence[Any]) -> tuple:
@@ -316,8 +286,8 @@ def load_document(
             ]
         )
     problems: list[Problem] = []
-    values = _parameter_values(doc, overrides or {}, file, problems)
-    _substitute_parameters(doc, values, problems, file, doc)
+    values = parameter_values(doc, overrides or {}, file, problems)
+    substitute_parameters(doc, values, problems, file, doc)
     if problems:
         raise SchemeError(problems)
     try:
@@ -326,29 +296,6 @@ def load_document(
         raise SchemeError(_pydantic_problems(error, file, doc)) from None
     checked = _check(model, doc, file, values)
     return LoadedScheme(model=model, file=file, sha256=sha256, parameters=values, **checked)
-
-
-def _parameter_values(doc, overrides: dict[str, Any], file: str, problems) -> dict[str, Any]:
-    declared = doc.get("parameters") or {}
-    values = {}
-    for name, spec in declared.items():
-        values[name] = spec.get("value") if isinstance(spec, dict) else spec
-    for name, value in overrides.items():
-        if name not in values:
-            problems.append(
-                Problem(
-                    file,
-                    None,
-                    text(
-                        f"--param {name}：办法中没有这个参数", f"--param {name}: no such parameter"
-                    )
-                    + suggest(name, values),
-                )
-            )
-            continue
-        values[name] = value
-        doc["parameters"][name]["value"] = value
-    return values
 
 
 def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, Any]:
