@@ -169,6 +169,16 @@ def sample_assign(
     )
 
 
+def _judge(data: Path, period: str | None, rules: Path | None, level: list[str]):
+    """Load the verification rules and judge the data directory: (rules, judged results)."""
+    from ..verify.report import open_for_rules, verify_directory
+    from ..verify.rules import load_verification_rules
+
+    loaded = load_verification_rules(rules)
+    with open_for_rules(data, period, loaded) as inputs:
+        return loaded, verify_directory(inputs, loaded, level or None)
+
+
 @verify_app.command("estimates")
 @user_errors
 def verify_estimates(
@@ -179,12 +189,9 @@ def verify_estimates(
     level: LevelOption = [],  # noqa: B006
 ) -> None:
     """Field-check estimates per unit with intervals and verdicts, as a source schemes can read."""
-    from ..verify.report import open_for_rules, verify_directory, write_source_file
-    from ..verify.rules import load_verification_rules
+    from ..verify.report import write_source_file
 
-    loaded = load_verification_rules(rules)
-    with open_for_rules(data, period, loaded) as inputs:
-        judged = verify_directory(inputs, loaded, level or None)
+    loaded, judged = _judge(data, period, rules, level)
     write_source_file(out, judged, loaded)
     print_verdicts(judged.estimates)
     console.print(text(f"核查估计已写入 {out}", f"estimates written to {out}"))
@@ -200,12 +207,9 @@ def verify_reconcile(
     level: LevelOption = [],  # noqa: B006
 ) -> None:
     """Claimed against verified figures per unit: discrepancy rate and direction."""
-    from ..verify.report import open_for_rules, verify_directory, write_csv
-    from ..verify.rules import load_verification_rules
+    from ..verify.report import write_csv
 
-    loaded = load_verification_rules(rules)
-    with open_for_rules(data, period, loaded) as inputs:
-        judged = verify_directory(inputs, loaded, level or None)
+    _, judged = _judge(data, period, rules, level)
     write_csv(out, judged.reconciliation)
     console.print(text(f"核实对比已写入 {out}", f"reconciliation written to {out}"))
 
