@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     assess,
     audit,
     data,
+    data_check,
     db,
     demo,
     funds,

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..i18n import text
+from ..scoring.status import status_label
 from .app import app, console, parse_params, user_errors
 
 
@@ -97,6 +98,7 @@ def print_results(result, limit: int = 40) -> None:
         text("名称", "name"),
         text("得分", "score"),
         text("等次", "grade"),
+        text("数据完整度", "completeness"),
         text("结果应用", "outcomes"),
     ):
         table.add_column(header)
@@ -107,7 +109,8 @@ def print_results(result, limit: int = 40) -> None:
             row["unit"],
             row["name"],
             "" if row["score"] is None else f"{row['score']:.{decimals}f}",
-            row["grade"] or "",
+            row["grade"] or status_label(row["status"]),
+            f"{row['completeness'] * 100:.2f} %",
             row["outcomes"],
         )
     if len(rows) > limit:
@@ -116,3 +119,30 @@ def print_results(result, limit: int = 40) -> None:
             f"{len(rows) - limit} more in results.csv",
         )
     console.print(table)
+    print_evidence(result)
+
+
+def print_evidence(result) -> None:
+    """Each source's rows against the units expected, and the units whose grade is withheld."""
+    for name, counts in result.evidence.items():
+        console.print(
+            text(
+                f"数据源 {name}：{counts['rows']} 行，{counts['units_with_rows']} / "
+                f"{counts['units_expected']} 个考核对象有数据",
+                f"source {name}: {counts['rows']} rows, {counts['units_with_rows']} of "
+                f"{counts['units_expected']} units have rows",
+            )
+        )
+    status = list(result.state.values["status"])
+    held = sum(s != "graded" for s in status)
+    if held:
+        console.print(
+            text(
+                f"注意：{held} / {len(status)} 个考核对象不予评定或计算失败（无等次、无排名、"
+                "无结果应用），原因见 results.csv 的“不予评定原因”列；"
+                "kaohe data check 可在考核前列出",
+                f"note: {held} of {len(status)} units are withheld or failed (no grade, rank or "
+                "outcome); see the status_reasons column of results.csv; kaohe data check lists "
+                "them before a run",
+            )
+        )

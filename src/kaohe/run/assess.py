@@ -21,6 +21,7 @@ from ..i18n import text
 from ..measures import ENGINES, plan_measures
 from ..measures.collect import collect
 from ..measures.duckdb_engine import DuckDBEngine, configure
+from ..measures.presence import blank_without_rows, unit_rows, with_row_counts
 from ..scheme import LoadedScheme, load_scheme
 from ..scoring import ScoringState, score
 from ..scoring.state import as_column
@@ -40,6 +41,12 @@ class RunResult:
     snapshots: dict[str, Snapshot] = field(default_factory=dict)  # source → snapshot read
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the run
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase, all threads
+    # Why the run is only preliminary (e.g. assigned field checks not done), recorded in the
+    # manifest so that every reader of the run can say so; None for a run on complete evidence.
+    preliminary: dict[str, Any] | None = None
+    # Per source: rows read for the period, and how many assessed units have rows (their own or
+    # below them) against the units expected; printed by the CLI and kept in the manifest.
+    evidence: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def assess(
@@ -56,6 +63,7 @@ def assess(
     engine: str = "duckdb",
     memory_limit: str | None = None,
     tracker: Tracker | None = None,
+    preliminary: dict[str, Any] | None = None,
 ) -> RunResult:
     """Assess the units of ``data`` by ``scheme`` and write the outputs to ``out`` (if given).
 
@@ -119,7 +127,11 @@ def assess(
                 )
             else:
                 inputs.append(register_source(con, name, model.sources[name], Path(data), period))
-        plans = plan_measures(loaded.measures, {n: m.source for n, m in model.measures.items()})
+        refuse_empty_sources(loaded, inputs, period)
+        counted, measure_sources = with_row_counts(
+            loaded.measures, {n: m.source for n, m in model.measures.items()}
+        )
+        plans = plan_measures(counted, measure_sources)
         clock.lap("sources")
         with tracker.step(text("计算基础数据", "computing measures")):
             if engine == "spark":
@@ -136,6 +148,10 @@ def assess(
         clock.lap("measures")
         position = {code: i for i, code in enumerate(units.codes)}
         rows = [position[code] for code in assessed]
+        per_unit = unit_rows(measures)
+        optional = {name for name, source in model.sources.items() if source.optional}
+        blank_without_rows(measures, per_unit, measure_sources, optional)
+        evidence = source_coverage(inputs, per_unit, rows)
         values: dict[str, np.ndarray] = {}
         for name in model.unit_attributes:
             values[name] = as_column(units.attributes[name][code] for code in assessed)
@@ -151,12 +167,56 @@ def assess(
         score(state)
     clock.lap("scoring")
     result = RunResult(
-        loaded, state, units, inputs, out, period, seed, engine, chosen, clock.laps, clock.cpu
+        loaded,
+        state,
+        units,
+        inputs,
+        out,
+        period,
+        seed,
+        engine,
+        chosen,
+        clock.laps,
+        clock.cpu,
+        preliminary,
+        evidence,
     )
     if out is not None:
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
         clock.lap("outputs")
     return result
+
+
+def refuse_empty_sources(scheme: LoadedScheme, inputs: list[SourceInput], period: str | None):
+    """A source with no rows for the period is refused unless the scheme says it may be empty."""
+    for item in inputs:
+        if item.rows == 0 and not scheme.model.sources[item.name].optional:
+            when = text(f"考核期 {period} ", f"for period {period} ") if period else ""
+            raise DataError(
+                text(
+                    f"{item.file}：数据源 {item.name} {when}没有数据行。没有数据不能评定等次；"
+                    f"请提供数据，或在考核办法中声明该数据源为可选（sources.{item.name}."
+                    "optional: true，表示“无记录即无此类情况”）",
+                    f"{item.file}: source {item.name} has no rows {when}. Nothing can be graded "
+                    f"on no data: supply the rows, or declare the source optional in the scheme "
+                    f"(sources.{item.name}.optional: true: no rows means none to report)",
+                )
+            )
+
+
+def source_coverage(
+    inputs: list[SourceInput], per_unit: dict[str, np.ndarray], assessed_rows: list[int]
+) -> dict[str, dict[str, int]]:
+    """Rows read per source, and the assessed units that have rows in it."""
+    return {
+        item.name: {
+            "rows": int(item.rows),
+            "units_with_rows": int(sum(1 for r in assessed_rows if per_unit[item.name][r])),
+            "units_expected": len(assessed_rows),
+        }
+        for item in inputs
+        if item.name in per_unit
+    }
 
 
 class _Clock:

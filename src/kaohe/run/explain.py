@@ -6,6 +6,7 @@ from typing import Any
 
 from ..scheme.actions import ACTIONS
 from ..scoring import ScoringState
+from ..scoring.status import status_reasons
 from .results import clean
 
 
@@ -45,6 +46,7 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
             "label": node.label,
             "aggregate": node.aggregate,
             "missing": node.missing,
+            "reweight_at_most": node.reweight_at_most if node.missing == "reweight" else None,
             "value": clean(state.node_values[node.id][i]),
             "points": clean(state.points[node.id][i]),
             "max_points": clean(state.max_points[node.id][i]),
@@ -71,9 +73,17 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
         for veto, hit in zip(model.vetoes, state.veto_hits, strict=True)
         if hit[i]
     ]
+    undetermined = [
+        {"id": veto.id, "reason": veto.reason, "when_missing": veto.when_missing}
+        for veto, unknown in zip(model.vetoes, state.veto_undetermined, strict=True)
+        if unknown[i]
+    ]
     peer = model.grading.peer_group
     return {
         "name": state.names[i],
+        "status": state.values["status"][i],
+        "completeness": clean(state.values["completeness"][i]),
+        "status_reasons": status_reasons(state, i),
         "score": clean(state.values["score"][i]),
         "base_score": clean(state.values["base_score"][i]),
         "bonus": clean(state.values["bonus"][i]),
@@ -87,9 +97,11 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
         "measures": {name: clean(state.values[name][i]) for name in model.measures},
         "indicators": indicators,
         "nodes": nodes,
-        "flags": [name for name in model.flags if state.values[name][i]],
+        "flags": [name for name in model.flags if state.values[name][i] is True],
+        "flags_unknown": [name for name in model.flags if state.values[name][i] is None],
         "adjustments": adjustments,
         "vetoes": vetoes,
+        "vetoes_undetermined": undetermined,
         "notes": state.notes[i],
         "outcomes": [
             {**action, "label": ACTIONS[action["action"]].zh} for action in state.actions[i]

@@ -23,6 +23,7 @@ import xlsxwriter
 from .. import __version__
 from ..data.files import sha256_of
 from ..errors import UsageError
+from ..formatting import XLSX_PERCENT
 from ..i18n import language, text
 from .explain import explain
 from .results import Column, result_columns, result_rows
@@ -30,7 +31,13 @@ from .results import Column, result_columns, result_rows
 if TYPE_CHECKING:
     from .assess import RunResult
 
-_ARROW = {"text": pa.string(), "number": pa.float64(), "integer": pa.int64(), "boolean": pa.bool_()}
+_ARROW = {
+    "text": pa.string(),
+    "number": pa.float64(),
+    "percent": pa.float64(),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+}
 
 
 def jsonable(value: Any) -> Any:
@@ -76,12 +83,27 @@ def write_parquet(path: Path, columns: list[Column], rows: list[dict]) -> None:
     pq.write_table(table, path)
 
 
+# The document date of every workbook a run writes: a constant, so that identical runs give
+# byte-identical files (and manifest.json's sha256 reproduces); the run's time is in manifest.json.
+XLSX_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def reproducible_workbook(path: Path) -> xlsxwriter.Workbook:
+    """An xlsxwriter workbook without clock times: the document properties carry ``XLSX_DATE``
+    and the ZIP members xlsxwriter's fixed 1980-01-01 (in memory: no temporary files, whose
+    times and modes would otherwise vary)."""
+    book = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    book.set_properties({"created": XLSX_DATE})
+    return book
+
+
 def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunResult) -> None:
     model = result.scheme.model
-    book = xlsxwriter.Workbook(str(path))
+    book = reproducible_workbook(path)
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     formats = {
         "number": book.add_format({"num_format": "0.00"}),
+        "percent": book.add_format({"num_format": XLSX_PERCENT}),
         "integer": book.add_format({"num_format": "0"}),
         "text": None,
         "boolean": None,
@@ -109,6 +131,7 @@ def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunR
         ("政策依据", model.policy_source),
         ("考核期", result.period or ""),
         ("列名", "第一行为中文名称；results.csv 中为机器列名"),
+        ("比率", "计量单位为 % 的指标以百分比显示（1.50%），单元格中的值为比率（0.015）"),
     ]
     for i, (key, value) in enumerate(facts):
         about.write(i, 0, key, header)
@@ -137,11 +160,17 @@ def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -
         "inputs": {
             "units": {"file": str(result.units.file), "sha256": result.units.sha256},
             **{
-                item.name: {"file": str(item.file), "sha256": item.sha256, "rows": item.rows}
+                item.name: {
+                    "file": str(item.file),
+                    "sha256": item.sha256,
+                    "rows": item.rows,
+                    **result.evidence.get(item.name, {}),
+                }
                 for item in result.inputs
             },
         },
         "outputs": outputs,
+        "preliminary": result.preliminary,
     }
 
 

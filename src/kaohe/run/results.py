@@ -10,6 +10,7 @@ import numpy as np
 
 from ..scheme.actions import describe
 from ..scoring import ScoringState
+from ..scoring.status import status_reasons
 
 DECIMALS = 6  # written values are rounded so that results are byte-identical across runs
 
@@ -19,7 +20,7 @@ class Column:
     name: str  # the machine name (CSV/Parquet header)
     label: str  # the Chinese label (Excel header)
     label_en: str
-    kind: str  # "text", "number", "integer", "boolean"
+    kind: str  # "text", "number", "percent" (a ratio shown as %), "integer", "boolean"
 
 
 def clean(value: Any) -> Any:
@@ -44,6 +45,8 @@ def result_columns(state: ScoringState) -> list[Column]:
     columns = [
         Column("unit", "代码", "code", "text"),
         Column("name", "名称", "name", "text"),
+        Column("status", "评定状态", "status", "text"),
+        Column("completeness", "数据完整度", "completeness", "percent"),
         Column("score", "总分", "score", "number"),
         Column("grade", "等次", "grade", "text"),
         Column("rank", "排名", "rank", "integer"),
@@ -64,18 +67,19 @@ def result_columns(state: ScoringState) -> list[Column]:
     for name in model.indicators:
         if name in state.points:
             columns.append(Column(name, scheme.label(name), scheme.label(name, "en"), "number"))
-    for name in model.indicators:
+    for name, indicator in model.indicators.items():
         columns.append(
             Column(
                 f"{name}.value",
                 f"{scheme.label(name)}（值）",
                 f"{scheme.label(name, 'en')} (value)",
-                "number",
+                "percent" if indicator.unit_of_measure == "%" else "number",
             )
         )
     for name in model.flags:
         columns.append(Column(name, scheme.label(name), scheme.label(name, "en"), "boolean"))
     columns.append(Column("outcomes", "结果应用", "outcomes", "text"))
+    columns.append(Column("status_reasons", "不予评定原因", "why not graded", "text"))
     columns.append(Column("notes", "数据说明（缺失等）", "notes (missing data …)", "text"))
     return columns
 
@@ -89,6 +93,8 @@ def result_rows(state: ScoringState, lang: str = "zh") -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "unit": unit,
             "name": state.names[i],
+            "status": state.values["status"][i],
+            "completeness": state.values["completeness"][i],
             "score": state.values["score"][i],
             "grade": state.values["grade"][i],
             "rank": state.values["rank"][i],
@@ -111,6 +117,7 @@ def result_rows(state: ScoringState, lang: str = "zh") -> list[dict[str, Any]]:
             describe(a["action"], {k: v for k, v in a.items() if k != "action"}, lang)
             for a in state.actions[i]
         )
+        row["status_reasons"] = "; ".join(status_reasons(state, i))
         row["notes"] = "; ".join(state.notes[i])
         rows.append({key: clean(value) for key, value in row.items()})
     rows.sort(key=lambda r: (r["rank"] if r["rank"] is not None else math.inf, r["unit"]))

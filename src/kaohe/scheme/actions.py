@@ -27,7 +27,13 @@ ACTIONS: dict[str, ActionKind] = {
     "supervisory_rating": ActionKind("纳入监管评级", "taken into the supervisory rating"),
     "budget_adjustment": ActionKind("调整预算安排", "budget allocation adjusted"),
     "leader_evaluation": ActionKind("纳入领导班子考核", "counted in the leaders' evaluation"),
+    # What a withheld grade may lead to: a request for the missing evidence, never money or blame.
+    "request_data": ActionKind("限期补报数据", "request for the missing data"),
+    "recheck": ActionKind("补充核查", "additional verification"),
 }
+
+# The only actions a unit without a grade (withheld or failed) can receive.
+EVIDENCE_ACTIONS = ("request_data", "recheck")
 
 
 def describe(kind: str, params: dict, lang: str = "zh") -> str:

@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..errors import Problem, SchemeError, UsageError
 from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
-from .actions import ACTIONS
+from .actions import ACTIONS, EVIDENCE_ACTIONS
 from .model import Scheme
 from .parameters import parameter_values, substitute_parameters
 from .tree import TreeNode, TreeProblem, resolve_tree
@@ -28,7 +28,15 @@ from .yaml_lines import key_line_of, line_of, parse_yaml
 
 # Names every run provides to conditions evaluated after scoring.
 SCORE_NAMES = ("base_score", "bonus", "deduction", "score")
-RESULT_NAMES = (*SCORE_NAMES, "vetoed", "grade", "rank", "group_rank")
+RESULT_NAMES = (
+    *SCORE_NAMES,
+    "vetoed",
+    "grade",
+    "rank",
+    "group_rank",
+    "status",
+    "completeness",
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class LoadedScheme:
     tree: TreeNode
     attribute_names: tuple[str, ...] = field(default=())
     intervals: dict[str, tuple[Expression, Expression]] = field(default_factory=dict)
+    coverage: list[Expression] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -445,6 +454,22 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
                     text(f"未知的结果应用动作 {kind}", f"unknown outcome action {kind}")
                     + suggest(kind, ACTIONS),
                 )
+            elif outcome.status != "graded" and kind not in EVIDENCE_ACTIONS:
+                problem(
+                    ("outcomes", i, "actions", j),
+                    text(
+                        f"未评定等次的考核对象（status: {outcome.status}）只能收到补充证据的要求"
+                        f"（{'、'.join(EVIDENCE_ACTIONS)}），不能有 {kind}",
+                        f"a unit without a grade (status: {outcome.status}) can only be asked for "
+                        f"evidence ({', '.join(EVIDENCE_ACTIONS)}), not {kind}",
+                    ),
+                )
+
+    coverage = []
+    for i, rule in enumerate(model.coverage):
+        expression = checked(rule.when, unit_scope, ExprKind.ROW, ("coverage", i, "when"))
+        if expression is not None:
+            coverage.append(expression)
 
     peer_group = model.grading.peer_group
     if peer_group is not None and peer_group not in attributes:
@@ -462,6 +487,16 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
         tree = resolve_tree(model.tree, model.indicators, owner)
     except TreeProblem as error:
         problem(error.path, str(error))
+    if tree is not None:
+        in_tree = [node.id for node in tree.walk()]
+        for i, rule in enumerate(model.coverage):
+            for j, name in enumerate(rule.nodes):
+                if name not in in_tree:
+                    problem(
+                        ("coverage", i, "nodes", j),
+                        text(f"指标树中没有 {name}", f"{name} is not in the tree")
+                        + suggest(name, in_tree),
+                    )
 
     if problems:
         raise SchemeError(problems)
@@ -476,6 +511,7 @@ def _check(model: Scheme, doc, file: str, params: dict[str, Any]) -> dict[str, A
         "tree": tree,
         "attribute_names": tuple(model.unit_attributes),
         "intervals": intervals,
+        "coverage": coverage,
     }
 
 

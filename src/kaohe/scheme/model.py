@@ -50,12 +50,19 @@ class Attribute(Model):
 
 
 class Source(Model):
-    """A declared table of records; each row belongs to one unit through ``unit_column``."""
+    """A declared table of records; each row belongs to one unit through ``unit_column``.
+
+    A run refuses a source with no rows for its period unless it is ``optional`` (no rows is then
+    a statement: nothing to report, e.g. no audit findings); ``one_row_per_unit`` says the source
+    is a report with one row per unit (and period), so a second row is an error, not a sum.
+    """
 
     label: str | None = None
     label_en: str | None = None
     unit_column: str = "unit"
     columns: dict[Identifier, ColumnType] = Field(default_factory=dict)
+    optional: bool = False
+    one_row_per_unit: bool = False
 
 
 class Measure(Model):
@@ -66,6 +73,8 @@ class Measure(Model):
     label: str | None = None
     label_en: str | None = None
     rollup: Literal["auto", "sum", "min", "max", "recompute"] = "auto"
+    # "%": the measure is a ratio (0.015) shown as a percentage (1.50 %); other units are shown as is
+    unit_of_measure: str | None = None
 
 
 class Target(Model):
@@ -179,6 +188,8 @@ class Indicator(Model):
     points: float | None = Field(default=None, gt=0)
     estimated: bool = False  # an estimate from a sample (its sampling error matters downstream)
     interval: Interval | None = None  # for an estimate: where its confidence interval comes from
+    # Missing, this indicator withholds the unit's grade even where its node may re-weight.
+    required: bool = False
 
 
 class Flag(Model):
@@ -190,7 +201,22 @@ class Flag(Model):
 
 
 Aggregation = Literal["arithmetic", "geometric", "harmonic", "minimum"]
-MissingPolicy = Literal["reweight", "zero", "fail"]
+
+
+class Reweight(Model):
+    """Missing children are left out and the others re-weighted, but only while the missing
+    children hold at most ``at_most`` of the node's nominal points; beyond that, withhold."""
+
+    reweight: Literal[True] = True
+    at_most: float = Field(gt=0, le=1)
+
+
+# What a missing child means for its node (and so for the unit's grade):
+# - withhold: the unit gets no grade (不予评定), the default: a grade is evidence;
+# - reweight / {reweight: true, at_most: s}: the others' weights grow (up to s of the points);
+# - zero: the child counts as zero points (e.g. a report not submitted scores nothing);
+# - fail: the run stops with an error.
+MissingPolicy = Literal["withhold", "reweight", "zero", "fail"] | Reweight
 
 
 class Node(Model):
@@ -202,7 +228,7 @@ class Node(Model):
     weight: float | None = Field(default=None, gt=0)
     points: float | None = Field(default=None, gt=0)
     aggregate: Aggregation = "arithmetic"
-    missing: MissingPolicy = "reweight"
+    missing: MissingPolicy = "withhold"
     children: list[Identifier | Node]
 
     @field_validator("children")
@@ -217,7 +243,7 @@ class Tree(Model):
     """The root of the indicator tree: how the top nodes combine, and the scale of the total."""
 
     aggregate: Aggregation = "arithmetic"
-    missing: MissingPolicy = "reweight"
+    missing: MissingPolicy = "withhold"
     scale: float | None = Field(default=None, gt=0)  # default: sum of top points, or 100
     children: list[Identifier | Node]
 
@@ -241,7 +267,12 @@ class Adjustments(Model):
 
 
 class Veto(Model):
-    """A one-vote veto (一票否决): a condition that fixes the grade or caps it."""
+    """A one-vote veto (一票否决): a condition that fixes the grade or caps it.
+
+    A condition whose inputs are missing is undetermined, never "not met": missing evidence must
+    not let a unit escape a veto. ``when_missing`` says what an undetermined veto does: withhold
+    the grade (the default), apply the veto, or ignore it.
+    """
 
     id: Identifier
     when: str
@@ -249,6 +280,7 @@ class Veto(Model):
     grade_at_most: str | None = None
     reason: str
     reason_en: str | None = None
+    when_missing: Literal["withhold", "apply", "ignore"] = "withhold"
 
     @model_validator(mode="after")
     def _one_effect(self) -> Veto:
@@ -307,10 +339,35 @@ class Grading(Model):
         return [grade for _, grade in self.bands]
 
 
-class Outcome(Model):
-    """A condition over grade, score and flags → named actions with parameters (结果应用)."""
+UnitStatus = Literal["graded", "withheld", "failed"]
 
+
+class Coverage(Model):
+    """A minimum of evidence (e.g. at least 240 checked households, or every assigned check done).
+
+    ``when`` is a condition over measures and attributes that holds when the evidence suffices;
+    false or unknown, the ``nodes`` (indicators or nodes; all when empty) are not backed by data,
+    and the unit's grade is withheld (``otherwise: withhold``) or those values count as missing,
+    for their nodes' missing-data rules to decide (``otherwise: missing``).
+    """
+
+    id: Identifier
     when: str
+    nodes: list[Identifier] = Field(default_factory=list)
+    otherwise: Literal["withhold", "missing"] = "withhold"
+    reason: str
+    reason_en: str | None = None
+
+
+class Outcome(Model):
+    """A condition over grade, score and flags → named actions with parameters (结果应用).
+
+    A rule applies to units of one ``status``: graded units (the default) or units whose grade
+    was withheld or failed, which can only be asked for evidence, never rewarded or sanctioned.
+    """
+
+    when: str = "true"
+    status: UnitStatus = "graded"
     actions: list[dict[str, dict[str, Any]]]
 
     @field_validator("actions")
@@ -345,6 +402,7 @@ class Scheme(Model):
     tree: Tree
     adjustments: Adjustments = Field(default_factory=Adjustments)
     vetoes: list[Veto] = Field(default_factory=list)
+    coverage: list[Coverage] = Field(default_factory=list)
     grading: Grading
     outcomes: list[Outcome] = Field(default_factory=list)
 

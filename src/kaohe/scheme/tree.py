@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..expr import suggest
 from ..i18n import text
-from .model import Indicator, Node, Tree
+from .model import Indicator, Node, Reweight, Tree
 
 ROOT_ID = "total"
 
@@ -26,10 +26,13 @@ class TreeNode:
     label_en: str | None
     indicator: bool
     aggregate: str
-    missing: str
-    points: float
+    missing: str  # withhold, reweight, zero or fail (see model.MissingPolicy)
+    points: float  # nominal: the node's share of the scale when every value is present
     children: tuple[TreeNode, ...] = ()
     shares: tuple[float, ...] = ()
+    # reweight: the largest share of the node's nominal points its missing children may hold
+    reweight_at_most: float = 1.0
+    required: bool = False  # an indicator whose absence withholds the grade whatever its node says
 
     def walk(self):
         yield self
@@ -168,17 +171,26 @@ def resolve_tree(
     def build(path, ident, item, points: float) -> TreeNode:
         if isinstance(item, Indicator):
             return TreeNode(
-                ident, item.label, item.label_en, True, "arithmetic", "reweight", points
+                ident,
+                item.label,
+                item.label_en,
+                True,
+                "arithmetic",
+                "withhold" if item.required else "reweight",
+                points,
+                required=item.required,
             )
         kids = children_of(path, item.children)
         shares = _shares(path, [k for _, k, _ in kids], item.points)
+        policy = item.missing
         return TreeNode(
             id=ident,
             label=getattr(item, "label", None),
             label_en=getattr(item, "label_en", None),
             indicator=False,
             aggregate=item.aggregate,
-            missing=item.missing,
+            missing="reweight" if isinstance(policy, Reweight) else policy,
+            reweight_at_most=policy.at_most if isinstance(policy, Reweight) else 1.0,
             points=points,
             children=tuple(
                 build(kpath, kid, k, points * share)

@@ -1,10 +1,15 @@
-"""Step: bonus and deduction items (加减分), each capped, with caps on the totals."""
+"""Step: bonus and deduction items (加减分), each capped, with caps on the totals.
+
+Missing evidence earns no bonus; but a deduction that cannot be computed (its inputs are missing)
+withholds the grade, or a unit would gain points from the gap in its data.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .evaluate import evaluate, evaluate_condition
+from ..i18n import text
+from .evaluate import evaluate, evaluate_truth
 from .state import ScoringState
 
 
@@ -18,13 +23,26 @@ def apply_adjustments(state: ScoringState) -> None:
         if isinstance(points, float):
             amount = np.full(state.size, points)
         else:
-            amount = np.nan_to_num(evaluate(state, points).astype(float), nan=0.0)
-        amount = np.maximum(amount, 0.0)  # the kind says the sign; a negative amount is no bonus
+            amount = evaluate(state, points).astype(float)
+        unknown = np.isnan(amount)
+        amount = np.maximum(np.nan_to_num(amount, nan=0.0), 0.0)  # the kind says the sign
         if item.cap is not None:
             amount = np.minimum(amount, item.cap)
         when = scheme.adjustment_when[item.id]
         if when is not None:
-            amount = np.where(evaluate_condition(state, when), amount, 0.0)
+            holds, unknown_when = evaluate_truth(state, when)
+            unknown = (unknown & ~(~holds & ~unknown_when)) | unknown_when
+            amount = np.where(holds, amount, 0.0)
+        if item.kind == "deduction":
+            for i in np.flatnonzero(unknown):
+                state.withhold(
+                    int(i),
+                    text(
+                        f"减分项“{item.label or item.id}”无法计算（所需数据缺失）",
+                        f"the deduction '{item.label_en or item.label or item.id}' cannot be "
+                        "computed (data missing)",
+                    ),
+                )
         state.adjustments[item.id] = amount if item.kind == "bonus" else -amount
         if item.kind == "bonus":
             bonus += amount

@@ -1,8 +1,10 @@
 """Step: aggregate normalized indicator scores up the weighted tree into the base score.
 
 Each node combines its children's values (0 to 1) with their shares; a missing child is handled
-by the node's policy (re-weight the others, count it as zero, or fail), and every such case is
-noted for the unit. A child's earned points are its value times its effective share of the node's
+by the node's policy: withhold the unit's grade (the default), re-weight the others (only where
+the scheme allows, up to a share of the points), count it as zero, or fail; every case is noted
+or recorded as a reason for withholding. The unit's completeness (the share of nominal points
+backed by data) is computed here too. A child's earned points are its value times its effective share of the node's
 points, so under arithmetic aggregation the children's points add up to the node's.
 """
 
@@ -115,40 +117,109 @@ def _accumulate(values: np.ndarray, shares: np.ndarray, method: str):
     return _weighted_sum(terms, shares), weight, zero
 
 
-def _node_value(state: ScoringState, node: TreeNode) -> np.ndarray:
+def _node_value(state: ScoringState, node: TreeNode, withheld: dict[str, np.ndarray]) -> np.ndarray:
+    """The node's value (0 to 1) per unit, deciding what its missing children mean by its policy.
+
+    ``withheld`` collects, per node, the units whose grade that node withheld: a parent does not
+    repeat the reason of a child that already gave one.
+    """
     if node.indicator:
-        return state.normalized[node.id]
-    children = np.column_stack([_node_value(state, child) for child in node.children])
+        value = state.normalized[node.id]
+        absent = np.isnan(value)
+        if node.required:
+            for i in np.flatnonzero(absent):
+                state.withhold(int(i), _required_reason(state, node))
+        withheld[node.id] = absent if node.required else np.zeros(state.size, dtype=bool)
+        return value
+    children = np.column_stack([_node_value(state, child, withheld) for child in node.children])
     nominal = np.tile(np.array(node.shares), (state.size, 1))
     missing = np.isnan(children)
     shares = nominal.copy()
+    held = np.zeros(state.size, dtype=bool)
     if node.missing == "zero":
         children = np.where(missing, 0.0, children)
     else:
         if node.missing == "fail" and missing.any():
             _fail(state, node, missing)
+        allowed = node.reweight_at_most if node.missing == "reweight" else 0.0
+        missing_share = np.sum(np.where(missing, nominal, 0.0), axis=1)
+        held = missing_share > allowed + 1e-9
+        below = np.column_stack([withheld[child.id] for child in node.children])
+        for i in np.flatnonzero(held):
+            # children that withheld the grade themselves have said why already
+            names = [
+                _name(state, child)
+                for j, child in enumerate(node.children)
+                if missing[i, j] and not below[i, j]
+            ]
+            if names:
+                state.withhold(int(i), _withhold_reason(state, node, names, missing_share[i]))
         shares[missing] = 0.0
         total = shares.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(total > 0, shares / total, 0.0)
-    for i, j in zip(*np.nonzero(missing), strict=True):
-        child = node.children[j].id
-        state.notes[i].append(
-            text(
-                f"{child} 缺失，{node.id} 按零分计",
-                f"{child} missing, counted as zero in {node.id}",
-            )
-            if node.missing == "zero"
-            else text(
-                f"{child} 缺失，{node.id} 内其余权重按比例放大",
-                f"{child} missing, the other weights in {node.id} re-normalized",
-            )
-        )
-    value = combine(children, shares, node.aggregate)
-    value = np.where(shares.sum(axis=1) > 0, value, np.nan)  # nothing left to aggregate
+        shares = np.where(
+            held[:, None], nominal, shares
+        )  # a withheld node keeps its nominal points
+    for i in np.flatnonzero(missing.any(axis=1) & ~held):
+        names = [_name(state, node.children[j]) for j in np.flatnonzero(missing[i])]
+        state.notes[i].append(_missing_note(state, node, names, missing[i].all()))
+    value = combine(children, np.where(missing & held[:, None], 0.0, shares), node.aggregate)
+    value = np.where(held | (shares.sum(axis=1) <= 0), np.nan, value)
+    withheld[node.id] = held | below_any(withheld, node)
     state.node_values[node.id] = value
     state.child_values[node.id] = (children, shares)
     return value
+
+
+def below_any(withheld: dict[str, np.ndarray], node: TreeNode) -> np.ndarray:
+    """Units that some child of ``node`` (or a node below it) withheld."""
+    return np.logical_or.reduce([withheld[child.id] for child in node.children])
+
+
+def _name(state: ScoringState, node: TreeNode) -> str:
+    return state.scheme.label(node.id)
+
+
+def _required_reason(state: ScoringState, node: TreeNode) -> str:
+    return text(
+        f"必备指标“{_name(state, node)}”（{node.id}）缺少数据",
+        f"required indicator '{state.scheme.label(node.id, 'en')}' ({node.id}) has no data",
+    )
+
+
+def _withhold_reason(state: ScoringState, node: TreeNode, names: list[str], share: float) -> str:
+    label = state.scheme.label(node.id) if node.id != ROOT_ID else text("总分", "the total")
+    if node.missing == "reweight":
+        return text(
+            f"“{label}”缺少{'、'.join(names)}的数据，占其分值 {share:.0%}，超过办法允许的 "
+            f"{node.reweight_at_most:.0%}",
+            f"'{label}' lacks data for {', '.join(names)}: {share:.0%} of its points, more than "
+            f"the {node.reweight_at_most:.0%} the scheme allows",
+        )
+    return text(
+        f"“{label}”缺少{'、'.join(names)}的数据（办法规定：缺失即不予评定）",
+        f"'{label}' lacks data for {', '.join(names)} (the scheme withholds the grade then)",
+    )
+
+
+def _missing_note(state: ScoringState, node: TreeNode, names: list[str], none_left: bool) -> str:
+    joined = "、".join(names)
+    if node.missing == "zero":
+        return text(
+            f"{joined} 缺失，在 {node.id} 中按零分计",
+            f"{', '.join(names)} missing, counted as zero in {node.id}",
+        )
+    if none_left:
+        return text(
+            f"{joined} 缺失，{node.id} 无可计算的下级，不计分",
+            f"{', '.join(names)} missing: nothing left to score in {node.id}",
+        )
+    return text(
+        f"{joined} 缺失，{node.id} 内其余下级的权重按比例放大（办法允许）",
+        f"{', '.join(names)} missing, the other weights in {node.id} re-normalized "
+        "(the scheme allows it)",
+    )
 
 
 def _hand_down_points(state: ScoringState, node: TreeNode, maximum: np.ndarray) -> None:
@@ -181,14 +252,30 @@ def _fail(state: ScoringState, node: TreeNode, missing: np.ndarray) -> None:
     )
 
 
+def completeness(state: ScoringState) -> np.ndarray:
+    """Per unit, the share of the nominal points whose indicators have a (backed) value."""
+    root = state.scheme.tree
+    backed = np.zeros(state.size)
+    for node in root.walk():
+        if node.indicator:
+            backed += np.where(np.isnan(state.normalized[node.id]), 0.0, node.points)
+    return backed / root.points
+
+
 def aggregate_tree(state: ScoringState) -> None:
     root = state.scheme.tree
-    value = _node_value(state, root)
+    value = _node_value(state, root, {})
     state.values["base_score"] = value * root.points
+    state.values["completeness"] = completeness(state)
     state.points[ROOT_ID] = state.values["base_score"]
     _hand_down_points(state, root, np.full(state.size, root.points))
     state.log["aggregate"] = {
-        node.id: {"aggregate": node.aggregate, "missing": node.missing, "points": node.points}
+        node.id: {
+            "aggregate": node.aggregate,
+            "missing": node.missing,
+            "reweight_at_most": node.reweight_at_most if node.missing == "reweight" else None,
+            "points": node.points,
+        }
         for node in root.walk()
         if not node.indicator
     }

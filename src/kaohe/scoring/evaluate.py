@@ -28,5 +28,26 @@ def evaluate(state: ScoringState, expression: Expression) -> np.ndarray:
 
 def evaluate_condition(state: ScoringState, expression: Expression) -> np.ndarray:
     """A condition as a boolean array; NULL counts as not met (as in SQL's WHERE)."""
+    holds, _ = evaluate_truth(state, expression)
+    return holds
+
+
+def evaluate_truth(state: ScoringState, expression: Expression) -> tuple[np.ndarray, np.ndarray]:
+    """A condition in three-valued logic: (holds, unknown) as boolean arrays.
+
+    Unknown (SQL NULL) is what a condition over missing values gives: a veto or a coverage rule
+    must treat it as "cannot tell", never as "not met".
+    """
     values = evaluate(state, expression)
-    return np.array([bool(v) if v is not None and v == v else False for v in values], dtype=bool)
+    unknown = np.array([v is None or v != v for v in values], dtype=bool)
+    holds = np.array(
+        [bool(v) if not gone else False for v, gone in zip(values, unknown, strict=True)], bool
+    )
+    return holds, unknown
+
+
+def three_valued(holds: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """True, False or None per unit (an object column, as flags are kept)."""
+    return np.array(
+        [None if u else bool(h) for h, u in zip(holds, unknown, strict=True)], dtype=object
+    )

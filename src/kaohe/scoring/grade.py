@@ -27,6 +27,11 @@ def _bands(state: ScoringState, groups: np.ndarray) -> tuple[list, list]:
             params[group] = {"mean": mean, "sd": sd, "n": int(present.size)}
         for i in members:
             score = scores[i]
+            if state.values["status"][i] != "graded":
+                rules[i] = text("不予评定：", "grade withheld: ") + "; ".join(
+                    state.failed[i] + state.withheld[i]
+                )
+                continue
             if np.isnan(score):
                 rules[i] = text("无得分，不评定等次", "no score, no grade")
                 continue

@@ -15,12 +15,15 @@ def compute_indicators(state: ScoringState) -> None:
         values = evaluate(state, expression)
         if values.dtype != float:
             raise_non_numeric(state, name, values)
-        # Division by zero gives ±inf in DuckDB; a ratio without a denominator is missing data.
+        # Division by zero gives ±inf in DuckDB: the data were there but the value cannot be
+        # computed, so the unit's computation failed (a scheme avoids this with nullif).
         infinite = ~np.isfinite(values) & ~np.isnan(values)
         for i in np.flatnonzero(infinite):
-            state.notes[i].append(
+            state.failed[i].append(
                 text(
-                    f"{name}：分母为零，按缺失处理", f"{name}: division by zero, treated as missing"
+                    f"{name}：分母为零，无法计算（请在表达式中用 nullif 表明分母为零时的含义）",
+                    f"{name}: division by zero, cannot be computed (use nullif in the "
+                    "expression to say what a zero denominator means)",
                 )
             )
         values[infinite] = np.nan

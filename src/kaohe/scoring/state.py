@@ -47,6 +47,10 @@ class ScoringState:
     notes: list[list[str]] = field(default_factory=list)  # per unit: missing data and the like
     adjustments: dict[str, np.ndarray] = field(default_factory=dict)
     veto_hits: list[np.ndarray] = field(default_factory=list)
+    veto_undetermined: list[np.ndarray] = field(default_factory=list)  # inputs missing, per veto
+    # Per unit: why its grade is withheld (不予评定) or its computation failed; empty when graded.
+    withheld: list[list[str]] = field(default_factory=list)
+    failed: list[list[str]] = field(default_factory=list)
     grade_rules: list[str] = field(default_factory=list)
     actions: list[list[dict[str, Any]]] = field(default_factory=list)
     log: dict[str, Any] = field(default_factory=dict)  # step → parameters it used
@@ -54,6 +58,15 @@ class ScoringState:
     def __post_init__(self) -> None:
         if not self.notes:
             self.notes = [[] for _ in self.units]
+        if not self.withheld:
+            self.withheld = [[] for _ in self.units]
+        if not self.failed:
+            self.failed = [[] for _ in self.units]
+
+    def withhold(self, i: int, reason: str) -> None:
+        """Record why unit ``i`` cannot be graded on its evidence (once per reason)."""
+        if reason not in self.withheld[i]:
+            self.withheld[i].append(reason)
 
     @property
     def size(self) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .adjust import apply_adjustments
 from .aggregate import aggregate_tree
+from .coverage import check_coverage
 from .flags import compute_flags
 from .grade import assign_grades
 from .indicators import compute_indicators
@@ -14,15 +15,18 @@ from .normalize import normalize_indicators
 from .outcomes import decide_outcomes
 from .rank import assign_ranks
 from .state import ScoringState
+from .status import decide_status
 from .veto import apply_vetoes
 
 STEPS = (
     compute_indicators,  # measures + attributes → indicator values and targets
     compute_flags,  # named conditions (e.g. 三率一度 thresholds)
     normalize_indicators,  # values → normalized scores by each indicator's rule
-    aggregate_tree,  # weighted tree → base score
+    check_coverage,  # enough evidence? (e.g. checked households) else not backed / withheld
+    aggregate_tree,  # weighted tree → base score and completeness; missing data by node policy
     apply_adjustments,  # bonus and deduction items → final score
-    apply_vetoes,  # one-vote vetoes, applied to the grade
+    apply_vetoes,  # one-vote vetoes, applied to the grade; undetermined ones withhold
+    decide_status,  # graded, withheld (不予评定) or failed: only graded units are scored on
     assign_ranks,  # overall and peer-group ranks
     assign_grades,  # bands / peer mean ± k·sd / quantiles / top-N, then vetoes
     decide_outcomes,  # actions triggered by the results
