@@ -161,7 +161,7 @@ def test_verification_results_in_the_run_are_reported(runs, tmp_path):
         out = tmp_path / "verified.pdf"
         assert run_cli("report", str(run), "--format", "pdf", "--out", str(out))[0] == 0
         text = flat(pdf_text(out))
-        assert "核查结果" in text and "0.0025–0.0540" in text and "不确定" in text
+        assert "核查结果" in text and "0.25 %–5.40 %" in text and "不确定" in text
     finally:
         (folder / "estimates.csv").unlink()
         folder.rmdir()

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..formatting import percent, rate_text
 from . import svg
 from .data import ReportData
 
@@ -24,28 +25,26 @@ def _number(value: Any, digits: int = 2) -> str:
     return f"{float(value):,.{digits}f}"
 
 
-def _number_text(value: Any, digits: int = 4) -> str:
-    """A number that may arrive as text (from a CSV file)."""
-    if value in (None, ""):
+def _probability(value: Any) -> str:
+    """A probability or share of draws, in whole percent: 0.85 → "85 %"."""
+    return percent(value, 0)
+
+
+def _rate(value: Any) -> str:
+    """A rate (a ratio: an estimate or an interval bound) as a percentage: 0.015 → "1.50 %"."""
+    return percent(value)
+
+
+def _measure(value: Any, unit: str | None, lang: str | None = None) -> str:
+    """A value with its unit of measure: rates (unit %) as percentages, "1.50 %", whatever their
+    size (a growth of 150 % too); other values as the plain number with their unit."""
+    shown = rate_text(value, unit, lang=lang)
+    if shown is not None:
+        return shown
+    if value is None or value != value:
         return "—"
-    try:
-        return _number(float(value), digits)
-    except ValueError:
-        return str(value)
-
-
-def _percent(value: Any) -> str:
-    return "—" if value is None else f"{100 * float(value):.0f}%"
-
-
-def _measure(value: Any, unit: str | None) -> str:
-    """Shares written as percentages when the scheme says the unit is %; else the plain number."""
-    if value is None:
-        return "—"
-    if unit == "%" and abs(value) <= 1.5:
-        return f"{100 * value:.2f}%"
     digits = 0 if abs(value) >= 1000 else 2 if abs(value) >= 1 else 4
-    return f"{value:,.{digits}f}" + (f" {unit}" if unit and unit != "%" else "")
+    return f"{value:,.{digits}f}" + (f" {unit}" if unit else "")
 
 
 @functools.cache
@@ -56,7 +55,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_number, numtext=_number_text, pct=_percent, measure=_measure)
+    env.filters.update(num=_number, pct=_probability, rate=_rate, measure=_measure)
     return env
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
-from .data import ReportData
+from ..formatting import XLSX_PERCENT, is_percentage_points, is_rate
+from ..run.outputs import reproducible_workbook
+from .data import IndicatorRow, ReportData
 
 
 def write_xlsx(data: ReportData, path: Path) -> None:
     w = data.words
-    book = xlsxwriter.Workbook(str(path))
+    book = reproducible_workbook(path)  # the same report of the same run: the same bytes
     header = book.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
     )
@@ -24,7 +24,8 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         "text": book.add_format({"valign": "top", "text_wrap": True}),
         "int": book.add_format({"num_format": "0"}),
         "score": book.add_format({"num_format": "0.00"}),
-        "rate": book.add_format({"num_format": "0.0000"}),
+        "decimal": book.add_format({"num_format": "0.0000"}),
+        "percent": book.add_format({"num_format": XLSX_PERCENT}),  # a rate: 0.015 shows 1.50%
         "pct": book.add_format({"num_format": "0.0%"}),
         "signed": book.add_format({"num_format": "+0;-0;0"}),
         "signed2": book.add_format({"num_format": "+0.00;-0.00;0.00"}),
@@ -36,9 +37,12 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             sheet.set_column(j, j, width, formats[kind])
         for i, row in enumerate(rows, start=top + 1):
             for j, value in enumerate(row):
+                kind = columns[j][1]
+                if isinstance(value, tuple):  # (value, kind): this cell's own format
+                    value, kind = value
                 if value is None or value == "":
                     continue
-                sheet.write(i, j, value, formats[columns[j][1]])
+                sheet.write(i, j, value, formats[kind])
         sheet.freeze_panes(top + 1, 0)
         if rows:
             sheet.autofilter(top, 0, top + len(rows), len(columns) - 1)
@@ -123,14 +127,25 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             (w("代码", "Code"), "text", 10),
             (w("名称", "Name"), "text", 16),
             (w("指标", "Indicator"), "text", 28),
-            (w("值", "Value"), "rate", 12),
-            (w("目标", "Target"), "rate", 10),
+            (w("值", "Value"), "decimal", 12),
+            (w("目标", "Target"), "decimal", 10),
             (w("得分", "Points"), "score", 9),
             (w("满分", "Max"), "score", 8),
             (w("单项名次", "Rank"), "int", 8),
+            (w("计量单位", "Unit of measure"), "text", 10),
         ],
         [
-            [c.unit, c.name, i.label, i.value, i.target, i.points, i.max_points, i.rank]
+            [
+                c.unit,
+                c.name,
+                i.label,
+                _valued(i, i.value),
+                _valued(i, i.target),
+                i.points,
+                i.max_points,
+                i.rank,
+                i.unit_of_measure or "",
+            ]
             for c in data.cards
             for i in c.indicators
         ],
@@ -162,9 +177,17 @@ def write_xlsx(data: ReportData, path: Path) -> None:
             0,
             [
                 (w("不确定输入", "Uncertain input"), "text", 36),
-                (w("一阶指数", "First order"), "rate", 12),
-                (w("总效应指数", "Total effect"), "rate", 12),
+                (w("一阶指数", "First order"), "decimal", 12),
+                (w("总效应指数", "Total effect"), "decimal", 12),
             ],
             [[i["label"], i["first"], i["total"]] for i in data.sensitivity["inputs"]],
         )
     book.close()
+
+
+def _valued(indicator: IndicatorRow, value: float | None) -> tuple[float | None, str]:
+    """An indicator's value or target with its format: a rate (unit %) as a percentage; a
+    difference of rates in percentage points too (Excel has no format for points: 0.0231 shows
+    2.31%, beside the unit 百分点)."""
+    unit = indicator.unit_of_measure
+    return value, "percent" if is_rate(unit) or is_percentage_points(unit) else "decimal"

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from ..formatting import percent, rate_text
 from ..i18n import text
 from ..workflow.roles import role_label
 from ..workflow.states import BY_ID
@@ -56,6 +57,16 @@ def number(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def measured(value: Any, unit: str | None = None, digits: int = 4) -> str:
+    """A value with its unit of measure: a rate (unit %, a ratio) as "1.50 %", never the ratio
+    beside a percent sign; other values as ``number`` with their unit ("8,000 元")."""
+    shown = rate_text(value, unit)
+    if shown is not None:
+        return shown
+    plain = number(value, digits)
+    return f"{plain} {unit}" if unit and plain != "—" else plain
+
+
 def as_json(value: Any) -> Markup:
     # For <script type="application/json">: escape "<" so the data cannot close the tag.
     return Markup(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c"))
@@ -64,7 +75,9 @@ def as_json(value: Any) -> Markup:
 # Templates ship inside the package: no need to stat their files on every render.
 templates.env.auto_reload = False
 templates.env.globals.update(t=text, role_label=role_label, states=BY_ID)
-templates.env.filters.update(date=date_label, wan=money_wan, num=number, as_json=as_json)
+templates.env.filters.update(
+    date=date_label, wan=money_wan, num=number, pct=percent, measured=measured, as_json=as_json
+)
 
 
 def render(

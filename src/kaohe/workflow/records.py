@@ -41,6 +41,7 @@ class MeasureSource:
     expr: str
     unit_column: str
     label: str
+    unit_of_measure: str | None = None  # "%": a ratio, shown as a percentage
 
 
 def measure_source(run: RunView, measure: str) -> MeasureSource:
@@ -58,7 +59,12 @@ def measure_source(run: RunView, measure: str) -> MeasureSource:
             )
         )
     return MeasureSource(
-        measure, found["source"], found["expr"], found["unit_column"], found.get("label") or measure
+        measure,
+        found["source"],
+        found["expr"],
+        found["unit_column"],
+        found.get("label") or measure,
+        found.get("unit_of_measure"),
     )
 
 
