@@ -136,3 +136,30 @@ def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
         banks = list(csv.DictReader(h))
     assert {b["grade"] for b in banks} <= {"优秀", "良好", "一般", "勉励"}
     assert {b["peer_group"] for b in banks} == {"全国性银行", "区域性银行", "农村中小银行"}
+    # every provincial grade is backed by its evidence in the demo (nothing withheld)
+    assert {r["status"] for r in rows} == {"graded"}
+    assert all(float(r["completeness"]) >= 0.9 for r in rows)
+    _local_example_withholds_every_county(out / "data", tmp_path)
+
+
+def _local_example_withholds_every_county(data: Path, tmp_path: Path) -> None:
+    """issue 11: the county example graded 132 counties on 减贫成效 alone (阳曲县 95, 好, a
+    5,000,000 yuan reward) although its field-check measures read province rows only."""
+    example = (
+        Path(__file__).resolve().parents[2] / "examples/local-scheme/county-effectiveness.yaml"
+    )
+    out = tmp_path / "county"
+    args = ["--scheme", str(example), "--data", str(data), "--period", "2019"]
+    result = CliRunner().invoke(app, ["assess", *args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with (out / "results.csv").open(encoding="utf-8") as h:
+        counties = list(csv.DictReader(h))
+    assert len(counties) > 100
+    assert {c["status"] for c in counties} == {"withheld"}
+    assert all(c["grade"] == "" and c["rank"] == "" and c["score"] == "" for c in counties)
+    assert not any("财政奖励" in c["outcomes"] or "约谈" in c["outcomes"] for c in counties)
+    assert all(c["outcomes"].startswith("限期补报数据") for c in counties)
+    assert all("第三方评估入户核查户数不足" in c["status_reasons"] for c in counties)
+    check = CliRunner().invoke(app, ["data", "check", *args])
+    assert check.exit_code == 2
+    assert "不予评定" in check.output

@@ -150,8 +150,8 @@ def test_a_parameter_override_changes_the_run_and_is_recorded(tmp_path, kaohe):
     default = assess(kaohe, case, tmp_path / "default")
     changed = assess(kaohe, case, tmp_path / "changed", "--param", "top=40")
     score = lambda out: (out / "results.csv").read_text(encoding="utf-8").splitlines()[1]  # noqa: E731
-    assert score(default).startswith("A,县A,50.0,")  # 10 of 20
-    assert score(changed).startswith("A,县A,25.0,")  # 10 of 40
+    assert score(default).startswith("A,县A,graded,1.0,50.0,")  # 10 of 20
+    assert score(changed).startswith("A,县A,graded,1.0,25.0,")  # 10 of 40
     manifest = json.loads((changed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scheme"]["parameters"] == {"top": 40}
     unknown = kaohe(

@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pytest
 from engine_support import Kaohe, facts_scheme, per_unit, run_facts, write_csv, write_facts_case
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kaohe.errors import SchemeError
 from kaohe.scheme import load_scheme
@@ -234,3 +237,46 @@ def test_a_source_without_rows_is_refused_unless_optional(tmp_path):
     assert "facts.csv: source facts has no rows" in run.stderr
     assert "optional: true" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- property
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(
+            *[st.one_of(st.none(), st.integers(0, 100).map(lambda v: v / 100)) for _ in range(3)]
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["withhold", "reweight_limited", "zero"]),
+)
+def test_every_unit_is_withheld_or_graded_on_enough_evidence(tmp_path_factory, rows, policy):
+    """For random gaps: a graded unit has at least the completeness the scheme allows, and no
+    withheld unit has a grade, a rank or any outcome but the request for evidence."""
+    missing_a = {"reweight": True, "at_most": 0.34} if policy == "reweight_limited" else policy
+    scheme = two_areas(missing_a=missing_a)
+    facts = {f"U{i}": dict(zip("xyz", row, strict=True)) for i, row in enumerate(rows)}
+    result = run_facts(tmp_path_factory.mktemp("gaps"), facts, **scheme)
+    state = result.state
+    # the least completeness a graded unit can have: A may lose a2 (20 of 100) if it re-weights
+    least = {"withhold": 1.0, "reweight_limited": 0.8, "zero": 0.4}[policy]
+    for i, unit in enumerate(state.units):
+        status = state.values["status"][i]
+        assert status in ("graded", "withheld")
+        kinds = [action["action"] for action in state.actions[i]]
+        if status == "graded":
+            assert state.values["completeness"][i] >= least - 1e-9
+            assert state.values["grade"][i] is not None
+            assert "request_data" not in kinds
+        else:
+            assert state.values["grade"][i] is None
+            assert np.isnan(state.values["rank"][i]) and np.isnan(state.values["score"][i])
+            assert kinds == ["request_data"], unit
+            assert state.withheld[i]

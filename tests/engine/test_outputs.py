@@ -76,12 +76,14 @@ def read_results(out) -> list[dict[str, str]]:
 def test_results_csv_columns_and_values(out):
     rows = read_results(out)
     assert list(rows[0]) == [
-        "unit", "name", "score", "grade", "rank", "base_score", "bonus", "deduction", "vetoed",
-        "results", "accuracy", "growth", "income", "wrong_exit",
-        "growth.value", "income.value", "wrong_exit.value", "wrong_exit_high", "outcomes", "notes",
+        "unit", "name", "status", "completeness", "score", "grade", "rank", "base_score", "bonus",
+        "deduction", "vetoed", "results", "accuracy", "growth", "income", "wrong_exit",
+        "growth.value", "income.value", "wrong_exit.value", "wrong_exit_high", "outcomes",
+        "status_reasons", "notes",
     ]  # fmt: skip
     a, b = rows
     assert (a["unit"], a["score"], a["grade"], a["rank"]) == ("A", "97.0", "好", "1")
+    assert (a["status"], a["completeness"], a["status_reasons"]) == ("graded", "1.0", "")
     assert (a["base_score"], a["bonus"], a["results"], a["accuracy"]) == (
         "94.0",
         "3.0",
@@ -106,9 +108,9 @@ def test_results_xlsx_has_chinese_headers(out):
     book = openpyxl.load_workbook(out / "results.xlsx")
     sheet = book["考核结果"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:5] == ["代码", "名称", "总分", "等次", "排名"]
+    assert header[:7] == ["代码", "名称", "评定状态", "数据完整度", "总分", "等次", "排名"]
     assert {"减贫成效", "精准识别", "增长", "收入", "错退率", "错退率超标"} <= set(header)
-    assert [cell.value for cell in sheet[2]][:4] == ["A", "县A", 97, "好"]
+    assert [cell.value for cell in sheet[2]][:6] == ["A", "县A", "graded", 1, 97, "好"]
     assert book["说明"]["B1"].value == "测试办法"
 
 
@@ -126,7 +128,8 @@ def test_explain_json_gives_every_number_behind_a_grade(out):
     assert a["nodes"]["results"] == {
         "label": "减贫成效",
         "aggregate": "arithmetic",
-        "missing": "reweight",
+        "missing": "withhold",
+        "reweight_at_most": None,
         "value": 0.9,
         "points": 54.0,
         "max_points": 60.0,

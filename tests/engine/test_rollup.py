@@ -91,9 +91,10 @@ def test_counts_and_sums_add_up_the_hierarchy(tmp_path, data):
     provinces = run(tmp_path, data, "province")
     people = per_unit(counties, "people")
     assert people == {"C1": 3, "C2": 1, "C3": 4, "C4": 1}
-    assert per_unit(provinces, "people") == {"P1": 8, "P2": 1, "P3": 0}
-    assert per_unit(provinces, "poor") == {"P1": 3, "P2": 1, "P3": 0}
-    # sum over no rows is missing, not zero
+    assert per_unit(provinces, "people") == {"P1": 8, "P2": 1, "P3": None}
+    assert per_unit(provinces, "poor") == {"P1": 3, "P2": 1, "P3": None}
+    # a unit without rows in a (required) source has no evidence from it: even a count is
+    # missing, not zero (measures/presence.py); a sum over no rows is missing anyway
     assert per_unit(provinces, "income_total") == {"P1": 41500, "P2": 4000, "P3": None}
     cities = run(tmp_path, data, "city")
     assert per_unit(cities, "people") == {"M1": 4}
@@ -129,7 +130,7 @@ def test_a_distinct_count_is_recomputed_from_the_rows(tmp_path, data):
     provinces = run(tmp_path, data, "province")
     assert per_unit(counties, "households") == {"C1": 2, "C2": 1, "C3": 3, "C4": 1}
     # h1 lives in C1 and C3: five distinct households in P1, not 2 + 1 + 3 = 6
-    assert per_unit(provinces, "households") == {"P1": 5, "P2": 1, "P3": 0}
+    assert per_unit(provinces, "households") == {"P1": 5, "P2": 1, "P3": None}
 
 
 def test_how_each_measure_rolls_up_is_read_from_its_expression(tmp_path):
@@ -157,4 +158,4 @@ def test_a_declared_rollup_overrides_the_automatic_one(tmp_path, data):
     }
     provinces = run(tmp_path, data, "province", measures)
     assert per_unit(provinces, "households")["P1"] == 6
-    assert per_unit(provinces, "people") == {"P1": 8, "P2": 1, "P3": 0}
+    assert per_unit(provinces, "people") == {"P1": 8, "P2": 1, "P3": None}

@@ -120,6 +120,11 @@ def explain(state: ScoringState) -> dict[str, Any]:
     return {
         "scheme": {"id": model.id, "title": model.title, "version": model.version},
         "grades": model.grading.grades,
+        "measure_units": {
+            name: measure.unit_of_measure
+            for name, measure in model.measures.items()
+            if measure.unit_of_measure
+        },
         "steps": state.log,
         "units": {unit: explain_unit(state, i) for i, unit in enumerate(state.units)},
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..formatting import is_rate
 from ..scheme.actions import describe
 from ..scoring import ScoringState
 from ..scoring.status import status_reasons
@@ -73,7 +74,7 @@ def result_columns(state: ScoringState) -> list[Column]:
                 f"{name}.value",
                 f"{scheme.label(name)}（值）",
                 f"{scheme.label(name, 'en')} (value)",
-                "percent" if indicator.unit_of_measure == "%" else "number",
+                "percent" if is_rate(indicator.unit_of_measure) else "number",
             )
         )
     for name in model.flags:
