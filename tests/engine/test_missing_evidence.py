@@ -280,3 +280,37 @@ def test_every_unit_is_withheld_or_graded_on_enough_evidence(tmp_path_factory, r
             assert np.isnan(state.values["rank"][i]) and np.isnan(state.values["score"][i])
             assert kinds == ["request_data"], unit
             assert state.withheld[i]
+
+
+def test_a_second_row_for_a_unit_in_a_per_unit_report_names_both_lines(tmp_path):
+    # issue 11: a duplicated report row was silently aggregated (max() took the larger value)
+    scheme = facts_scheme(**two_areas())
+    scheme["sources"]["facts"]["one_row_per_unit"] = True
+    case = write_facts_case(tmp_path, scheme, {"A": FULL, "B": FULL})
+    write_csv(
+        case.data / "facts.csv",
+        ["unit", "x", "y", "z"],
+        [("A", 1, 1, 1), ("B", 1, 1, 1), ("A", 0.5, 1, 1)],
+    )
+    run = Kaohe()("assess", "--scheme", case.scheme, "--data", case.data, "--out", tmp_path / "o")
+    assert run.exit_code == 2
+    assert "facts.csv:line 4: column unit: unit 'A' already appears at facts.csv:line 2" in (
+        run.stderr
+    )
+
+
+def test_data_check_says_before_a_run_who_would_be_withheld(tmp_path):
+    case = write_facts_case(
+        tmp_path, facts_scheme(**two_areas()), {"G": FULL, "W": {"x": 1.0, "y": None, "z": 1.0}}
+    )
+    run = Kaohe()("data", "check", "--scheme", case.scheme, "--data", case.data)
+    assert run.exit_code == 2
+    assert "facts" in run.stdout and "2 / 2" in run.stdout  # both units have rows
+    assert (
+        "withheld" in run.stdout and "80.00 %" in run.stdout and "lacks data for a2" in run.stdout
+    )
+    assert "1 of 2 units would be withheld or fail" in run.stdout
+    complete = write_facts_case(tmp_path / "complete", facts_scheme(**two_areas()), {"G": FULL})
+    run = Kaohe()("data", "check", "--scheme", complete.scheme, "--data", complete.data)
+    assert run.exit_code == 0, run.stdout
+    assert "all 1 units can be graded" in run.stdout

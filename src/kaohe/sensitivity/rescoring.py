@@ -70,6 +70,9 @@ class Rescorer:
         self._blocks: dict[tuple[str, int], tuple[np.ndarray, list[int]]] = {}
         self.dependencies = _dependencies(self.tree, drawn, settings)
         self.adjustment = state.values["bonus"] - state.values["deduction"]
+        # A unit withheld or failed in the run stays so in every draw: its evidence is what it
+        # is, whatever the weights (it gets no score, rank or grade, as in the run).
+        self.graded = state.values["status"] == "graded"
         self.grader = Grader(state)
         self.conditions = DrawnConditions(state, drawn)
 
@@ -80,7 +83,7 @@ class Rescorer:
             _or_zeros(rows.aggregation, rows.count),
         )
         value = self._node(self.tree, chunk, np.arange(rows.count)).full()
-        scores = value * self.tree.points + self.adjustment
+        scores = np.where(self.graded, value * self.tree.points + self.adjustment, np.nan)
         ranks = competition_ranks(scores)
         hits = self.conditions.veto_hits(rows, scores, self.adjustment)
         return Scored(scores, ranks, self.grader.grade(scores, hits))
