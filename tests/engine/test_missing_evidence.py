@@ -314,3 +314,30 @@ def test_data_check_says_before_a_run_who_would_be_withheld(tmp_path):
     run = Kaohe()("data", "check", "--scheme", complete.scheme, "--data", complete.data)
     assert run.exit_code == 0, run.stdout
     assert "all 1 units can be graded" in run.stdout
+
+
+@pytest.mark.parametrize("form", ["html", "xlsx"])
+def test_reports_show_status_and_completeness(tmp_path, form):
+    case = write_facts_case(
+        tmp_path, facts_scheme(**two_areas()), {"G": FULL, "W": {"x": 1.0, "y": None, "z": 1.0}}
+    )
+    out = tmp_path / "out"
+    assert (
+        Kaohe()("assess", "--scheme", case.scheme, "--data", case.data, "--out", out).exit_code == 0
+    )
+    report = tmp_path / f"report.{form}"
+    run = Kaohe()("report", out, "--format", form, "--out", report, lang=None)
+    assert run.exit_code == 0, run.stderr
+    if form == "html":
+        page = report.read_text(encoding="utf-8")
+        assert "不予评定（待定）" in page and "80.00 %" in page and "数据完整度" in page
+        assert "第 None 名" not in page
+    else:
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(report)["排名"]
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        header = rows[0]
+        withheld = next(row for row in rows if row[1] == "W")
+        assert withheld[header.index("等次")] == "不予评定（待定）"
+        assert withheld[header.index("数据完整度")] == pytest.approx(0.8)

@@ -21,6 +21,7 @@ from ..errors import KaoheError, UsageError
 from ..i18n import text
 from ..scheme.actions import ACTIONS
 from ..scoring.rank import competition_rank
+from ..scoring.status import status_label
 
 
 @dataclass
@@ -65,7 +66,7 @@ class UnitCard:
     name: str
     score: float | None
     grade: str | None
-    grade_label: str
+    grade_label: str  # the grade, or the status of a unit without one (不予评定)
     rank: int | None
     grade_rule: str
     bonus: float
@@ -74,6 +75,9 @@ class UnitCard:
     indicators: list[IndicatorRow]
     findings: list[str]
     outcomes: list[Outcome]
+    status: str = "graded"  # graded, withheld (不予评定) or failed
+    completeness: float | None = None  # share of nominal points backed by data
+    status_reasons: tuple[str, ...] = ()
     sensitivity: dict[str, Any] | None = None
     change: dict[str, Any] | None = None
     verification: list[dict[str, Any]] = field(default_factory=list)
@@ -170,13 +174,19 @@ def load_report_data(
     cards = []
     for code, entry in units.items():
         grade = entry.get("grade")
+        status = entry.get("status") or "graded"
         cards.append(
             UnitCard(
                 unit=code,
                 name=entry.get("name") or code,
                 score=entry.get("score"),
                 grade=grade,
-                grade_label=grade_labels.get(grade, grade or "—"),
+                grade_label=grade_labels.get(grade, grade)
+                if grade
+                else (status_label(status) if status != "graded" else "—"),
+                status=status,
+                completeness=entry.get("completeness"),
+                status_reasons=tuple(entry.get("status_reasons") or ()),
                 rank=None if entry.get("rank") is None else int(entry["rank"]),
                 grade_rule=entry.get("grade_rule") or "",
                 bonus=entry.get("bonus") or 0.0,

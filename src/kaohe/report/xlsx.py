@@ -81,6 +81,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         (w("名称", "Name"), "text", 18),
         (w("得分", "Score"), "score", 9),
         (w("等次", "Grade"), "text", 8),
+        (w("数据完整度", "Completeness"), "pct", 9),
     ]
     columns += [(d.label, "score", 11) for d in data.dimensions]
     if data.sensitivity:
@@ -101,7 +102,15 @@ def write_xlsx(data: ReportData, path: Path) -> None:
     columns.append((w("结果应用", "Outcomes"), "text", 40))
     rows = []
     for c in data.cards:
-        row = [c.rank, c.unit, c.name, c.score, c.grade_label, *[p for _, p in c.dimensions]]
+        row = [
+            c.rank,
+            c.unit,
+            c.name,
+            c.score,
+            c.grade_label,
+            c.completeness,
+            *[p for _, p in c.dimensions],
+        ]
         if data.sensitivity:
             s = c.sensitivity or {}
             row += [
