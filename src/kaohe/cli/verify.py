@@ -193,6 +193,7 @@ def verify_estimates(
 
     loaded, judged = _judge(data, period, rules, level)
     write_source_file(out, judged, loaded)
+    print_notes(judged.notes)
     print_verdicts(judged.estimates)
     console.print(text(f"核查估计已写入 {out}", f"estimates written to {out}"))
 
@@ -211,6 +212,7 @@ def verify_reconcile(
 
     _, judged = _judge(data, period, rules, level)
     write_csv(out, judged.reconciliation)
+    print_notes([n for n in judged.notes if n["outputs"][0].startswith("reconciliation")])
     console.print(text(f"核实对比已写入 {out}", f"reconciliation written to {out}"))
 
 
@@ -280,6 +282,7 @@ def verify_report(
         levels=level or None,
         sources_into=data if sources else None,
     )
+    print_notes(result.judged.notes)
     print_verdicts(result.judged.estimates)
     console.print(text(f"核查报告已写入 {out}", f"verification report written to {out}"))
     if sources:
@@ -290,6 +293,14 @@ def verify_report(
                 "quality_findings.csv)",
             )
         )
+
+
+def print_notes(notes: list[dict]) -> None:
+    """What could not be computed (a missing optional column …), one warning a line."""
+    from rich.markup import escape
+
+    for note in notes:
+        console.print(f"[yellow]{text('注意', 'Note')}：[/yellow]{escape(note['message'])}")
 
 
 def print_verdicts(rows: list[dict], limit: int = 30) -> None:

@@ -1,8 +1,17 @@
-"""Proportions estimated from the field-check sample, per unit, with design weights and intervals.
+"""Proportions estimated from the field-check sample, per unit, with intervals.
 
-Each rate (错退率, 漏评率, 认可度 …) is a domain ratio R = Σ w·d·y / Σ w·d (d: the household is in
-the rate's domain, y: the event). Its variance is the design-based Taylor linearization for a
-stratified sample (Wolter 2007, ch. 6; what R's ``survey`` and Stata's ``svy`` compute):
+Two designs, chosen by the columns of ``field_checks``:
+
+**No design weights** (no ``weight`` and no ``psu`` column): the checked households are a simple
+random sample. For a rate with k events among the n checked households of its domain, the
+estimate is k / n, its standard error sqrt(p(1 − p) / n), and the intervals are statsmodels'
+``proportion_confint(k, n)`` — Wilson ("wilson") and Clopper–Pearson ("beta") — exactly the
+textbook formulas. No finite-population correction: without weights the population is unknown.
+
+**Design weights** (a ``weight`` column; or a ``psu`` column, then with equal weights and no
+finite-population correction): each rate is a domain ratio R = Σ w·d·y / Σ w·d (d: the household
+is in the rate's domain, y: the event). Its variance is the design-based Taylor linearization for
+a stratified sample (Wolter 2007, ch. 6; what R's ``survey`` and Stata's ``svy`` compute):
 
     z_i = w_i · d_i · (y_i − R) / Σ w·d,   t_hj = Σ_{i in PSU j of stratum h} z_i
     v(R) = Σ_h (1 − f_h) · n_h / (n_h − 1) · Σ_j (t_hj − t̄_h)²
@@ -13,10 +22,17 @@ estimate — and f_h = n_h / Σ_{stratum h} w is the sampling fraction (element 
 A stratum with one PSU contributes no variance (noted in the output).
 
 Intervals (Wilson and Clopper–Pearson) come from statsmodels' ``proportion_confint`` applied to an
-effective sample size n_eff = n_d / deff, deff = v(R) / (R(1 − R) / (n_d − 1)) (Kish's design
-effect; Korn & Graubard 1998 use the same substitution for Clopper–Pearson). For a simple random
-sample with equal weights deff = 1 and the intervals are exactly the textbook ones. statsmodels has
-no design-based variance for stratified domain ratios, hence the few lines below.
+effective sample size n_eff = n_d / max(deff, 1 − f), deff = v(R) / (R(1 − R) / (n_d − 1))
+(Kish's design effect; Korn & Graubard 1998 use the same substitution for Clopper–Pearson), where
+f = Σ d / Σ w·d is the domain's sampling fraction when the finite-population correction applies
+(else 0). So a design is never credited with more than a simple random sample of the same
+sampling fraction — n_d / (1 − f), the usual FPC-adjusted size, and n_d without the correction —
+as in the NCHS data presentation standards for proportions (Parker et al. 2017), which truncate
+n_eff at n. When R is 0 or 1, or the variance cannot be estimated (only single-PSU strata),
+n_eff = n_d / (1 − f). Because f does not depend on the events, one event can never be judged
+more kindly than none. A group whose every stratum was checked in full (f_h = 1) is a census:
+its interval is its value. statsmodels has no design-based variance for stratified domain
+ratios, hence the few lines below.
 """
 
 from __future__ import annotations
@@ -38,6 +54,13 @@ class Proportions:
     weighted_domain: np.ndarray  # Σ w·d: the estimated number of domain households
     weighted_events: np.ndarray  # Σ w·d·y
     lonely_strata: np.ndarray  # strata of the group with a single PSU (no variance)
+    # Every stratum the group touches was checked in full (f_h = 1): no sampling error.
+    census: np.ndarray | None = None
+    # The domain's sampling fraction Σd / Σw·d when the finite-population correction applies
+    # (else 0): the correction a simple random sample of the same fraction would get.
+    sampling_fraction: np.ndarray | None = None
+    # "srs": a simple random sample (no design weights); "design": the weighted estimator.
+    design: str = "design"
 
     @property
     def se(self) -> np.ndarray:
@@ -111,6 +134,15 @@ def stratified_proportions(
     touched = np.zeros(total_groups * n_strata, dtype=bool)
     touched[gh] = True
     lonely = (touched & (n_h == 1)).reshape(total_groups, n_strata).sum(axis=1)
+    full = (~touched | (f >= 1 - 1e-12)).reshape(total_groups, n_strata).all(axis=1)
+    census = full & touched.reshape(total_groups, n_strata).any(axis=1) & fpc & (psu is None)
+    corrected = fpc and psu is None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(
+            (x_hat > 0) & corrected,
+            np.bincount(group, weights=d.astype(float), minlength=total_groups) / x_hat,
+            0.0,
+        )
     n_domain = np.bincount(group, weights=d, minlength=total_groups).astype(np.int64)
     n_events = np.bincount(group, weights=y, minlength=total_groups).astype(np.int64)
     variance = np.where(np.isnan(rate), np.nan, variance)
@@ -123,6 +155,36 @@ def stratified_proportions(
         x_hat[keep],
         y_hat[keep],
         lonely[keep],
+        census[keep],
+        np.clip(fraction[keep], 0.0, 1.0),
+    )
+
+
+def simple_proportions(
+    group: np.ndarray, n_groups: int, domain: np.ndarray, event: np.ndarray
+) -> Proportions:
+    """A simple random sample (no design weights): k events among the n domain households of each
+    group; rate k / n, variance p(1 − p) / n, no finite-population correction."""
+    group = np.asarray(group, dtype=np.int64)
+    d = np.asarray(domain, dtype=bool)
+    y = np.asarray(event, dtype=bool) & d
+    size = int(max(n_groups, group.max() + 1 if len(group) else 0))
+    n = np.bincount(group, weights=d, minlength=size)[:n_groups].astype(np.int64)
+    k = np.bincount(group, weights=y, minlength=size)[:n_groups].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        variance = np.where(n > 0, rate * (1 - rate) / np.maximum(n, 1), np.nan)
+    return Proportions(
+        rate,
+        variance,
+        n,
+        k,
+        n.astype(float),
+        k.astype(float),
+        np.zeros(n_groups, dtype=np.int64),
+        np.zeros(n_groups, dtype=bool),
+        np.zeros(n_groups),
+        "srs",
     )
 
 
@@ -137,25 +199,43 @@ class Intervals:
 
 
 def confidence_intervals(estimates: Proportions, confidence: float = 0.95) -> Intervals:
-    """Wilson and Clopper–Pearson intervals from the effective sample size (see module doc)."""
-    rate, variance, n = estimates.rate, estimates.variance, estimates.n_domain.astype(float)
+    """Wilson and Clopper–Pearson intervals: the textbook ones of k events in n for a simple
+    random sample, from the effective sample size for a weighted design (see module doc)."""
+    rate, variance = estimates.rate, estimates.variance
+    n = estimates.n_domain.astype(float)
     alpha = 1 - confidence
-    with np.errstate(invalid="ignore", divide="ignore"):
-        srs_variance = rate * (1 - rate) / (n - 1)
-        informative = (n > 1) & (rate > 0) & (rate < 1) & (variance > 0)
-        deff = np.where(informative, variance / srs_variance, np.nan)
-        n_eff = np.where(informative, n / deff, n)
-    census = (n > 1) & (rate > 0) & (rate < 1) & (variance == 0)
+    size = len(rate)
+    if estimates.design == "srs":
+        count = estimates.n_events.astype(float)
+        deff = np.where(n > 0, 1.0, np.nan)
+        n_eff = n
+        census = np.zeros(size, dtype=bool)
+    else:
+        count = None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            srs_variance = rate * (1 - rate) / (n - 1)
+            informative = (n > 1) & (rate > 0) & (rate < 1) & (variance > 0)
+            deff = np.where(informative, variance / srs_variance, np.nan)
+            # A design is credited with no more than a simple random sample of the same sampling
+            # fraction: n / (1 − f), or n without the finite-population correction.
+            f = estimates.sampling_fraction
+            floor = 1.0 - (np.zeros(size) if f is None else f)
+            floor = np.where(floor > 1e-12, floor, 1.0)
+            n_eff = np.where(informative, n / np.maximum(deff, floor), n / floor)
+        census = np.zeros(size, dtype=bool) if estimates.census is None else estimates.census
+        census = census & (n > 0) & ~np.isnan(rate)
     out = {}
     for method, name in (("wilson", "wilson"), ("beta", "cp")):
-        low = np.full(len(rate), np.nan)
-        high = np.full(len(rate), np.nan)
+        low = np.full(size, np.nan)
+        high = np.full(size, np.nan)
         ok = (n > 0) & ~np.isnan(rate) & ~census
         if ok.any():
-            lo, hi = proportion_confint(rate[ok] * n_eff[ok], n_eff[ok], alpha=alpha, method=method)
+            events = count[ok] if count is not None else rate[ok] * n_eff[ok]
+            lo, hi = proportion_confint(events, n_eff[ok], alpha=alpha, method=method)
+            lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
             # Clip, and drop float dust such as 1.7e-18 for a lower bound that is 0.
-            low[ok] = np.where(np.abs(lo) < 1e-12, 0.0, np.clip(lo, 0, 1))
-            high[ok] = np.where(np.abs(1 - hi) < 1e-12, 1.0, np.clip(hi, 0, 1))
+            low[ok] = np.where(np.abs(lo) < 1e-15, 0.0, np.clip(lo, 0, 1))
+            high[ok] = np.where(np.abs(1 - hi) < 1e-15, 1.0, np.clip(hi, 0, 1))
         low[census], high[census] = rate[census], rate[census]  # every household was checked
         out[f"{name}_low"], out[f"{name}_high"] = low, high
     return Intervals(n_eff, deff, **out)
@@ -206,13 +286,16 @@ def estimate_units(inputs, rules, levels: list[str] | None = None) -> list[UnitE
     view = inputs.view("field_checks")
     columns = inputs.columns["field_checks"]
     _check_weights(inputs, columns)
-    weight = "weight" if "weight" in columns else "1.0"
+    design = sampling_design(columns)
+    skipped = unavailable_estimates(inputs, rules)
+    names = [name for name in model.estimates if name not in skipped]
+    weight = "weight" if design == "weighted" else "1.0"
     stratum = "stratum" if "stratum" in columns else UNIT_KEY
     parts = [f"{UNIT_KEY} AS unit", f"coalesce(CAST({stratum} AS VARCHAR), {UNIT_KEY}) AS stratum"]
     parts.append(f"CAST({weight} AS DOUBLE) AS weight")
     if "psu" in columns:
         parts.append("coalesce(CAST(psu AS VARCHAR), '') AS psu")
-    for name in model.estimates:
+    for name in names:
         domain = rules.expressions[("estimates", name, "domain")].sql()
         event = rules.expressions[("estimates", name, "event")].sql()
         # A household that did not answer (event is null) leaves the rate's domain.
@@ -239,17 +322,23 @@ def estimate_units(inputs, rules, levels: list[str] | None = None) -> list[UnitE
         index = {g: i for i, g in enumerate(groups)}
         group = np.array([index.get(ancestor.get(u, ""), len(groups)) for u in rows_unit])
         n_checked = np.bincount(group, minlength=len(groups) + 1)[: len(groups)]
-        for name in model.estimates:
-            props = stratified_proportions(
-                group,
-                len(groups),
-                np.asarray(data["stratum"]).astype(str),
-                np.asarray(data["weight"], dtype=float),
-                np.asarray(data[f"d_{name}"], dtype=bool),
-                np.asarray(data[f"y_{name}"], dtype=bool),
-                np.asarray(data["psu"]).astype(str) if "psu" in data else None,
-                fpc=model.finite_population_correction,
-            )
+        for name in names:
+            domain = np.asarray(data[f"d_{name}"], dtype=bool)
+            event = np.asarray(data[f"y_{name}"], dtype=bool)
+            if design == "srs":
+                props = simple_proportions(group, len(groups), domain, event)
+            else:
+                props = stratified_proportions(
+                    group,
+                    len(groups),
+                    np.asarray(data["stratum"]).astype(str),
+                    np.asarray(data["weight"], dtype=float),
+                    domain,
+                    event,
+                    np.asarray(data["psu"]).astype(str) if "psu" in data else None,
+                    # Without weights the population sizes are unknown: no correction.
+                    fpc=model.finite_population_correction and design == "weighted",
+                )
             ci = confidence_intervals(props, confidence)
             for i, unit in enumerate(groups):
                 out.append(
@@ -272,6 +361,27 @@ def estimate_units(inputs, rules, levels: list[str] | None = None) -> list[UnitE
                     )
                 )
     return out
+
+
+def sampling_design(columns) -> str:
+    """How the field checks were drawn, from their columns: ``weighted`` (a ``weight`` column),
+    ``clustered`` (a ``psu`` column without weights: equal weights, no correction) or ``srs``."""
+    if "weight" in columns:
+        return "weighted"
+    return "clustered" if "psu" in columns else "srs"
+
+
+def unavailable_estimates(inputs, rules) -> dict[str, list[str]]:
+    """Estimates whose domain or event reads an optional column the file lacks: name → columns."""
+    found = {}
+    for name, rule in rules.model.estimates.items():
+        read: set[str] = set()
+        for part in ("domain", "event"):
+            read |= rules.expressions[("estimates", name, part)].names
+        absent = inputs.absent_columns(rule.source, read)
+        if absent:
+            found[name] = absent
+    return found
 
 
 def _levels_above(units, codes: list[str]) -> list[str]:

@@ -71,6 +71,10 @@ OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
     },
     "monitoring_survey": {},
 }
+# Text columns whose values must be one of the source schema's ``allowed`` list
+# (``kaohe/data/schemas/<source>.yaml``): a typo such as 错推 would otherwise count as no event.
+CHECKED_VALUES: dict[str, tuple[str, ...]] = {"field_checks": ("verdict",)}
+_SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
 
 
 @dataclass
@@ -83,6 +87,13 @@ class Inputs:
     period: str | None
     sources: dict[str, SourceInput] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
+    # Optional columns the file lacks: the view shows them as typed NULLs (so no query fails on
+    # them), and whatever needs them is skipped with a note (see ``absent_columns``).
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    def absent_columns(self, source: str, names) -> list[str]:
+        """The optional columns of ``source`` among ``names`` that its file does not have."""
+        return sorted(set(names) & set(self.missing.get(source, ())))
 
     def has(self, source: str) -> bool:
         return source in self.sources
@@ -159,10 +170,63 @@ def open_inputs(
             declaration = Source(columns=columns)
             inputs.sources[name] = register_source(con, name, declaration, directory, period)
             inputs.columns[name] = list(columns)
+            absent = {c: t for c, t in OPTIONAL_COLUMNS.get(name, {}).items() if c not in present}
+            inputs.missing[name] = list(absent)
+            if absent:
+                nulls = ", ".join(
+                    f"CAST(NULL AS {_SQL_TYPES[t]}) AS {c}" for c, t in absent.items()
+                )
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {view_name(name)} AS "
+                    f"SELECT *, {nulls} FROM ({inputs.sources[name].view_sql})"
+                )
+            for column in CHECKED_VALUES.get(name, ()):
+                check_allowed_values(inputs, name, column)
         return inputs
     except BaseException:
         con.close()
         raise
+
+
+def allowed_values(source: str, column: str) -> list[str] | None:
+    """The values the source schema allows in a text column (None: any value)."""
+    from ..data.schemas import bundled_schemas, load_schema
+
+    if source not in bundled_schemas():
+        return None
+    declared = load_schema(source).model.columns.get(column)
+    return None if declared is None else declared.allowed
+
+
+def check_allowed_values(inputs: Inputs, source: str, column: str) -> None:
+    """Refuse values outside the schema's allowed list, naming file, line, column and value.
+
+    A blank value is not checked here (a household that gave no answer leaves the estimates)."""
+    allowed = allowed_values(source, column)
+    if not allowed or column not in inputs.columns.get(source, ()):
+        return
+    path = inputs.sources[source].file
+    listed = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
+    value = f"trim(CAST({column} AS VARCHAR))"
+    bad = inputs.con.execute(
+        f"SELECT __row, CAST({column} AS VARCHAR) FROM {file_rows(inputs, source)} "
+        f"WHERE {value} <> '' AND {value} NOT IN ({listed}) ORDER BY __row LIMIT 5"
+    ).fetchall()
+    if not bad:
+        return
+    from ..data.files import position
+
+    names = "、".join(allowed)
+    raise DataError(
+        "\n".join(
+            text(
+                f"{position(path, row)}：列 {column} 的值 {found!r} 不在允许的取值中（{names}）",
+                f"{position(path, row)}: column {column}: value {found!r} is not one of the "
+                f"allowed values ({', '.join(allowed)})",
+            )
+            for row, found in bad
+        )
+    )
 
 
 def file_rows(inputs: Inputs, source: str) -> str:

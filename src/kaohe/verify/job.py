@@ -81,6 +81,7 @@ def run_verification(
             checked = run_detectors(inputs, qrules, eligibility_rules=eligibility)
             findings = finding_rows(checked.findings, inputs)
             notes = [{"rule": n.rule, "message": n.message} for n in checked.notes]
+            judged.notes += quality_column_notes(inputs, qrules)
             tables[FINDINGS_SOURCE] = (findings, FINDING_COLUMNS)
         manifest = {
             "data": str(Path(data).resolve()),
@@ -90,6 +91,7 @@ def run_verification(
             "rules": rule_files,
             "inputs": inputs_manifest(inputs),
             "quality_notes": notes,
+            "notes": judged.notes,
         }
     if out is not None:
         write_report_dir(out, tables, manifest)
@@ -106,6 +108,33 @@ def run_verification(
             write_csv(staging, findings, FINDING_COLUMNS)
             staging.replace(target)
     return VerificationRun(judged, findings, notes)
+
+
+def quality_column_notes(inputs, qrules) -> list[dict]:
+    """Quality checks that read an optional column a file lacks: they run on empty values and
+    find nothing there, so say which checks and columns (the view shows the column as NULL)."""
+    from .report import missing_columns_note
+
+    owner = {c: s for s, columns in inputs.missing.items() for c in columns}
+    design = {"weight", "stratum", "psu"}  # how the sample was drawn, not something checked
+    needs: dict[tuple[str, str], set[str]] = {}
+    for key, expression in qrules.expressions.items():
+        for column in expression.names:
+            if column in owner and column not in design:
+                needs.setdefault((str(key[0]), owner[column]), set()).add(column)
+    return [
+        missing_columns_note(
+            inputs,
+            source,
+            sorted(columns),
+            [f"quality_findings: {detector}"],
+            (
+                f"质量检查 {detector} 中读取该列的部分",
+                f"the part of quality check {detector} that reads it is",
+            ),
+        )  # fmt: skip
+        for (detector, source), columns in sorted(needs.items())
+    ]
 
 
 def _only_derived(directory: Path) -> None:

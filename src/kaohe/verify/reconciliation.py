@@ -75,11 +75,37 @@ def _rows(inputs: Inputs, rules, name: str, rule) -> dict[str, np.ndarray]:
     return inputs.con.execute(sql).fetchnumpy()
 
 
-def reconcile_units(inputs: Inputs, rules, levels: list[str]) -> list[UnitReconciliation]:
-    """Every reconciliation item of ``rules`` for every unit with checks below it, at ``levels``."""
-    out: list[UnitReconciliation] = []
+def unavailable_items(inputs: Inputs, rules) -> dict[str, tuple[str, list[str]]]:
+    """Items (whose joined sources are present) that read an optional column a file lacks:
+    name → (source, columns). Joined sources' columns are read as ``<source>_<column>``."""
+    found = {}
     for name, rule in rules.model.reconciliation.items():
         if not all(inputs.has(s) for s in rule.needs):
+            continue
+        read: set[str] = set()
+        for part in ("claimed", "verified", "where"):
+            read |= rules.expressions[("reconciliation", name, part)].names
+        absent = inputs.absent_columns("field_checks", read)
+        if absent:
+            found[name] = ("field_checks", absent)
+            continue
+        for source in rule.needs:
+            prefix = f"{source}_"
+            own = {n.removeprefix(prefix) for n in read if n.startswith(prefix)}
+            absent = inputs.absent_columns(source, own)
+            if absent:
+                found[name] = (source, absent)
+                break
+    return found
+
+
+def reconcile_units(inputs: Inputs, rules, levels: list[str]) -> list[UnitReconciliation]:
+    """Every reconciliation item of ``rules`` for every unit with checks below it, at ``levels``;
+    items whose sources or columns are missing are skipped (``unavailable_items`` says why)."""
+    out: list[UnitReconciliation] = []
+    skipped = unavailable_items(inputs, rules)
+    for name, rule in rules.model.reconciliation.items():
+        if not all(inputs.has(s) for s in rule.needs) or name in skipped:
             continue
         data = _rows(inputs, rules, name, rule)
         units = np.asarray(data["unit"]).astype(str)

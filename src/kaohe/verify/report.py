@@ -22,6 +22,7 @@ import duckdb
 
 from .. import __version__
 from ..data.files import sha256_of
+from ..i18n import text
 from .eligibility import UnitEligibility
 from .estimates import UnitEstimate
 from .inputs import Inputs
@@ -45,6 +46,46 @@ class Judged:
     ratios: list[dict] = field(default_factory=list)
     reconciliation: list[dict] = field(default_factory=list)
     eligibility: list[dict] = field(default_factory=list)
+    # What could not be computed and why: {source, columns, outputs, message}.
+    notes: list[dict] = field(default_factory=list)
+
+
+def missing_columns_note(
+    inputs: Inputs, source: str, columns: list[str], outputs: list[str], what: tuple[str, str]
+) -> dict:
+    """A note for outputs skipped because ``source`` lacks optional ``columns``; ``what`` names
+    the outputs in Chinese and English."""
+    file = inputs.sources[source].file.name if source in inputs.sources else source
+    listed = ", ".join(columns)
+    message = text(
+        f"{file}：没有列 {listed}，{what[0]}未计算（{', '.join(outputs)}）；其余照常计算",
+        f"{file}: no column {listed}, so {what[1]} not computed ({', '.join(outputs)}); "
+        "the rest is computed as usual",
+    )
+    return {"source": source, "columns": columns, "outputs": outputs, "message": message}
+
+
+def column_notes(inputs: Inputs, rules) -> list[dict]:
+    """Notes for the estimates and reconciliation items the data cannot support."""
+    from .estimates import unavailable_estimates
+    from .reconciliation import unavailable_items
+
+    notes = []
+    for name, columns in unavailable_estimates(inputs, rules).items():
+        rule = rules.model.estimates[name]
+        outputs = [f"{name}_{s}" for s in ("rate", "low", "high", "verdict", "n", "events")]
+        what = (f"估计“{rule.label}”", f"the estimate {rule.label_en or rule.label!r} is")
+        notes.append(missing_columns_note(inputs, rule.source, columns, outputs, what))
+    for name, (source, columns) in unavailable_items(inputs, rules).items():
+        rule = rules.model.reconciliation[name]
+        what = (
+            f"核实对比项“{rule.label}”",
+            f"the reconciliation item {rule.label_en or rule.label!r} is",
+        )
+        notes.append(
+            missing_columns_note(inputs, source, columns, [f"reconciliation {name}"], what)
+        )
+    return notes
 
 
 def _attributes(inputs: Inputs, unit: str) -> dict[str, Any]:
@@ -348,7 +389,7 @@ def verify_directory(
     used_levels = levels or sorted(
         {e.level for e in estimates}, key=[e.level for e in estimates].index
     )
-    judged = Judged()
+    judged = Judged(notes=column_notes(inputs, rules))
     judged.estimates = judge_estimates(inputs, rules, estimates, period)
     judged.ratios = judge_ratios(inputs, rules, unit_ratios(inputs, rules, used_levels), period)
     judged.reconciliation = reconciliation_rows(
