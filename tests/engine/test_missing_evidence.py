@@ -341,3 +341,29 @@ def test_reports_show_status_and_completeness(tmp_path, form):
         withheld = next(row for row in rows if row[1] == "W")
         assert withheld[header.index("等次")] == "不予评定（待定）"
         assert withheld[header.index("数据完整度")] == pytest.approx(0.8)
+
+
+def test_the_outcomes_ledger_opens_nothing_but_the_data_request_for_a_withheld_unit(tmp_path):
+    scheme = facts_scheme(**two_areas())
+    scheme["outcomes"].insert(0, {"when": "grade = '差'", "actions": [{"rectify": {"days": 60}}]})
+    facts = {"L": {"x": 0.1, "y": 0.1, "z": 0.1}, "W": {"x": 0.1, "y": None, "z": 0.1}}
+    case = write_facts_case(tmp_path, scheme, facts)
+    out, ledger = tmp_path / "out", tmp_path / "ledger"
+    kaohe = Kaohe()
+    assert (
+        kaohe("assess", "--scheme", case.scheme, "--data", case.data, "--out", out).exit_code == 0
+    )
+    opened = kaohe("outcomes", "open", "--run", out, "--ledger", ledger, "--date", "2020-03-01")
+    assert opened.exit_code == 0, opened.stderr
+    events = [
+        json.loads(line)
+        for line in (ledger / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    by_unit: dict[str, list] = {}
+    for event in events:
+        data = event.get("data") or {}
+        if "unit" in data:
+            by_unit.setdefault(data["unit"], []).append((event["kind"], data.get("action")))
+    # L (graded 差) gets its rectification; W (withheld) only the request for its data
+    assert ("item_opened", None) in by_unit["L"]
+    assert by_unit["W"] == [("action_issued", "request_data")]
