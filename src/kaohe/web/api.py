@@ -3,10 +3,10 @@ and push data files with a bearer token; the same role and scope checks as the p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from ..store.models import Cycle
@@ -31,23 +31,50 @@ class CycleOut(BaseModel):
     version: int
 
 
+Status = Literal["graded", "withheld", "failed"]
+_STATUS = (
+    "graded 已评定; withheld 不予评定（待定）: the evidence does not support a grade (no score, "
+    "grade, rank or outcomes); failed 计算失败. null only for runs made before statuses."
+)
+_COMPLETENESS = "数据完整度: the share (0–1) of the unit's nominal points backed by data"
+_REASONS = "why the grade is withheld or failed (empty for graded units)"
+_PRELIMINARY = (
+    "the run is preliminary (初步结果，不作为正式考核结果), computed while evidence was missing "
+    "on the user's explicit choice; never the official result"
+)
+
+
 class ResultOut(BaseModel):
     unit: str
     name: str
+    status: Status | None = Field(description=_STATUS)
+    completeness: float | None = Field(description=_COMPLETENESS)
+    status_reasons: list[str] = Field(description=_REASONS)
     score: float | None
     grade: str | None
-    rank: int | None
+    rank: int | None = Field(description="none for units that are not graded")
     vetoed: bool
-    dimensions: dict[str, float | None]
+    dimensions: dict[str, float | None] = Field(description="points earned per top dimension")
+    effective_points: dict[str, float | None] = Field(
+        description="the unit's maximum per top dimension (实际满分): the nominal points, "
+        "re-weighted where the scheme's missing-data rules did so"
+    )
     last_score: float | None
     last_rank: int | None
+    preliminary: bool = Field(description=_PRELIMINARY)
 
 
 class ScoreCardOut(BaseModel):
     unit: str
+    status: Status | None = Field(description=_STATUS)
+    completeness: float | None = Field(description=_COMPLETENESS)
+    status_reasons: list[str] = Field(description=_REASONS)
     score: float | None
     grade: str | None
     rank: int | None
+    preliminary: dict[str, Any] | None = Field(
+        description=_PRELIMINARY + "; why (zh, en, reason, missing checks per unit), or null"
+    )
     explain: dict[str, Any]
 
 
@@ -90,23 +117,37 @@ def results(
     cycle_id: int,
     grade: str = "",
     region: str = "",
+    status: Literal["", "graded", "withheld", "failed"] = "",
     actor: Actor = Depends(api_actor),
 ):
+    """The ranking: ranked units first, then those whose grade is withheld or failed (no rank)."""
     with request.app.state.db.read() as session:
-        _, rows = result_ops.ranking(
-            session, actor, cycle_id, grade, region, views=request.app.state.result_views
+        run, rows = result_ops.ranking(
+            session,
+            actor,
+            cycle_id,
+            grade,
+            region,
+            views=request.app.state.result_views,
+            status=status,
         )
+    preliminary = bool(run and run.preliminary)
     return [
         ResultOut(
             unit=r.unit,
             name=r.name,
+            status=r.status,
+            completeness=r.completeness,
+            status_reasons=list(r.status_reasons),
             score=r.score,
             grade=r.grade,
             rank=r.rank,
             vetoed=r.vetoed,
             dimensions=r.dimensions,
+            effective_points=r.effective_points,
             last_score=r.last_score,
             last_rank=r.last_rank,
+            preliminary=preliminary,
         )
         for r in rows
     ]
@@ -120,10 +161,17 @@ def scorecard(request: Request, cycle_id: int, unit_code: str, actor: Actor = De
         )
         return ScoreCardOut(
             unit=unit_code,
+            status=card.result.status,
+            completeness=card.result.completeness,
+            status_reasons=list(card.result.status_reasons),
             score=card.result.score,
             grade=card.result.grade,
             rank=card.result.rank,
-            explain=card.result.explain,
+            preliminary=card.run.preliminary,
+            # a preliminary run decides nothing: its outcomes are not handed on as if they applied
+            explain={**card.result.explain, "outcomes": []}
+            if card.run.preliminary
+            else card.result.explain,
         )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..i18n import text
 from ..store.accounts import check_password
@@ -34,6 +34,7 @@ from ..workflow import submissions as submission_ops
 from ..workflow import verification as verification_ops
 from ..workflow.collection import annotate, catalog, prefill, template
 from ..workflow.errors import Forbidden, Invalid, NotFound
+from ..workflow.result_views import STATUSES, preliminary_label, status_label
 from ..workflow.roles import Actor, require, require_unit
 from ..workflow.states import is_locked, overdue, transitions_from
 from ..workflow.uploads import MAX_BYTES
@@ -172,6 +173,7 @@ def switch_language(request: Request, code: str, next: str = "/dashboard"):
 def dashboard(request: Request, actor: Actor = Depends(page_actor)):
     today = _today()
     with _db(request).read() as session:
+        preliminary = _preliminary_runs(session) if actor.can("results.view.unpublished") else {}
         rows = []
         for cycle in session.scalars(select(Cycle).order_by(Cycle.period.desc(), Cycle.id)):
             rows.append(
@@ -181,11 +183,24 @@ def dashboard(request: Request, actor: Actor = Depends(page_actor)):
                     "overdue": overdue(cycle.state, cycle.deadlines, today),
                     "moves": transitions_from(cycle.state, actor.role),
                     "locked": is_locked(cycle.state),
+                    "preliminary": preliminary.get(cycle.id, ""),
                 }
             )
         spared = _spared(session, actor, rows[0]["cycle"] if rows else None)
         unit = session.get(Unit, actor.unit_code) if actor.unit_code else None
     return render(request, "dashboard.html", {"rows": rows, "spared": spared, "unit": unit})
+
+
+def _preliminary_runs(session) -> dict[int, str]:
+    """Cycle id → why its latest run is preliminary, for the cycles whose latest run is."""
+    latest = select(func.max(Run.id)).group_by(Run.cycle_id)
+    return {
+        cycle_id: preliminary_label(marked)
+        for cycle_id, marked in session.execute(
+            select(Run.cycle_id, Run.manifest["preliminary"]).where(Run.id.in_(latest))
+        )
+        if marked
+    }
 
 
 def _spared(session, actor: Actor, cycle: Cycle | None) -> list[dict]:
@@ -212,7 +227,9 @@ def move_cycle(
     actor: Actor = Depends(page_actor),
 ):
     with _db(request).write(actor.username, f"cycle.{target}") as session:
-        cycle_ops.move(session, actor, cycle_id, target, version, note)
+        source = cycle_ops.get_cycle(session, cycle_id).state
+        cycle_ops.move(session, actor, cycle_id, target, version, note)  # checks role first
+        result_ops.require_final(session, cycle_id, source, target)  # refused: rolled back
     return RedirectResponse("/dashboard", status_code=303)
 
 
@@ -225,11 +242,22 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
         ).all()
         runs = (
             session.execute(
-                select(Run.id, Run.created_at).where(Run.cycle_id == cycle_id).order_by(Run.id)
+                select(Run.id, Run.created_at, Run.manifest["preliminary"])
+                .where(Run.cycle_id == cycle_id)
+                .order_by(Run.id)
             ).all()
             if actor.can("results.view.unpublished")
             else []
         )
+        covered = (
+            computation.coverage(session, cycle, request.app.state.compute)
+            if cycle.state == "computation" and actor.can("results.compute")
+            else None
+        )
+    runs = [
+        {"id": run_id, "created_at": created, "preliminary": preliminary_label(marked)}
+        for run_id, created, marked in runs
+    ]
     return render(
         request,
         "cycle.html",
@@ -238,15 +266,26 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
             "events": events,
             "moves": transitions_from(cycle.state, actor.role),
             "runs": runs,
+            "coverage": covered,
+            "preliminary": runs[-1]["preliminary"] if runs else "",
         },
     )
 
 
 @router.post("/cycles/{cycle_id}/compute")
-def compute_results(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+def compute_results(
+    request: Request,
+    cycle_id: int,
+    preliminary: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
     """Aggregate the accepted submissions, run the engine and import the run (computation state).
-    A sync handler: FastAPI runs it in a worker thread, so the engine never blocks the loop."""
-    computation.compute(_db(request), actor, cycle_id, request.app.state.compute)
+    While assigned field checks are missing this is refused, unless the user chose a preliminary
+    run (``preliminary=yes``, its own button). A sync handler: FastAPI runs it in a worker
+    thread, so the engine never blocks the loop."""
+    computation.compute(
+        _db(request), actor, cycle_id, request.app.state.compute, preliminary == "yes"
+    )
     return RedirectResponse(f"/cycles/{cycle_id}/results", status_code=303)
 
 
@@ -520,12 +559,13 @@ def results_page(
     grade: str = "",
     region: str = "",
     q: str = "",
+    status: str = "",
     actor: Actor = Depends(page_actor),
 ):
     with _db(request).read() as session:
         cycle = cycle_ops.get_cycle(session, cycle_id)
         run, everything = result_ops.ranking(session, actor, cycle_id, views=_views(request))
-    rows = result_ops.filter_rows(everything, grade, region, q)
+    rows = result_ops.filter_rows(everything, grade, region, q, status)
     regions = sorted(
         {r.region for r in everything if r.region}
         | {r.peer_group for r in everything if r.peer_group}
@@ -537,8 +577,11 @@ def results_page(
         "grade": grade,
         "region": region,
         "q": q,
+        "status": status,
+        "statuses": [(s, status_label(s)) for s in STATUSES],
         "regions": regions,
         "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
+        "preliminary": run.preliminary_label if run else "",
     }
     name = "results_table.html" if request.headers.get("hx-request") else "results.html"
     return render(request, name, context)
@@ -627,18 +670,16 @@ def scorecard_page(
             else []
         )
     dims = [d for d in card.run.tree if d.get("top")]
+
+    def rate(result, d) -> float:
+        # the share of the unit's own (effective) maximum: re-weighted points are not above 100 %
+        most = result.effective_points.get(d["id"]) or d.get("max_points") or 1
+        return round(100 * (result.dimensions.get(d["id"]) or 0) / most, 1)
+
     radar = {
         "indicator": [{"name": d["label"], "max": 100} for d in dims],
-        "values": [
-            round(100 * (card.result.dimensions.get(d["id"]) or 0) / (d["max_points"] or 1), 1)
-            for d in dims
-        ],
-        "last": [
-            round(100 * (card.last.dimensions.get(d["id"]) or 0) / (d["max_points"] or 1), 1)
-            for d in dims
-        ]
-        if card.last
-        else None,
+        "values": [rate(card.result, d) for d in dims],
+        "last": [rate(card.last, d) for d in dims] if card.last else None,
         "labels": [text("本期", "this period"), text("上期", "last period")],
     }
     return render(
@@ -650,7 +691,9 @@ def scorecard_page(
             "radar": radar,
             "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
-            "outcomes": card.result.explain.get("outcomes", []),
+            # a preliminary run decides nothing: no outcomes are shown as if they applied
+            "outcomes": [] if card.run.preliminary else card.result.explain.get("outcomes", []),
+            "preliminary": card.run.preliminary_label,
         },
     )
 
@@ -670,7 +713,11 @@ def records_page(
         card = result_ops.scorecard(session, actor, cycle_id, unit_code, views=_views(request))
         require_unit(actor, card.unit)
         found = records_ops.records(session, card.run, card.unit, measure, page)
-    return render(request, "records.html", {"card": card, "found": found})
+    return render(
+        request,
+        "records.html",
+        {"card": card, "found": found, "preliminary": card.run.preliminary_label},
+    )
 
 
 # --- findings and appeals -----------------------------------------------------------------

@@ -18,12 +18,21 @@ What the data directory holds:
 - ``field_checks.csv`` from the cycle's verification results, when there are any;
 - when the scheme reads them, the sources derived from the field checks
   (``verification_estimates``, ``quality_findings``), recomputed by the verification step.
+
+Coverage: when the scheme reads the field checks (directly or through the sources derived from
+them), every household assigned for verification must be checked before the results are computed
+(``coverage``: per assessed unit, N of M assigned checks done). While checks are missing the
+computation is refused, saying what is missing and for whom; only on the user's explicit choice
+(``preliminary=True``) a preliminary run is computed, with the reason and the missing checks
+recorded as ``preliminary`` in its manifest. A preliminary run is shown as such on every page and
+never goes on to review, approval or publication (``results.require_final``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import os
 import shutil
 import uuid
@@ -31,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from ..errors import KaoheError
@@ -49,7 +58,7 @@ from ..store.models import (
 from .collection import catalog, check_rows, read_table
 from .cycles import get_cycle
 from .errors import Invalid, WrongState
-from .results import import_run
+from .results import PRELIMINARY_REASON, import_run
 from .roles import Actor, require
 
 CORE_UNIT_COLUMNS = ("unit", "name", "parent", "level", "kind")
@@ -227,6 +236,148 @@ def _write_field_checks(session: Session, cycle: Cycle, data: Path) -> int:
     return len(rows)
 
 
+@dataclass(frozen=True)
+class UnitCoverage:
+    """The field checks of one assessed unit (its subtree): assigned and done."""
+
+    unit: str
+    name: str
+    assigned: int
+    done: int
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.assigned
+
+    def describe(self) -> str:
+        return text(
+            f"{self.name} 已完成 {self.done} / {self.assigned}",
+            f"{self.name}: {self.done} of {self.assigned} done",
+        )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether the evidence the computation needs is in: the assigned field checks per assessed
+    unit. ``needed`` is False when the scheme reads no field checks (they do not enter grades)."""
+
+    units: tuple[UnitCoverage, ...]
+    needed: bool = True
+
+    @property
+    def missing(self) -> tuple[UnitCoverage, ...]:
+        return tuple(u for u in self.units if not u.complete)
+
+    @property
+    def met(self) -> bool:
+        return not self.needed or not self.missing
+
+    @property
+    def assigned(self) -> int:
+        return sum(u.assigned for u in self.units)
+
+    @property
+    def done(self) -> int:
+        return sum(u.done for u in self.units)
+
+    def describe(self) -> str:
+        """What is missing and for whom, in the user's language."""
+        return text(
+            f"核查未完成：已分配的入户核查共 {self.assigned} 户，已完成 {self.done} 户（"
+            + "；".join(u.describe() for u in self.missing)
+            + "）",
+            f"field checks not done: {self.done} of {self.assigned} assigned households checked ("
+            + "; ".join(u.describe() for u in self.missing)
+            + ")",
+        )
+
+    def record(self, actor: Actor) -> dict[str, Any]:
+        """The ``preliminary`` entry of a run's manifest (both languages: readers differ)."""
+        from ..i18n import use_language
+
+        with use_language("zh"):
+            zh = self.describe()
+        with use_language("en"):
+            en = self.describe()
+        return {
+            "reason": PRELIMINARY_REASON,
+            "zh": zh,
+            "en": en,
+            "assigned": self.assigned,
+            "done": self.done,
+            "missing": [
+                {"unit": u.unit, "name": u.name, "assigned": u.assigned, "done": u.done}
+                for u in self.missing
+            ],
+            "requested_by": actor.username,
+            "requested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+
+
+def _reads_field_checks(scheme_name: str) -> tuple[bool, tuple[str, str] | None]:
+    """Whether the scheme reads the field checks (or sources derived from them), and the kind
+    and level of the units it assesses. A scheme that does not load is taken to read them (the
+    engine reports its error later). Cached per scheme file and modification time."""
+    file = Path(scheme_name)
+    stamp = file.stat().st_mtime_ns if file.is_file() else 0
+    return _scheme_reads(scheme_name, stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _scheme_reads(scheme_name: str, _stamp: int) -> tuple[bool, tuple[str, str] | None]:
+    from ..scheme import load_scheme
+
+    try:
+        model = load_scheme(scheme_name).model
+    except KaoheError:
+        return True, None
+    assesses = getattr(model, "assesses", None)
+    level = (assesses.kind, assesses.level) if assesses is not None else None
+    return bool(set(model.sources) & {FIELD_CHECKS, *DERIVED}), level
+
+
+def coverage(session: Session, cycle: Cycle, settings: ComputeSettings | None = None) -> Coverage:
+    """Per assessed unit (the scheme's level; the assignment's own unit when none is above it):
+    households assigned for verification in this cycle and how many are checked."""
+    settings = settings or ComputeSettings.from_env()
+    needed, assesses = _reads_field_checks(settings.scheme_for(cycle.scheme))
+    counts = session.execute(
+        select(
+            VerificationAssignment.unit_code,
+            func.count(VerificationAssignment.id),
+            func.count(VerificationResult.id),
+        )
+        .outerjoin(
+            VerificationResult, VerificationResult.assignment_id == VerificationAssignment.id
+        )
+        .where(VerificationAssignment.cycle_id == cycle.id)
+        .group_by(VerificationAssignment.unit_code)
+    ).all()
+    if not counts:
+        return Coverage((), needed)
+    units = {u.code: u for u in session.scalars(select(Unit))}
+    totals: dict[str, list[int]] = {}
+    for code, assigned, done in counts:
+        owner = code
+        unit = units.get(code)
+        if unit is not None and assesses is not None:
+            for ancestor in reversed([c for c in unit.path.split("/") if c]):
+                candidate = units.get(ancestor)
+                if candidate is not None and (candidate.kind, candidate.level) == assesses:
+                    owner = ancestor
+                    break
+        total = totals.setdefault(owner, [0, 0])
+        total[0] += assigned
+        total[1] += done
+    return Coverage(
+        tuple(
+            UnitCoverage(code, units[code].name if code in units else code, assigned, done)
+            for code, (assigned, done) in sorted(totals.items())
+        ),
+        needed,
+    )
+
+
 def _require_computation(cycle: Cycle) -> None:
     if cycle.state != "computation":
         raise WrongState(
@@ -248,13 +399,44 @@ class Prepared:
     data: Path
     out: Path
     written: dict[str, int]
+    preliminary: dict[str, Any] | None = None
 
 
-def prepare(session: Session, actor: Actor, cycle_id: int, settings: ComputeSettings) -> Prepared:
-    """Check who and when, and write the data directory of a new attempt (a reading session)."""
+def _require_coverage(covered: Coverage, preliminary: bool) -> None:
+    if preliminary and covered.met:
+        raise WrongState(
+            text(
+                "计算所需的核查没有缺少，无需计算初步结果；请计算正式考核结果",
+                "no field check the computation needs is missing: compute the results, not a "
+                "preliminary run",
+            )
+        )
+    if not preliminary and not covered.met:
+        raise WrongState(
+            text(
+                f"{covered.describe()}。请待核查完成后再计算考核结果；"
+                "如确需先看初步结果，请选择“计算初步结果”（不作为正式考核结果，不能提交审核）",
+                f"{covered.describe()}. Compute the results once the checks are done; to see "
+                "preliminary results meanwhile, choose “compute preliminary results” (not the "
+                "official results; they cannot be submitted for review)",
+            )
+        )
+
+
+def prepare(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    settings: ComputeSettings,
+    preliminary: bool = False,
+) -> Prepared:
+    """Check who and when, and write the data directory of a new attempt (a reading session).
+    While assigned field checks are missing, refuse — unless ``preliminary`` was chosen."""
     require(actor, "results.compute")
     cycle = get_cycle(session, cycle_id)
     _require_computation(cycle)
+    covered = coverage(session, cycle, settings)
+    _require_coverage(covered, preliminary)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     attempt = settings.runs_dir / f"cycle-{cycle.id}" / f"{stamp}-{uuid.uuid4().hex[:8]}"
     data = attempt / "data"
@@ -277,6 +459,7 @@ def prepare(session: Session, actor: Actor, cycle_id: int, settings: ComputeSett
         data,
         attempt / "run",
         written,
+        covered.record(actor) if preliminary else None,
     )
 
 
@@ -303,7 +486,13 @@ def run_engine(prepared: Prepared) -> None:
         scheme = load_scheme(prepared.scheme)
         if set(DERIVED) & set(scheme.model.sources):
             _derive(prepared)
-        assess(scheme, prepared.data, prepared.out, period=prepared.period)
+        assess(
+            scheme,
+            prepared.data,
+            prepared.out,
+            period=prepared.period,
+            preliminary=prepared.preliminary,
+        )
     except KaoheError as error:
         discard(prepared)
         raise Invalid(
@@ -328,11 +517,18 @@ def discard(prepared: Prepared) -> None:
     shutil.rmtree(prepared.attempt, ignore_errors=True)
 
 
-def compute(db: Database, actor: Actor, cycle_id: int, settings: ComputeSettings) -> int:
+def compute(
+    db: Database,
+    actor: Actor,
+    cycle_id: int,
+    settings: ComputeSettings,
+    preliminary: bool = False,
+) -> int:
     """Prepare, run and import; returns the new run's id. On any failure nothing is imported
-    and the attempt's directory is removed."""
+    and the attempt's directory is removed. ``preliminary``: the user's explicit choice to
+    compute a preliminary run while assigned field checks are missing."""
     with db.read() as session:
-        prepared = prepare(session, actor, cycle_id, settings)
+        prepared = prepare(session, actor, cycle_id, settings, preliminary)
     run_engine(prepared)
     try:
         with db.write(actor.username, "results.compute") as session:

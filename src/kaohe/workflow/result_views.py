@@ -7,6 +7,12 @@ reused by every request. Entries are keyed by the run's id together with the sha
 restored backup, a test that empties its tables — never serves a stale view.
 
 The cache holds no permissions: callers check role, state and scope before using a view.
+
+Every unit has a status (``graded``, ``withheld`` 不予评定, ``failed`` 计算失败) and a completeness
+(the share of its nominal points backed by data), read from its explanation; a unit that is not
+graded is shown with no score, grade or rank, whatever the row holds. Dimension points come with
+the unit's effective maximum (``effective_points``: the nominal points re-weighted by the scheme's
+missing-data rules), which may differ from the nominal points of the run's tree.
 """
 
 from __future__ import annotations
@@ -20,13 +26,69 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import text
 from ..store.models import Cycle, Result, Run, Unit
 
 RunKey = tuple[int, str, str]  # run id, explain.json sha256, import time
 
+STATUSES = ("graded", "withheld", "failed")
+STATUS_LABELS = {
+    "graded": ("已评定", "graded"),
+    "withheld": ("不予评定（待定）", "withheld (pending)"),
+    "failed": ("计算失败", "failed"),
+}
+
+
+def status_label(status: str | None) -> str:
+    if status is None:
+        return "—"
+    zh, en = STATUS_LABELS.get(status, (status, status))
+    return text(zh, en)
+
+
+def share_label(value: float | None) -> str:
+    """A share (0–1) as a percentage with two decimals: 0.875 → "87.50 %"."""
+    if value is None:
+        return "—"
+    return f"{100 * value:.2f} %"
+
+
+def preliminary_label(preliminary: dict[str, Any] | None) -> str:
+    """Why a run is preliminary, in the user's language (the manifest's ``preliminary``)."""
+    if not preliminary:
+        return ""
+    if isinstance(preliminary, dict):
+        chosen = preliminary.get("zh"), preliminary.get("en")
+        if chosen[0] or chosen[1]:
+            return text(chosen[0] or chosen[1], chosen[1] or chosen[0])
+        for key in ("message", "reason"):
+            if preliminary.get(key):
+                return str(preliminary[key])
+    return str(preliminary)
+
+
+class _Status:
+    """Status, completeness and reasons of a unit, with labels for pages."""
+
+    status: str | None
+    completeness: float | None
+    status_reasons: tuple[str, ...]
+
+    @property
+    def graded(self) -> bool:
+        return self.status in (None, "graded")
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def completeness_label(self) -> str:
+        return share_label(self.completeness)
+
 
 @dataclass(frozen=True)
-class RankingRow:
+class RankingRow(_Status):
     unit: str
     name: str
     region: str
@@ -38,6 +100,10 @@ class RankingRow:
     dimensions: dict[str, Any]
     last_score: float | None = None
     last_rank: int | None = None
+    status: str | None = None  # None: a run from before statuses
+    completeness: float | None = None
+    status_reasons: tuple[str, ...] = ()
+    effective_points: dict[str, Any] = field(default_factory=dict)  # dimension -> its maximum
 
 
 @dataclass(frozen=True)
@@ -54,9 +120,18 @@ class RunView:
     rows: tuple[RankingRow, ...]
     by_unit: dict[str, RankingRow] = field(repr=False)
 
+    @property
+    def preliminary(self) -> dict[str, Any] | None:
+        """Why the run is preliminary (not the official result), or None."""
+        return self.manifest.get("preliminary") or None
+
+    @property
+    def preliminary_label(self) -> str:
+        return preliminary_label(self.preliminary)
+
 
 @dataclass(frozen=True)
-class UnitResult:
+class UnitResult(_Status):
     """One unit's result with its explanation (the score card's ``result``)."""
 
     unit_code: str
@@ -66,6 +141,10 @@ class UnitResult:
     vetoed: bool
     dimensions: dict[str, Any]
     explain: dict[str, Any]
+    status: str | None = None
+    completeness: float | None = None
+    status_reasons: tuple[str, ...] = ()
+    effective_points: dict[str, Any] = field(default_factory=dict)
 
 
 def _heads():
@@ -157,6 +236,10 @@ class ResultViews:
             vetoed=row.vetoed,
             dimensions=row.dimensions,
             explain=explain or {},
+            status=row.status,
+            completeness=row.completeness,
+            status_reasons=row.status_reasons,
+            effective_points=row.effective_points,
         )
         return self._remember(self._units, key, result, self.max_units)
 
@@ -169,29 +252,64 @@ class ResultViews:
         return self._remember(self._derived, key, build(), self.max_units)
 
 
+def _number(value: Any) -> float | None:
+    try:
+        return None if value is None or value == "" else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _reasons(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+    return tuple(str(v) for v in value)
+
+
+def _order(row: RankingRow) -> tuple[Any, ...]:
+    """Ranked units by rank, then unranked graded units, the withheld and the failed."""
+    status = STATUSES.index(row.status) if row.status in STATUSES else 0
+    return (row.rank is None, row.rank or 0, status, row.unit)
+
+
 def _build_run(session: Session, key: RunKey) -> RunView:
     run = session.get(Run, key[0])
+    top = [d["id"] for d in run.tree or [] if d.get("top")]
+    # Only the parts of each explanation the ranking needs, extracted by the database.
+    parts = [
+        Result.explain["status"].as_string(),
+        Result.explain["completeness"].as_float(),
+        Result.explain["status_reasons"],
+        *(Result.explain[("nodes", d, "max_points")].as_float() for d in top),
+    ]
     rows = []
-    for result, name, attributes in session.execute(
-        select(Result, Unit.name, Unit.attributes)
+    for result, name, attributes, status, completeness, reasons, *maxima in session.execute(
+        select(Result, Unit.name, Unit.attributes, *parts)
         .join(Unit, Unit.code == Result.unit_code)
         .where(Result.run_id == run.id)
-        .order_by(Result.rank, Result.unit_code)
     ):
         attributes = attributes or {}
+        graded = status in (None, "graded")
         rows.append(
             RankingRow(
                 unit=result.unit_code,
                 name=name,
                 region=attributes.get("region") or "",
                 peer_group=attributes.get("peer_group") or "",
-                score=result.score,
-                grade=result.grade,
-                rank=result.rank,
+                # never a score, grade or rank for a unit whose grade is withheld or failed
+                score=result.score if graded else None,
+                grade=result.grade if graded else None,
+                rank=result.rank if graded else None,
                 vetoed=result.vetoed,
                 dimensions=result.dimensions,
+                status=status,
+                completeness=_number(completeness),
+                status_reasons=_reasons(reasons),
+                effective_points=dict(zip(top, maxima, strict=True)),
             )
         )
+    rows.sort(key=_order)
     return RunView(
         key=key,
         id=run.id,

@@ -1,5 +1,9 @@
 """Results in the platform: a run directory (``kaohe assess`` output) imported into the database,
-the ranking with filters, a unit's score card with its explanation, and last year beside it."""
+the ranking with filters, a unit's score card with its explanation, and last year beside it.
+
+A run whose manifest says it is ``preliminary`` (computed while evidence was missing, on the
+user's explicit choice) is never the cycle's official result: ``require_final`` refuses to send a
+cycle on to review, approval or publication while its latest run is preliminary."""
 
 from __future__ import annotations
 
@@ -16,15 +20,19 @@ from ..i18n import text
 from ..store.models import Cycle, Result, Run, Unit
 from .collection import previous_period
 from .cycles import get_cycle
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Forbidden, Invalid, NotFound, WrongState
 from .result_views import (
     RankingRow,
     ResultViews,
     RunView,
     UnitResult,
+    preliminary_label,
 )
 from .roles import Actor, require
-from .states import ORDER
+from .states import BY_ID, NEEDS_FINAL_RESULTS, ORDER
+
+# manifest.json → preliminary.reason of a run computed while assigned field checks were missing
+PRELIMINARY_REASON = "field_checks_incomplete"
 
 
 def _number(raw: str | None) -> float | None:
@@ -67,11 +75,14 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     else:
         children = {c for node in nodes.values() for c in node.get("children", [])}
         top = [c for c in header if c in nodes and c not in children]
+    # The tree holds each node's nominal points (the scheme's): a unit's effective maximum may
+    # differ (re-weighted for missing data) and is read from its own explanation.
     tree = [
         {
             "id": node_id,
             "label": node.get("label") or node_id,
-            "max_points": node.get("max_points"),
+            "max_points": node.get("nominal_points", node.get("max_points")),
+            "nominal_points": node.get("nominal_points", node.get("max_points")),
             "children": node.get("children", []),
             "top": node_id in top,
         }
@@ -88,6 +99,14 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 f"units of the run are not in the platform: {', '.join(missing[:5])}",
             )
         )
+    if manifest.get("preliminary") and cycle.state != "computation":
+        raise WrongState(
+            text(
+                "初步结果只能在“数据汇总与计算”阶段导入，且不能作为正式考核结果",
+                "a preliminary run can be imported only during aggregation and computation, "
+                "and never as the official result",
+            )
+        )
     manifest = {**manifest, **scheme_facts(manifest)}
     run = Run(
         cycle_id=cycle.id,
@@ -100,6 +119,15 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     session.flush()
     for row in rows:
         rank = _number(row.get("rank"))
+        explained = dict(explain["units"].get(row["unit"], {}))
+        for column in ("status", "completeness", "status_reasons"):  # results.csv's, if not there
+            if column not in explained and row.get(column) not in (None, ""):
+                value = row[column]
+                if column == "completeness":
+                    value = float(value)
+                elif column == "status_reasons":
+                    value = [part.strip() for part in value.split(";") if part.strip()]
+                explained[column] = value
         session.add(
             Result(
                 run_id=run.id,
@@ -110,7 +138,7 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 rank=None if rank is None else int(rank),
                 vetoed=row.get("vetoed") == "true",
                 dimensions={d: _number(row.get(d)) for d in top},
-                explain=explain["units"].get(row["unit"], {}),
+                explain=explained,
             )
         )
     session.flush()
@@ -153,6 +181,26 @@ def latest_run(session: Session, cycle_id: int) -> Run | None:
     return session.scalar(select(Run).where(Run.cycle_id == cycle_id).order_by(Run.id.desc()))
 
 
+def require_final(session: Session, cycle_id: int, source: str, target: str) -> None:
+    """A cycle goes on to review, approval or publication only with an official run: refuse
+    (say why, and what to do) while its latest run is preliminary. Call it in the transaction
+    that moves the cycle from ``source`` to ``target``."""
+    if (source, target) not in NEEDS_FINAL_RESULTS:
+        return
+    run = latest_run(session, cycle_id)
+    if run is None or not (run.manifest or {}).get("preliminary"):
+        return
+    why = preliminary_label(run.manifest["preliminary"])
+    raise WrongState(
+        text(
+            f"当前结果是初步结果，不作为正式考核结果（{why}），不能进入“{BY_ID[target].zh}”；"
+            "请在核查完成后重新计算正式结果",
+            f"the current results are preliminary, not the official results ({why}), and "
+            f"cannot go on to {BY_ID[target].en}; compute the results once the checks are done",
+        )
+    )
+
+
 def require_results(actor: Actor, cycle: Cycle) -> None:
     require(actor, "results.view")
     if ORDER[cycle.state] < ORDER["publication"] and not actor.can("results.view.unpublished"):
@@ -174,6 +222,7 @@ def ranking(
     region: str = "",
     query: str = "",
     views: ResultViews | None = None,
+    status: str = "",
 ) -> tuple[RunView | None, list[RankingRow]]:
     """The ranking of the cycle's latest run with last period's score and rank beside it.
 
@@ -200,16 +249,21 @@ def ranking(
         )
 
     rows = views.derived(("ranking", view.key, last.key if last else None), combine)
-    return view, filter_rows(rows, grade, region, query)
+    return view, filter_rows(rows, grade, region, query, status)
 
 
 def filter_rows(
-    rows: Sequence[RankingRow], grade: str = "", region: str = "", query: str = ""
+    rows: Sequence[RankingRow],
+    grade: str = "",
+    region: str = "",
+    query: str = "",
+    status: str = "",
 ) -> list[RankingRow]:
     return [
         row
         for row in rows
         if (not grade or row.grade == grade)
+        and (not status or (row.status or "graded") == status)
         and (not region or region in (row.region, row.peer_group))
         and (not query or query in row.unit or query in row.name)
     ]

@@ -42,6 +42,12 @@ ORDER = {s.id: i for i, s in enumerate(STATES)}
 # Leaving "approval" forwards is the approval (审定): from then on results and data are locked.
 LOCKED_FROM = "publication"
 
+# Transitions that send the cycle's results on (review, approval, publication): they need an
+# official run, never a preliminary one (``kaohe.workflow.results.require_final``).
+NEEDS_FINAL_RESULTS = frozenset(
+    {("computation", "review"), ("review", "approval"), ("approval", "publication")}
+)
+
 
 @dataclass(frozen=True)
 class Transition:
