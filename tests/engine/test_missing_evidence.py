@@ -367,3 +367,15 @@ def test_the_outcomes_ledger_opens_nothing_but_the_data_request_for_a_withheld_u
     # L (graded 差) gets its rectification; W (withheld) only the request for its data
     assert ("item_opened", None) in by_unit["L"]
     assert by_unit["W"] == [("action_issued", "request_data")]
+
+
+def test_no_outcome_is_opened_from_a_preliminary_run(tmp_path):
+    from kaohe.run import assess
+
+    case = write_facts_case(tmp_path, facts_scheme(**two_areas()), {"G": FULL})
+    out = tmp_path / "out"
+    assess(str(case.scheme), case.data, out, preliminary={"en": "2 of 30 checks done"})
+    opened = Kaohe()("outcomes", "open", "--run", out, "--ledger", tmp_path / "ledger")
+    assert opened.exit_code == 2
+    assert "preliminary run" in opened.stderr
+    assert not (tmp_path / "ledger" / "events.jsonl").exists()

@@ -79,6 +79,18 @@ def run_entries(
     run_dir = Path(run_dir)
     explain = _read(run_dir / "explain.json")
     manifest = _read(run_dir / "manifest.json")
+    if manifest.get("preliminary"):
+        # a preliminary run (computed before the evidence was complete) is no result: nothing
+        # may be issued or opened from it
+        raise UsageError(
+            text(
+                f"{run_dir}：这是初步结果（manifest.json 的 preliminary），不作为正式考核结果，"
+                "不能据此开立结果应用与整改；请在证据齐全后重新计算",
+                f"{run_dir}: this is a preliminary run (preliminary in manifest.json), not an "
+                "official result: no outcome or rectification can come from it; compute the run "
+                "again once the evidence is complete",
+            )
+        )
     scheme = explain.get("scheme") or {}
     scheme_id = scheme.get("id", "")
     title = scheme.get("title", scheme_id)

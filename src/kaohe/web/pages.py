@@ -592,6 +592,7 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
     explain = card.result.explain
     nodes, indicators = explain.get("nodes", {}), explain.get("indicators", {})
     measures = explain.get("measures", {})
+    sources = card.run.manifest.get("measure_sources") or {}  # with each measure's unit
     expressions = card.run.manifest.get("indicator_expressions") or _indicator_expressions(
         card.run.scheme
     )
@@ -602,7 +603,11 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
         info.update(
             id=ind_id,
             expr=expressions.get(ind_id, ""),
-            measures=[(m, measures[m]) for m in sorted(used) if m in measures],
+            measures=[
+                (m, measures[m], (sources.get(m) or {}).get("unit_of_measure"))
+                for m in sorted(used)
+                if m in measures
+            ],
         )
         return info
 

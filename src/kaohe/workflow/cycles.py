@@ -12,8 +12,9 @@ from ..i18n import text
 from ..store.locking import expect_version
 from ..store.models import Cycle, CycleEvent, Run
 from .errors import Invalid, NotFound, WrongState
+from .result_views import preliminary_label
 from .roles import Actor, require
-from .states import BY_ID, STATES, transition
+from .states import BY_ID, NEEDS_FINAL_RESULTS, STATES, transition
 
 
 def create_cycle(
@@ -73,6 +74,7 @@ def move(
     cycle = get_cycle(session, cycle_id)
     step = transition(cycle.state, target, actor.role)  # role first: no hints to outsiders
     expect_version(cycle, seen_version, text("考核周期", "the cycle"))
+    require_final(session, cycle.id, step.source, step.target)  # every path: web, CLI, demo
     if step.source == "computation" and step.target == "review":
         has_run = session.scalar(select(Run.id).where(Run.cycle_id == cycle.id).limit(1))
         if has_run is None:
@@ -118,3 +120,27 @@ def set_deadlines(
         cycle.deadlines = updated
     session.flush()
     return cycle
+
+
+def latest_run(session: Session, cycle_id: int) -> Run | None:
+    return session.scalar(select(Run).where(Run.cycle_id == cycle_id).order_by(Run.id.desc()))
+
+
+def require_final(session: Session, cycle_id: int, source: str, target: str) -> None:
+    """A cycle goes on to review, approval or publication only with an official run: refuse
+    (say why, and what to do) while its latest run is preliminary. Call it in the transaction
+    that moves the cycle from ``source`` to ``target``."""
+    if (source, target) not in NEEDS_FINAL_RESULTS:
+        return
+    run = latest_run(session, cycle_id)
+    if run is None or not (run.manifest or {}).get("preliminary"):
+        return
+    why = preliminary_label(run.manifest["preliminary"])
+    raise WrongState(
+        text(
+            f"当前结果是初步结果，不作为正式考核结果（{why}），不能进入“{BY_ID[target].zh}”；"
+            "请在核查完成后重新计算正式结果",
+            f"the current results are preliminary, not the official results ({why}), and "
+            f"cannot go on to {BY_ID[target].en}; compute the results once the checks are done",
+        )
+    )

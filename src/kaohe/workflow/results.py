@@ -19,17 +19,16 @@ from sqlalchemy.orm import Session
 from ..i18n import text
 from ..store.models import Cycle, Result, Run, Unit
 from .collection import previous_period
-from .cycles import get_cycle
+from .cycles import get_cycle, latest_run, require_final  # noqa: F401  (the cycle's rules)
 from .errors import Forbidden, Invalid, NotFound, WrongState
 from .result_views import (
     RankingRow,
     ResultViews,
     RunView,
     UnitResult,
-    preliminary_label,
 )
 from .roles import Actor, require
-from .states import BY_ID, NEEDS_FINAL_RESULTS, ORDER
+from .states import ORDER
 
 # manifest.json → preliminary.reason of a run computed while assigned field checks were missing
 PRELIMINARY_REASON = "field_checks_incomplete"
@@ -170,35 +169,12 @@ def scheme_facts(manifest: dict) -> dict[str, dict]:
                 "expr": measure.expr,
                 "unit_column": model.sources[measure.source].unit_column,
                 "label": measure.label or name,
+                "unit_of_measure": measure.unit_of_measure,
             }
             for name, measure in model.measures.items()
             if measure.source in model.sources
         },
     }
-
-
-def latest_run(session: Session, cycle_id: int) -> Run | None:
-    return session.scalar(select(Run).where(Run.cycle_id == cycle_id).order_by(Run.id.desc()))
-
-
-def require_final(session: Session, cycle_id: int, source: str, target: str) -> None:
-    """A cycle goes on to review, approval or publication only with an official run: refuse
-    (say why, and what to do) while its latest run is preliminary. Call it in the transaction
-    that moves the cycle from ``source`` to ``target``."""
-    if (source, target) not in NEEDS_FINAL_RESULTS:
-        return
-    run = latest_run(session, cycle_id)
-    if run is None or not (run.manifest or {}).get("preliminary"):
-        return
-    why = preliminary_label(run.manifest["preliminary"])
-    raise WrongState(
-        text(
-            f"当前结果是初步结果，不作为正式考核结果（{why}），不能进入“{BY_ID[target].zh}”；"
-            "请在核查完成后重新计算正式结果",
-            f"the current results are preliminary, not the official results ({why}), and "
-            f"cannot go on to {BY_ID[target].en}; compute the results once the checks are done",
-        )
-    )
 
 
 def require_results(actor: Actor, cycle: Cycle) -> None:
