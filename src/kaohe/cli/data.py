@@ -61,6 +61,21 @@ def import_command(
         str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB (spills to disk beyond).")
     ] = None,
     examples: Annotated[int, typer.Option(help="Rows shown per broken rule.", min=1)] = 5,
+    min_rows_share: Annotated[
+        float,
+        typer.Option(
+            help="Refuse a snapshot with fewer rows than this share of the source's latest "
+            "snapshot (0-1).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.5,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            help="Confirm that the source really has far fewer rows than its latest snapshot."
+        ),
+    ] = False,
 ) -> None:
     """Check files against the source's schema and add them to the store as a snapshot."""
     from ..data.importer import import_files, report
@@ -80,6 +95,8 @@ def import_command(
             memory_limit=memory_limit,
             examples=examples,
             tracker=Tracker(progress),
+            min_rows_share=min_rows_share,
+            allow_shrink=allow_shrink,
         )
     snapshot = result.snapshot
     name = schema.model.source

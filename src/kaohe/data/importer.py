@@ -5,7 +5,9 @@ violations of every per-row rule and keeps the first few of each (row, column, v
 unique keys are checked on a 64-bit hash of the key first — grouping near-unique 18-character
 IDs is the dominant cost at 10^8 rows — and only the few colliding hashes are compared exactly.
 
-Nothing is written unless every row passes. With ``quarantine`` the good rows become the
+Nothing is written unless every row passes, and nothing when the files hold no row (unless the
+schema has ``allow_empty``) or far fewer rows than the source's latest snapshot (unless the user
+confirms with ``allow_shrink``). With ``quarantine`` the good rows become the
 snapshot and the others go to a rejects file, each with its reasons.
 """
 
@@ -21,7 +23,7 @@ from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
 from . import idnumbers
-from .files import TYPE_NAMES, cast_sql, position, sha256_of
+from .files import cast_sql, csv_line_shifts, sha256_of, type_name
 from .progress import Tracker
 from .readers import InputFile, prepare
 from .schemas import UNITS_SOURCE, Column, LoadedSchema
@@ -59,6 +61,7 @@ class Violation:
 @dataclass
 class DuplicateKey:
     columns: list[str]
+    per_unit: bool  # the key of a one-row-per-unit source (unit, and period)
     groups: int  # keys that appear more than once
     rows: int  # rows holding those keys
     examples: list[tuple[tuple, list[tuple[int, int]]]]  # (key values, [(file, row)])
@@ -104,11 +107,26 @@ def import_files(
     memory_limit: str | None = None,
     examples: int = 5,
     tracker: Tracker | None = None,
+    min_rows_share: float = 0.5,
+    allow_shrink: bool = False,
 ) -> ImportResult:
-    """Check ``paths`` (one source's files, read as one table) and add them to ``store``."""
+    """Check ``paths`` (one source's files, read as one table) and add them to ``store``.
+
+    A file with no rows is refused unless the schema has ``allow_empty``; a snapshot with fewer
+    than ``min_rows_share`` of the rows of the source's latest snapshot is refused unless
+    ``allow_shrink``. Nothing is written when an import is refused.
+    """
     tracker = tracker or Tracker()
     if not paths:
         raise UsageError(text("请至少给出一个文件", "give at least one file"))
+    if not 0 <= min_rows_share <= 1:
+        raise UsageError(
+            text(
+                "--min-rows-share 须在 0 与 1 之间（例如 0.5 表示至少上一快照行数的一半）",
+                "--min-rows-share must be between 0 and 1 (0.5: at least half the rows of "
+                "the previous snapshot)",
+            )
+        )
     source = schema.source
     with store.scratch() as scratch:
         files = []
@@ -136,6 +154,8 @@ def import_files(
             try:
                 plan = _Plan(con, schema, files, store, examples)
                 _validate(con, plan, result, tracker)
+                if result.rows_read == 0 and not schema.model.allow_empty:
+                    raise DataError(_empty_message(schema, files))
                 if result.failed and not quarantine:
                     raise ImportRejected(report(result, advice=True), result)
                 staged, rejects = scratch / "snapshot.parquet", scratch / "rejects.csv"
@@ -154,6 +174,9 @@ def import_files(
                 + report(result),
                 result,
             )
+        previous = store.latest(source)
+        if previous is not None and not allow_shrink:
+            _refuse_shrink(source, previous, result.rows_accepted, min_rows_share)
         with tracker.step(text("写入快照", "writing the snapshot")):
             digest = sha256_of(staged)
             sidecar = {
@@ -184,6 +207,35 @@ def import_files(
             )
             result.rejects = _rejects_path(result.snapshot)
     return result
+
+
+def _empty_message(schema: LoadedSchema, files: list[InputFile]) -> str:
+    names = "、".join(f.path.name for f in files)
+    names_en = ", ".join(f.path.name for f in files)
+    return text(
+        f"{names}：只有列名，没有数据行；数据源 {schema.source} 不能为空，未写入任何数据。"
+        "请检查导出是否完整；若该数据源确实可以为空，请在其格式定义中写 allow_empty: true",
+        f"{names_en}: a header and no rows; source {schema.source} may not be empty, so "
+        "nothing was written. Check that the export is complete; if the source may really "
+        "be empty, its schema must say allow_empty: true",
+    )
+
+
+def _refuse_shrink(source: str, previous: Snapshot, rows: int, share: float) -> None:
+    """A new snapshot far smaller than the last one is more often a partial export than news."""
+    if previous.rows == 0 or rows >= share * previous.rows:
+        return
+    raise DataError(
+        text(
+            f"{source}：新数据只有 {rows} 行，而上一快照 {previous.short}（{previous.created[:19]}）"
+            f"有 {previous.rows} 行，不足其 {share:.0%}；未写入任何数据。请检查导出是否完整；"
+            "若行数确实减少，请加 --allow-shrink 确认（阈值可用 --min-rows-share 调整）",
+            f"{source}: the new data have {rows} rows, the previous snapshot {previous.short} "
+            f"({previous.created[:19]}) has {previous.rows}: less than {share:.0%} of it, so "
+            "nothing was written. Check that the export is complete; if the rows really are "
+            "fewer, confirm with --allow-shrink (the threshold is --min-rows-share)",
+        )
+    )
 
 
 def _rejects_path(snapshot: Snapshot) -> Path | None:
@@ -245,6 +297,10 @@ class _Plan:
             )
         if any(c.check == "resident_id" for c in declared.values()):
             idnumbers.register_regions(con)
+        self.unit_key = self.schema.unit_key()
+        self.keys = [list(key) for key in self.schema.unique]
+        if self.unit_key and self.unit_key not in self.keys:
+            self.keys.append(self.unit_key)
         self.rules = self._rules()
 
     def _check_columns(self, item: InputFile, present: list[str]) -> None:
@@ -279,16 +335,23 @@ class _Plan:
                 f"CASE WHEN prefix({value}, ' ') OR suffix({value}, ' ') "
                 f"THEN nullif(trim({value}), '') ELSE nullif({value}, '') END"
             )
-        if self.present[name] == _DUCKDB_TYPES[column.type]:
+        if not self.needs_cast(name, column):
             return ref
-        return cast_sql(name, column.type)
+        return cast_sql(
+            name,
+            column.type,
+            self.present[name],
+            date_format=column.format,
+            exponent=column.exponent,
+        )
 
     def needs_cast(self, name: str, column: Column) -> bool:
-        return (
-            name in self.present
-            and column.type != "text"
-            and self.present[name] != _DUCKDB_TYPES[column.type]
-        )
+        """True unless the file holds the declared type already (a stored double must still be
+        finite: NaN and infinity are no numbers a rule can score)."""
+        if name not in self.present or column.type == "text":
+            return False
+        present = self.present[name]
+        return present != _DUCKDB_TYPES[column.type] or present in ("DOUBLE", "FLOAT")
 
     def resident_ids(self) -> list[str]:
         return [
@@ -344,7 +407,7 @@ class _Plan:
             if column.required:
                 add(name, text("不能为空", "must not be empty"), blank, raw)
             if self.needs_cast(name, column):
-                zh_type, en_type = TYPE_NAMES[column.type]
+                zh_type, en_type = type_name(column.type, column.format)
                 add(
                     name,
                     text(f"不是{zh_type}", f"is not {en_type}"),
@@ -403,6 +466,27 @@ class _Plan:
                     f"WHERE {self.typed(column.references)} IS NOT NULL))",
                     raw,
                 )
+        if self.schema.source == UNITS_SOURCE and {"parent", "level"} <= set(self.present):
+            parent, level = self.typed("parent"), self.typed("level")
+            kind = (
+                f"coalesce({self.typed('kind')}, 'region')"
+                if "kind" in self.present
+                else "'region'"
+            )
+            group = f"({kind} || chr(31) || {level})"
+            add(
+                "parent",
+                text(
+                    "为空，但同一类型、同一层级的其他考核对象有上级：只有最高一级的考核对象可以没有上级"
+                    "（否则它不会计入上级的合计）",
+                    "is empty, but other units of the same kind and level have a parent: only "
+                    "units at the top level may have none (it would be left out of its "
+                    "parent's totals)",
+                ),
+                f"({parent} IS NULL AND {level} IS NOT NULL AND {group} IN "
+                f"(SELECT {group} FROM layers WHERE {parent} IS NOT NULL))",
+                "CAST(parent AS VARCHAR)",
+            )
         link = self.schema.unit
         if link is not None and link.column in self.present:
             t = self.typed(link.column)
@@ -477,7 +561,7 @@ def _validate(
         for (rule, count), sample in zip(failed, found, strict=True):
             examples = [(s["f"], s["r"], s["v"]) for s in sample or []]
             result.violations.append(Violation(rule, count, examples))
-    for k, key in enumerate(plan.schema.unique):
+    for k, key in enumerate(plan.keys):
         duplicate = _duplicates(con, plan, key, k, tracker)
         if duplicate is not None:
             result.duplicates.append(duplicate)
@@ -522,6 +606,7 @@ def _duplicates(
     ).fetchall()
     return DuplicateKey(
         list(key),
+        key == plan.unit_key,
         int(total[0]),
         int(total[1]),
         [(tuple(e[:-1]), [(r["f"], r["r"]) for r in e[-1]]) for e in examples],
@@ -535,7 +620,7 @@ def _bad_rows(plan: _Plan, result: ImportResult) -> tuple[str, str]:
         rule = violation.rule
         conditions.append(f"coalesce({rule.condition}, false)")
         reasons.append(f"CASE WHEN {rule.condition} THEN '{_literal(_rule_label(rule))}' END")
-    for k, duplicate in enumerate(plan.schema.unique):
+    for k, duplicate in enumerate(plan.keys):
         if not any(d.columns == duplicate for d in result.duplicates):
             continue
         key_struct = (
@@ -573,15 +658,7 @@ def _write(
         # so that a snapshot's bytes, and so its name, depend on its content alone. (A sort of
         # the whole table: the price of quarantine, paid only when some row failed.)
         names = ", ".join(f"'{_literal(f.path.name)}'" for f in plan.files)
-        # the number users see: CSV line and spreadsheet row count the header, Parquet does not
-        line = (
-            "CASE __file "
-            + " ".join(
-                f"WHEN {i} THEN __row{' + 1' if f.format in ('csv', 'xlsx') else ''}"
-                for i, f in enumerate(plan.files)
-            )
-            + " END"
-        )
+        line = _line_sql(con, plan.files)
         originals = ", ".join(quote(c) for c in plan.present)
         tracker.query(
             con,
@@ -609,6 +686,30 @@ def _write(
             f"COPY (SELECT * EXCLUDE (__key) FROM __rejected ORDER BY __key) "
             f"TO '{_literal(rejects)}' (HEADER, DELIMITER ',')"
         )
+
+
+def _line_sql(con: duckdb.DuckDBPyConnection, files: list[InputFile]) -> str:
+    """SQL of the number users see for ``__row``: CSV line (quoted newlines and blank lines
+    counted) and spreadsheet row count the header, Parquet does not."""
+    shifts = [
+        (i, record, shift)
+        for i, f in enumerate(files)
+        if f.format == "csv"
+        for record, shift in csv_line_shifts(f.readable)
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE __line_shifts (f INTEGER, r BIGINT, s BIGINT)")
+    if shifts:
+        con.executemany("INSERT INTO __line_shifts VALUES (?, ?, ?)", shifts)
+    shift = (
+        "coalesce((SELECT arg_max(s, r) FROM __line_shifts "
+        "WHERE __line_shifts.f = __file AND __line_shifts.r <= __row), 0)"
+    )
+    cases = " ".join(
+        f"WHEN {i} THEN __row"
+        + {"csv": f" + 1 + {shift}" if shifts else " + 1", "xlsx": " + 1"}.get(f.format, "")
+        for i, f in enumerate(files)
+    )
+    return f"CASE __file {cases} END"
 
 
 def _check_hierarchy(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) -> None:
@@ -700,7 +801,7 @@ def report(result: ImportResult, advice: bool = False) -> str:
     files = result.files
 
     def where(file_index: int, row: int) -> str:
-        return position(files[file_index].path, row)
+        return files[file_index].position(row)
 
     names = "、".join(f.path.name for f in files)
     broken = len(result.violations) + len(result.duplicates)
@@ -732,12 +833,24 @@ def report(result: ImportResult, advice: bool = False) -> str:
             lines.append(text(f"      ……另有 {more} 行", f"      … and {_rows_en(more, 'more ')}"))
     for duplicate in result.duplicates:
         key = "+".join(duplicate.columns)
-        lines.append(
-            text(
-                f"  ● 唯一键 {key} 重复：{duplicate.groups} 个键值，共 {duplicate.rows} 行",
-                f"  ● unique key {key} repeated: {duplicate.groups} values in {duplicate.rows} rows",
+        if duplicate.per_unit:
+            lines.append(
+                text(
+                    f"  ● 每个考核对象只能有一行（{key}），但 {duplicate.groups} 个出现多行，"
+                    f"共 {duplicate.rows} 行",
+                    f"  ● one row per unit ({key}): {duplicate.groups} "
+                    f"unit{'' if duplicate.groups == 1 else 's'} with more than one row, "
+                    f"{_rows_en(duplicate.rows)} in all",
+                )
             )
-        )
+        else:
+            lines.append(
+                text(
+                    f"  ● 唯一键 {key} 重复：{duplicate.groups} 个键值，共 {duplicate.rows} 行",
+                    f"  ● unique key {key} repeated: {duplicate.groups} values in "
+                    f"{duplicate.rows} rows",
+                )
+            )
         for values, rows in duplicate.examples:
             shown = ", ".join(f"{c}={v!r}" for c, v in zip(duplicate.columns, values, strict=True))
             places = text("、", ", ").join(where(f, r) for f, r in rows)

@@ -1,7 +1,9 @@
 """Input files as DuckDB relations with row numbers: CSV (UTF-8 or GB18030), Excel and Parquet.
 
 Every relation has ``__row`` (1-based, in file order) so that a problem is reported where the
-user will look for it. DuckDB reads UTF-8 CSV and Parquet itself, in parallel and out of core.
+user will look for it (``InputFile.position``: the line an editor shows). A CSV is checked as a
+file while it is hashed (``files.CsvScanner``: line lengths, unclosed quotes; then its header)
+and read with ``files.csv_sql``, the reader every other part of Kaohe uses too. DuckDB reads UTF-8 CSV and Parquet itself, in parallel and out of core.
 Two formats need a conversion first, streamed into the store's scratch folder:
 
 - GB18030 (what Chinese office software exports): DuckDB only reads it through an extension it
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DataError, UsageError
 from ..i18n import text
-from .files import sha256_of
+from .files import CsvScanner, check_csv_header, csv_sql, position
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 ENCODINGS = ("auto", "utf-8", "gb18030")
@@ -50,16 +53,17 @@ class InputFile:
         literal = str(self.readable).replace("'", "''")
         if self.format == "csv":
             # row_number() over the file order: DuckDB keeps insertion order while reading.
-            return (
-                f"(SELECT row_number() OVER () AS __row, * FROM read_csv('{literal}', "
-                "header = true, all_varchar = true, encoding = 'utf-8'))"
-            )
+            return f"(SELECT row_number() OVER () AS __row, * FROM {csv_sql(self.readable)})"
         if self.format == "xlsx":
             return f"read_parquet('{literal}')"
         return (
             f"(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
             f"FROM read_parquet('{literal}', file_row_number = true))"
         )
+
+    def position(self, row: int) -> str:
+        """Where data row ``row`` is, as the user's editor or spreadsheet shows it."""
+        return position(self.path, row, self.readable if self.format == "csv" else None)
 
     def record(self) -> dict:
         """What the snapshot's sidecar says about this input."""
@@ -203,6 +207,17 @@ def xlsx_to_parquet(source: Path, target: Path, advance: Advance | None = None) 
         book.close()
 
 
+def _hash_and_scan(path: Path, scanner: CsvScanner | None) -> str:
+    """The file's sha256; a CSV's lines and quotes are checked in the same pass."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            if scanner is not None:
+                scanner.feed(block)
+    return digest.hexdigest()
+
+
 def prepare(
     path: Path, scratch: Path, encoding: str = "auto", advance: Advance | None = None
 ) -> InputFile:
@@ -218,15 +233,18 @@ def prepare(
                 f"--encoding must be one of {', '.join(ENCODINGS)}",
             )
         )
-    digest = sha256_of(path)
+    scanner = CsvScanner(path) if fmt == "csv" else None
+    digest = _hash_and_scan(path, scanner)
     size = path.stat().st_size
     readable = path
     used = None
-    if fmt == "csv":
+    if scanner is not None:
         used = detect_encoding(path) if encoding == "auto" else encoding
         if used != "utf-8":
             readable = scratch / f"{digest}.utf8.csv"
             transcode(path, readable, used, advance)
+        scanner.finish(readable)  # an unclosed quote is located in the UTF-8 text
+        check_csv_header(path, readable)
     elif fmt == "xlsx":
         readable = scratch / f"{digest}.xlsx.parquet"
         xlsx_to_parquet(path, readable, advance)

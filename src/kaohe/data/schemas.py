@@ -42,6 +42,8 @@ class Column(_Model):
     pattern: str | None = None  # text: a regular expression the whole value must match
     check: Literal["resident_id"] | None = None  # text: 居民身份证号码 (GB 11643, python-stdnum)
     references: Identifier | None = None  # another column of the same source holding the key
+    format: str | None = None  # date: a strftime format (%Y/%m/%d); default ISO YYYY-MM-DD
+    exponent: bool = False  # number: also accept scientific notation (1.5e3)
 
     @model_validator(mode="after")
     def _consistent(self) -> Column:
@@ -59,6 +61,12 @@ class Column(_Model):
                 re.compile(self.pattern)
             except re.error as error:
                 raise ValueError(f"pattern is not a regular expression: {error}") from None
+        if self.format is not None and self.type != "date":
+            raise ValueError("format applies to date columns")
+        if self.format is not None and "%" not in self.format:
+            raise ValueError("format is a strftime format such as %Y/%m/%d")
+        if self.exponent and self.type != "number":
+            raise ValueError("exponent applies to number columns")
         if self.required and self.optional:
             raise ValueError("a column cannot be both required and optional")
         return self
@@ -82,6 +90,8 @@ class SourceSchema(_Model):
     unit: UnitLink | None = None  # None only for the units source itself
     unique: list[list[Identifier]] = Field(default_factory=list)
     extra_columns: Literal["ignore", "keep"] = "ignore"
+    allow_empty: bool = False  # a file with a header and no rows may be imported
+    one_row_per_unit: bool = False  # at most one row per unit (and period, if there is one)
     columns: dict[Identifier, Column]
 
     @field_validator("columns")
@@ -99,10 +109,18 @@ class SourceSchema(_Model):
                     raise ValueError(f"unique key column {name} is not declared")
         if self.unit is not None and self.unit.column not in self.columns:
             raise ValueError(f"unit column {self.unit.column} is not declared")
+        if self.one_row_per_unit and self.unit is None:
+            raise ValueError("one_row_per_unit needs a unit column (unit: {column: …})")
         for name, column in self.columns.items():
             if column.references is not None and column.references not in self.columns:
                 raise ValueError(f"column {name} references undeclared column {column.references}")
         return self
+
+    def unit_key(self) -> list[str]:
+        """The columns that may not repeat when ``one_row_per_unit``: the unit, and the period."""
+        if not self.one_row_per_unit or self.unit is None:
+            return []
+        return [self.unit.column, *(["period"] if "period" in self.columns else [])]
 
     def label_text(self) -> str:
         return text(self.label or self.source, self.label_en or self.label or self.source)
@@ -155,6 +173,20 @@ def load_schema(name_or_path: str) -> LoadedSchema:
     except ValidationError as error:
         raise SchemeError(_problems(error, file, doc)) from None
     return LoadedSchema(model, file, hashlib.sha256(raw).hexdigest())
+
+
+def cast_options(source: str) -> dict[str, dict]:
+    """Per column, the options of ``files.cast_sql`` the bundled schema of ``source`` declares
+    (``date_format``, ``exponent``): a data directory's file is then read by the same rules as an
+    import. Empty for a source without a bundled schema."""
+    if source not in bundled_schemas():
+        return {}
+    columns = load_schema(source).model.columns
+    return {
+        name: {"date_format": column.format, "exponent": column.exponent}
+        for name, column in columns.items()
+        if column.format or column.exponent
+    }
 
 
 def _problems(error: ValidationError, file: str, doc) -> list[Problem]:

@@ -137,8 +137,31 @@ def _build(path: Path, rows: list[tuple], attribute_names: list[str]) -> Units:
                     f"{position(path, first_row[code])}: parent {parent} is not in units.csv",
                 )
             )
+    _reject_orphans(path, units, first_row)
     _reject_cycles(path, units, first_row)
     return units
+
+
+def _reject_orphans(path: Path, units: Units, first_row: dict[str, int]) -> None:
+    """A unit with no parent must be at the top: if other units of its kind and level have a
+    parent, it would silently drop out of its parent's totals."""
+    with_parent = {
+        (units.kind[c], units.level[c]) for c in units.codes if units.parent[c] is not None
+    }
+    for code in units.codes:
+        kind, level = units.kind[code], units.level[code]
+        if units.parent[code] is None and (kind, level) in with_parent:
+            raise DataError(
+                text(
+                    f"{position(path, first_row[code])}：列 parent：考核对象 {code}（{level}）没有上级，"
+                    f"但同类型的其他 {level} 级考核对象有上级；只有最高一级的考核对象可以没有上级，"
+                    "否则它不会计入上级的合计。请填写它的上级代码",
+                    f"{position(path, first_row[code])}: column parent: unit {code} ({level}) has "
+                    f"no parent, but other {level} units have one; only units at the top level "
+                    "may have none (it would be left out of its parent's totals). Fill in its "
+                    "parent's code",
+                )
+            )
 
 
 def _reject_cycles(path: Path, units: Units, first_row: dict[str, int]) -> None:
