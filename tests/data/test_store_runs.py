@@ -69,7 +69,13 @@ def test_a_store_run_equals_a_data_directory_run_and_names_its_snapshots(case, t
         ).read_bytes()
     inputs = manifest(tmp_path / "store-run")["inputs"]
     persons = snapshot_of(store, "persons")
-    assert inputs["persons"] == {"file": str(persons), "sha256": persons.stem, "rows": 13}
+    assert inputs["persons"] == {
+        "file": str(persons),
+        "sha256": persons.stem,
+        "rows": 13,
+        "units_with_rows": 2,  # of the assessed units, those with rows (their own or below)
+        "units_expected": 2,
+    }
     assert inputs["units"]["sha256"] == snapshot_of(store, "units").stem
 
 
@@ -89,7 +95,8 @@ def test_the_latest_snapshot_is_read_unless_one_is_named(case, tmp_path, kaohe):
     assert manifest(tmp_path / "latest")["inputs"]["persons"]["sha256"] != first
     assert manifest(tmp_path / "latest")["inputs"]["persons"]["rows"] == 9
     explain = json.loads((tmp_path / "latest" / "explain.json").read_text(encoding="utf-8"))
-    assert explain["units"]["140000"]["measures"]["poor_start"] == 0  # only 130224's people left
+    # only 130224's people left: 140000 has no rows, so no evidence (not a count of 0)
+    assert explain["units"]["140000"]["measures"]["poor_start"] is None
 
 
 def test_wrong_store_options_are_usage_errors(case, tmp_path, kaohe):

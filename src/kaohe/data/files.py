@@ -421,24 +421,31 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _full_match(v: str, pattern: str) -> str:
+    """``v`` matches ``pattern`` whole: regexp_matches with anchors, which sqlglot carries to
+    Spark (RLIKE) — DuckDB's regexp_full_match has no Spark counterpart, and the typed views are
+    run by both engines."""
+    return f"regexp_matches({v}, '^(?:{pattern})$')"
+
+
 def _cast_text(v: str, kind: str, date_format: str | None, exponent: bool) -> str:
     """SQL casting the text ``v`` to ``kind``; NULL for anything that does not fit exactly."""
     if kind == "text":
         return v
     if kind == "integer":
         return (
-            f"CASE WHEN regexp_full_match({v}, '{_INTEGER_TEXT}') THEN TRY_CAST({v} AS BIGINT) END"
+            f"CASE WHEN {_full_match(v, _INTEGER_TEXT)} THEN TRY_CAST({v} AS BIGINT) END"
         )
     if kind == "number":
         pattern = _EXPONENT_TEXT if exponent else _NUMBER_TEXT
-        return f"CASE WHEN regexp_full_match({v}, '{pattern}') THEN TRY_CAST({v} AS DOUBLE) END"
+        return f"CASE WHEN {_full_match(v, pattern)} THEN TRY_CAST({v} AS DOUBLE) END"
     if kind == "boolean":
         # a regular expression, not IN (…): DuckDB plans a constant list as a hash join, and a
         # join does not keep the file's row order (nor so a snapshot's bytes)
         true, false = "|".join(TRUE_SPELLINGS), "|".join(FALSE_SPELLINGS)
         return (
-            f"CASE WHEN regexp_full_match({v}, ' *({true}) *', 'i') THEN true "
-            f"WHEN regexp_full_match({v}, ' *({false}) *', 'i') THEN false END"
+            f"CASE WHEN {_full_match(v, f'(?i) *({true}) *')} THEN true "
+            f"WHEN {_full_match(v, f'(?i) *({false}) *')} THEN false END"
         )
     if kind == "date":
         if date_format:
@@ -446,9 +453,7 @@ def _cast_text(v: str, kind: str, date_format: str | None, exponent: bool) -> st
             parsed = f"CAST(try_strptime(trim({v}), {fmt}) AS DATE)"
             # strptime is lenient (2019-1-5 for %Y-%m-%d): the value must read back the same
             return f"CASE WHEN strftime({parsed}, {fmt}) = trim({v}) THEN {parsed} END"
-        return (
-            f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE_TEXT}') THEN TRY_CAST({v} AS DATE) END"
-        )
+        return f"CASE WHEN {_full_match(v, _ISO_DATE_TEXT)} THEN TRY_CAST({v} AS DATE) END"
     raise ValueError(kind)
 
 
