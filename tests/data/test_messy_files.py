@@ -279,3 +279,33 @@ def test_the_bundled_schemas_tell_a_data_directory_reader_their_cast_options():
 
     assert cast_options("quality_findings")["p_value"] == {"date_format": None, "exponent": True}
     assert cast_options("persons") == {} and cast_options("no_such_source") == {}
+
+
+def test_a_data_directory_reads_a_bundled_source_by_its_schema_options(tmp_path):
+    """Numbers kaohe itself writes in scientific notation (verification estimates) are read from
+    a data directory as the import reads them: the bundled schema allows exponents there."""
+    directory = tmp_path / "data"
+    write_csv(
+        directory / "verification_estimates.csv",
+        ["unit", "level", "wrong_exit_rate"],
+        [("130224", "county", "8.3e-06")],
+    )
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE kaohe_units AS SELECT unnest($1::VARCHAR[]) AS unit",
+            [[u[0] for u in UNITS]],
+        )
+        source = Source(columns={"level": "text", "wrong_exit_rate": "number"})
+        register_source(con, "verification_estimates", source, directory, None)
+        value = con.execute("SELECT wrong_exit_rate FROM src_verification_estimates").fetchall()
+    assert value == [(8.3e-06,)]
+    # elsewhere an exponent is refused (a column not declared to take one)
+    write_csv(directory / "visits.csv", ["unit", "rate"], [("130224", "8.3e-06")])
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE kaohe_units AS SELECT unnest($1::VARCHAR[]) AS unit",
+            [[u[0] for u in UNITS]],
+        )
+        with pytest.raises(DataError) as error:
+            register_source(con, "visits", Source(columns={"rate": "number"}), directory, None)
+    assert "8.3e-06" in str(error.value)

@@ -30,6 +30,7 @@ from .files import (
     sha256_of,
     type_problem,
 )
+from .schemas import cast_options
 
 UNIT_KEY = "__unit"
 PERIOD_COLUMN = "period"
@@ -121,10 +122,13 @@ def register_source(
     rows = _check_period(con, path, raw, has_period, period, facts, where)
     numbered = _numbered_view(con, name, path, where)
     problems = []
+    # a bundled source's column options (a date format, numbers with exponents): a data
+    # directory's file is read by the same rules as an import of it
+    options = cast_options(name)
     for column, kind in declaration.columns.items():
         if _cast_cannot_fail(types.get(column), kind):
             continue  # typed already (Parquet, snapshots): no value can fail the cast
-        count, examples = bad_values(con, numbered(), column, kind)
+        count, examples = bad_values(con, numbered(), column, kind, **options.get(column, {}))
         if count:
             problems.append(type_problem(path, column, kind, count, examples))
     unit = quote(declaration.unit_column)
@@ -161,7 +165,9 @@ def register_source(
         problems += _second_rows(con, path, numbered(), declaration.unit_column)
     if problems:
         raise DataError("\n".join(problems))
-    view_sql = _view_sql(name, declaration, types, where, trimmed=facts is not None)
+    view_sql = _view_sql(
+        name, declaration, types, where, trimmed=facts is not None, options=options
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {view_name(name)} AS {view_sql}")
     return SourceInput(
         name=name,
@@ -295,7 +301,12 @@ def _check_period(con, path, raw, has_period, period, facts, where) -> int:
 
 
 def _view_sql(
-    name: str, declaration: Source, types: dict[str, str], where: str, trimmed: bool
+    name: str,
+    declaration: Source,
+    types: dict[str, str],
+    where: str,
+    trimmed: bool,
+    options: dict[str, dict] | None = None,
 ) -> str:
     """The typed view over ``raw_<name>``: columns already of the declared type are read as they
     are — a cast per row of a 10^8-row registry is not free."""
@@ -308,5 +319,6 @@ def _view_sql(
         if types.get(column) == _DUCKDB_TYPES[kind]:
             columns.append(quote(column))
         else:
-            columns.append(f"{cast_sql(column, kind)} AS {quote(column)}")
+            cast = cast_sql(column, kind, types.get(column), **(options or {}).get(column, {}))
+            columns.append(f"{cast} AS {quote(column)}")
     return f"SELECT {', '.join(columns)} FROM {raw_name(name)}{where}"
