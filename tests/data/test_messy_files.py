@@ -25,7 +25,9 @@ from messy_corpus import (
     write_case,
 )
 
-from kaohe.data.files import cast_sql, check_one_row_per_unit, scan_sql
+from kaohe.data.cardinality import check_one_row_per_unit
+from kaohe.data.casts import cast_sql
+from kaohe.data.files import scan_sql
 from kaohe.data.sources import register_source
 from kaohe.data.units import load_units
 from kaohe.errors import DataError

@@ -294,9 +294,8 @@ def test_a_second_row_for_a_unit_in_a_per_unit_report_names_both_lines(tmp_path)
     )
     run = Kaohe()("assess", "--scheme", case.scheme, "--data", case.data, "--out", tmp_path / "o")
     assert run.exit_code == 2
-    assert "facts.csv:line 4: column unit: unit 'A' already appears at facts.csv:line 2" in (
-        run.stderr
-    )
+    assert "facts.csv: the source has one row per unit" in run.stderr
+    assert "unit='A' appears at facts.csv:line 2, facts.csv:line 4" in run.stderr
 
 
 def test_data_check_says_before_a_run_who_would_be_withheld(tmp_path):

@@ -23,7 +23,8 @@ from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
 from . import idnumbers
-from .files import cast_sql, csv_line_shifts, sha256_of, type_name
+from .casts import cast_sql, type_name
+from .files import csv_line_shifts, sha256_of
 from .progress import Tracker
 from .readers import InputFile, prepare
 from .schemas import UNITS_SOURCE, Column, LoadedSchema

@@ -176,7 +176,7 @@ def load_schema(name_or_path: str) -> LoadedSchema:
 
 
 def cast_options(source: str) -> dict[str, dict]:
-    """Per column, the options of ``files.cast_sql`` the bundled schema of ``source`` declares
+    """Per column, the options of ``casts.cast_sql`` the bundled schema of ``source`` declares
     (``date_format``, ``exponent``): a data directory's file is then read by the same rules as an
     import. Empty for a source without a bundled schema."""
     if source not in bundled_schemas():

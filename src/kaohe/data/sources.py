@@ -20,15 +20,14 @@ import duckdb
 from ..errors import DataError
 from ..i18n import text
 from ..scheme.model import Source
+from .cardinality import repeated_units, repeated_units_problem
+from .casts import bad_values, cast_sql, type_problem
 from .files import (
-    bad_values,
-    cast_sql,
     column_types,
     find_table,
     position,
     scan_sql,
     sha256_of,
-    type_problem,
 )
 from .schemas import cast_options
 
@@ -162,7 +161,12 @@ def register_source(
                 )
             )
     if declaration.one_row_per_unit and not problems:
-        problems += _second_rows(con, path, numbered(), declaration.unit_column)
+        # one period's rows (the numbered view is filtered by period already)
+        count, repeated = repeated_units(con, numbered(), declaration.unit_column)
+        if count:
+            problems.append(
+                repeated_units_problem(path, declaration.unit_column, None, count, repeated)
+            )
     if problems:
         raise DataError("\n".join(problems))
     view_sql = _view_sql(
@@ -178,28 +182,6 @@ def register_source(
         snapshot=facts is not None,
         columns=tuple(present),
     )
-
-
-def _second_rows(con, path: Path, numbered: str, unit_column: str) -> list[str]:
-    """A report with one row per unit (and period): each second row, with the line of the first.
-
-    Summing or taking the larger of two report rows would silently change a unit's figures."""
-    unit = f"trim(CAST({quote(unit_column)} AS VARCHAR))"
-    pairs = con.execute(
-        f"SELECT first_row, __row, unit FROM (SELECT __row, {unit} AS unit, "
-        f"min(__row) OVER (PARTITION BY {unit}) AS first_row FROM {numbered}) "
-        "WHERE __row > first_row ORDER BY __row LIMIT 5"
-    ).fetchall()
-    return [
-        text(
-            f"{position(path, row)}：列 {unit_column} 的考核对象 {code!r} 已在 "
-            f"{position(path, first)} 出现；该数据源每个考核对象（每期）只能有一行，请删除或合并重复行",
-            f"{position(path, row)}: column {unit_column}: unit {code!r} already appears at "
-            f"{position(path, first)}; this source has one row per unit (and period): remove or "
-            "merge the repeated row",
-        )
-        for first, row, code in pairs
-    ]
 
 
 def _known_types(facts: SourceFacts | None) -> dict[str, str] | None:

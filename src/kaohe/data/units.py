@@ -14,15 +14,13 @@ import duckdb
 
 from ..errors import DataError
 from ..i18n import text
+from .casts import bad_values, cast_sql, type_problem
 from .files import (
-    bad_values,
-    cast_sql,
     columns_of,
     find_table,
     position,
     scan_sql,
     sha256_of,
-    type_problem,
 )
 
 REQUIRED = ("unit", "name", "level")
