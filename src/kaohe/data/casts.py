@@ -110,7 +110,10 @@ def cast_sql(
     as_text = _cast_text(f"CAST({c} AS VARCHAR)", kind, date_format, exponent)
     if kind != "number":
         return as_text
-    as_number = f"CASE WHEN isfinite(TRY_CAST({c} AS DOUBLE)) THEN TRY_CAST({c} AS DOUBLE) END"
+    # finite: x - x is 0 for every finite x and NaN for ±inf and NaN, on DuckDB and on Spark
+    # (which has no isfinite; the typed views run on both)
+    number = f"TRY_CAST({c} AS DOUBLE)"
+    as_number = f"CASE WHEN {number} - {number} = 0 THEN {number} END"
     if source_type is not None:
         return as_number if source_type in _NUMERIC_TYPES else as_text
     numeric = ", ".join(map(_sql_string, _NUMERIC_TYPES))

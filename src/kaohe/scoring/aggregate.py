@@ -158,13 +158,12 @@ def _node_value(state: ScoringState, node: TreeNode, withheld: dict[str, np.ndar
         total = shares.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(total > 0, shares / total, 0.0)
-        shares = np.where(
-            held[:, None], nominal, shares
-        )  # a withheld node keeps its nominal points
+        # a withheld node keeps its nominal points (its missing children show what they lack)
+        shares = np.where(held[:, None], nominal, shares)
     for i in np.flatnonzero(missing.any(axis=1) & ~held):
         names = [_name(state, node.children[j]) for j in np.flatnonzero(missing[i])]
         state.notes[i].append(_missing_note(state, node, names, missing[i].all()))
-    value = combine(children, np.where(missing & held[:, None], 0.0, shares), node.aggregate)
+    value = combine(children, shares, node.aggregate)
     value = np.where(held | (shares.sum(axis=1) <= 0), np.nan, value)
     withheld[node.id] = held | below_any(withheld, node)
     state.node_values[node.id] = value
