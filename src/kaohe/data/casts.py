@@ -66,7 +66,9 @@ def _cast_text(v: str, kind: str, date_format: str | None, exponent: bool) -> st
     if kind == "text":
         return v
     if kind == "integer":
-        return f"CASE WHEN {_full_match(v, _INTEGER_TEXT)} THEN TRY_CAST({v} AS BIGINT) END"
+        # "36.0" loses its zeros first: Spark will not cast it to an integer as DuckDB does
+        whole = f"regexp_replace(trim({v}), '\\.0+$', '')"
+        return f"CASE WHEN {_full_match(v, _INTEGER_TEXT)} THEN TRY_CAST({whole} AS BIGINT) END"
     if kind == "number":
         pattern = _EXPONENT_TEXT if exponent else _NUMBER_TEXT
         return f"CASE WHEN {_full_match(v, pattern)} THEN TRY_CAST({v} AS DOUBLE) END"

@@ -198,6 +198,8 @@ def import_files(
                 "files": [f.record() for f in files],
                 "import_key": key,
                 "columns": plan.output_types(),
+                # a run need not check again what the import refused
+                "one_row_per_unit": schema.model.one_row_per_unit,
                 **facts,
             }
             if plan.units_snapshot is not None:

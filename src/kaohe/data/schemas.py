@@ -7,6 +7,7 @@ The bundled schemas live in ``kaohe/data/schemas/*.yaml``; a user may pass their
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from importlib import resources
@@ -175,6 +176,7 @@ def load_schema(name_or_path: str) -> LoadedSchema:
     return LoadedSchema(model, file, hashlib.sha256(raw).hexdigest())
 
 
+@functools.cache  # a schema file is parsed with line numbers: 30 ms a source, once a process
 def cast_options(source: str) -> dict[str, dict]:
     """Per column, the options of ``casts.cast_sql`` the bundled schema of ``source`` declares
     (``date_format``, ``exponent``): a data directory's file is then read by the same rules as an

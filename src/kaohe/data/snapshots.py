@@ -57,6 +57,7 @@ class Snapshot:
             units=self.sidecar.get("units"),
             rows=self.rows,
             columns=self.sidecar.get("columns"),
+            one_row_per_unit=bool(self.sidecar.get("one_row_per_unit", False)),
         )
 
 

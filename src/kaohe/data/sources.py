@@ -50,6 +50,7 @@ class SourceFacts:
     units: list[str] | None  # the distinct unit codes
     rows: int
     columns: dict[str, str] | None = None  # column → declared type (text, integer …)
+    one_row_per_unit: bool = False  # the import refused a second row per unit (and period)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def register_source(
     problems = []
     # a bundled source's column options (a date format, numbers with exponents): a data
     # directory's file is read by the same rules as an import of it
-    options = cast_options(name)
+    # (a snapshot was checked by them at import: its columns are typed already)
+    options = cast_options(name) if facts is None else {}
     for column, kind in declaration.columns.items():
         if _cast_cannot_fail(types.get(column), kind):
             continue  # typed already (Parquet, snapshots): no value can fail the cast
@@ -160,7 +162,8 @@ def register_source(
                     "is not in units.csv",
                 )
             )
-    if declaration.one_row_per_unit and not problems:
+    checked_at_import = facts is not None and facts.one_row_per_unit
+    if declaration.one_row_per_unit and not problems and not checked_at_import:
         # one period's rows (the numbered view is filtered by period already)
         count, repeated = repeated_units(con, numbered(), declaration.unit_column)
         if count:
