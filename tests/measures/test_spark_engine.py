@@ -55,3 +55,24 @@ def test_spark_measures_equal_duckdb_measures(case, spark, tmp_path):
         )
         assert run.exit_code == 0, run.stderr
     assert_same(measures_by_unit(case, spark=spark, store=store), on_duckdb)
+
+
+@pytest.mark.parametrize(
+    ("kind", "source_type", "values", "expected"),
+    [
+        ("number", "BIGINT", ["1", "-2"], [1.0, -2.0]),
+        ("number", "DOUBLE", ["1.5", "double('inf')", "double('nan')"], [1.5, None, None]),
+        ("integer", "VARCHAR", ["'36'", "'36.0'", "'36.5'", "'1e3'"], [36, 36, None, None]),
+        ("boolean", "VARCHAR", ["'是'", "'Y'", "'3'"], [True, True, None]),
+        ("date", "VARCHAR", ["'2019-01-05'", "'2019/01/05'"], ["2019-01-05", None]),
+    ],
+)
+def test_the_strict_casts_mean_the_same_on_spark(spark, kind, source_type, values, expected):
+    """The typed views run on both engines: the casts' SQL must exist and agree on Spark."""
+    from kaohe.data.casts import cast_sql
+    from kaohe.measures.spark_engine import to_spark
+
+    rows = " UNION ALL ".join(f"SELECT {i} AS i, {v} AS x" for i, v in enumerate(values))
+    sql = f"SELECT {cast_sql('x', kind, source_type)} AS y FROM ({rows}) AS t ORDER BY i"
+    got = [row["y"] for row in spark.sql(to_spark(sql)).collect()]
+    assert [str(v) if kind == "date" and v is not None else v for v in got] == expected
