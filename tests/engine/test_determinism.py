@@ -108,9 +108,11 @@ def test_a_new_run_replaces_an_earlier_run_whole(case, tmp_path, kaohe):
     assert sorted(p.name for p in out.iterdir()) == [
         "explain.json",
         "manifest.json",
+        "measures.sql",
         "results.csv",
         "results.parquet",
         "results.xlsx",
+        "scheme.yaml",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case", "out"]  # no staging left
 

@@ -47,7 +47,8 @@ def assess(
         typer.Option(help="Memory limit of the measure engine, e.g. 8GB (DuckDB spills beyond)."),
     ] = None,
 ) -> None:
-    """Assess units: data + scheme → results.csv/.parquet/.xlsx, explain.json, manifest.json."""
+    """Assess units: data + scheme → results.csv/.parquet/.xlsx, explain.json, manifest.json,
+    with the scheme as run (scheme.yaml) and its compiled measures (measures.sql)."""
     from ..data.progress import Tracker
     from ..run import assess as run_assess
     from .data import progress_display

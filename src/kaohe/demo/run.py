@@ -86,9 +86,9 @@ def run_demo(out: Path, seed: int, console: Console, persons: int | None = None)
     console.print(
         text(
             f"演示完成（{elapsed:.1f} 秒）。数据：{data}；结果：{Path(out) / 'runs'}/<办法>/"
-            f"（results.csv、results.xlsx、explain.json、manifest.json）；报告：{report}",
+            f"（results.csv、results.xlsx、explain.json、manifest.json、scheme.yaml）；报告：{report}",
             f"demo finished in {elapsed:.1f} s. data: {data}; results: {Path(out) / 'runs'}/<scheme>/ "
-            f"(results.csv, results.xlsx, explain.json, manifest.json); report: {report}",
+            f"(results.csv, results.xlsx, explain.json, manifest.json, scheme.yaml); report: {report}",
         )
     )
     return results

@@ -1,22 +1,18 @@
 """Writing the funds commands' result files: CSV + JSON, the whole directory at once.
 
 Files are written to a staging directory beside OUT and moved into place only when all are
-written, so an interrupted command never leaves half a result (the run outputs do the same).
+written, so an interrupted command never leaves half a result (the run record, ``run/record.py``).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..run.outputs import jsonable
+from ..run.record import jsonable, staged_directory
 
 
 def csv_value(value: Any) -> str:
@@ -46,22 +42,6 @@ def write_json(path: Path, payload: Any) -> None:
     )
 
 
-@contextmanager
-def staged(out: Path):
-    """Yield a staging directory; on success it replaces ``out`` (a previous ``out`` is removed
-    only after the new one is complete)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old.{os.getpid()}")
-        out.rename(old)
-    staging.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+# Yield a staging directory; on success it replaces OUT (a previous OUT is removed only after the
+# new one is complete). The funds commands write no manifest, so OUT is replaced as it is.
+staged = staged_directory

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..run.record import staged_file
+
 FINDING_COLUMNS = [
     "unit", "name", "level", "period", "rule", "label", "severity", "count", "statistic",
     "p_value", "evidence",
@@ -73,16 +75,10 @@ def finding_rows(findings: list[Finding], inputs) -> list[dict[str, Any]]:
 
 def write_findings(path: Path, rows: list[dict[str, Any]]) -> None:
     """``quality_findings.csv`` and its ``.json`` twin, each written whole or not at all."""
-    import os
-
     from ..verify.report import write_csv, write_json
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write_csv(staging, rows, FINDING_COLUMNS)
-    staging.replace(path)
-    twin = path.with_suffix(".json")
-    staging = twin.with_name(f".{twin.name}.tmp-{os.getpid()}")
-    write_json(staging, rows)
-    staging.replace(twin)
+    with staged_file(path) as staging:
+        write_csv(staging, rows, FINDING_COLUMNS)
+    with staged_file(path.with_suffix(".json")) as staging:
+        write_json(staging, rows)

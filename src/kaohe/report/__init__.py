@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import text
+from ..run.record import staged_file
 from .data import ReportData, load_report_data
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx"}
@@ -37,9 +37,7 @@ def write_report(
         )
     data = load_report_data(Path(run_dir), lang, previous, verification)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")  # never a half-written report
-    try:
+    with staged_file(path) as staging:  # never a half-written report
         if fmt == "html":
             from .html import render_html
 
@@ -52,9 +50,6 @@ def write_report(
             from .xlsx import write_xlsx
 
             write_xlsx(data, staging)
-        staging.replace(path)
-    finally:
-        staging.unlink(missing_ok=True)
     return path
 
 

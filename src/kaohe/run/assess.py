@@ -20,12 +20,14 @@ from ..errors import DataError, UsageError
 from ..i18n import text
 from ..measures import ENGINES, plan_measures
 from ..measures.collect import collect
+from ..measures.compile import MeasurePlan
 from ..measures.duckdb_engine import DuckDBEngine, configure
 from ..measures.presence import blank_without_rows, unit_rows, with_row_counts
 from ..scheme import LoadedScheme, load_scheme
 from ..scoring import ScoringState, score
 from ..scoring.state import as_column
-from .outputs import check_output_directory, write_outputs
+from .outputs import write_outputs
+from .record import check_output_directory
 
 
 @dataclass
@@ -47,6 +49,7 @@ class RunResult:
     # Per source: rows read for the period, and how many assessed units have rows (their own or
     # below them) against the units expected; printed by the CLI and kept in the manifest.
     evidence: dict[str, dict[str, int]] = field(default_factory=dict)
+    plans: list[MeasurePlan] = field(default_factory=list)  # the measures' SQL as run, per source
 
 
 def assess(
@@ -180,6 +183,7 @@ def assess(
         clock.cpu,
         preliminary,
         evidence,
+        plans,
     )
     if out is not None:
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))

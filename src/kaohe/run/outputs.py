@@ -1,17 +1,11 @@
-"""Write a run's outputs atomically: results (CSV, Parquet, Excel), explain.json, manifest.json.
-
-Everything is written to a temporary directory beside OUT and renamed into place at the end, so
-a failed run never leaves a half-written output directory (and never destroys the previous one).
+"""Write a run's outputs: results (CSV, Parquet, Excel), explain.json, the scheme and measure SQL
+as run (scheme.yaml, measures.sql) and manifest.json — atomically, through the run record.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-import math
-import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +14,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
-from .. import __version__
-from ..data.files import sha256_of
-from ..errors import UsageError
 from ..formatting import XLSX_PERCENT
-from ..i18n import language, text
+from ..i18n import language
+from .as_run import MEASURES_FILE, SCHEME_FILE, compiled_measures, scheme_as_run
 from .explain import explain
+from .record import (
+    check_output_directory,
+    input_entry,
+    jsonable,
+    staged_directory,
+    write_json,
+    write_manifest,
+)
 from .results import Column, result_columns, result_rows
 
 if TYPE_CHECKING:
@@ -38,26 +38,6 @@ _ARROW = {
     "integer": pa.int64(),
     "boolean": pa.bool_(),
 }
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON: NaN/inf become null, tuples lists, numpy scalars Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
-
-
-def write_json(path: Path, payload: Any) -> None:
-    path.write_text(
-        json.dumps(jsonable(payload), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
 
 
 def _csv_value(value: Any) -> str:
@@ -141,11 +121,10 @@ def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunR
     book.close()
 
 
-def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -> dict[str, Any]:
+def manifest_facts(result: RunResult) -> dict[str, Any]:
+    """What a run's manifest records beside the common part (see ``record.manifest``)."""
     scheme = result.scheme
     return {
-        "kaohe_version": __version__,
-        "created": created.isoformat(timespec="seconds"),
         "period": result.period,
         "seed": result.seed,
         "language": language(),  # of the text columns (notes, grade rules): part of the inputs
@@ -158,58 +137,23 @@ def manifest(result: RunResult, created: dt.datetime, outputs: dict[str, str]) -
         },
         "engine": {"measures": result.engine, "duckdb_version": duckdb.__version__},
         "inputs": {
-            "units": {"file": str(result.units.file), "sha256": result.units.sha256},
+            "units": input_entry(result.units.file, result.units.sha256),
             **{
-                item.name: {
-                    "file": str(item.file),
-                    "sha256": item.sha256,
-                    "rows": item.rows,
-                    **result.evidence.get(item.name, {}),
-                }
+                item.name: input_entry(
+                    item.file,
+                    item.sha256,
+                    **{"rows": item.rows, **result.evidence.get(item.name, {})},
+                )
                 for item in result.inputs
             },
         },
-        "outputs": outputs,
         "preliminary": result.preliminary,
     }
 
 
-def check_output_directory(out: Path) -> None:
-    """Refuse an OUT that a run must not replace: a file, or a directory that is not a run.
-
-    A run replaces its output directory whole, so ``--out`` pointing at the data directory or a
-    home folder by mistake would delete it; only a new or empty directory, or an earlier run's
-    (it has manifest.json), is replaced.
-    """
-    out = Path(out)
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise UsageError(
-            text(
-                f"{out} 已存在且不是目录；请为结果另选一个目录",
-                f"{out} exists and is not a directory; choose a directory for the results",
-            )
-        )
-    if any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise UsageError(
-            text(
-                f"{out} 不是空目录，也不是以前的考核结果（没有 manifest.json）。考核会整体替换输出"
-                "目录，请选择新的或空的目录",
-                f"{out} is not empty and holds no earlier run (no manifest.json). A run replaces "
-                "its output directory whole: choose a new or empty directory",
-            )
-        )
-
-
 def write_outputs(result: RunResult, out: Path, created: dt.datetime) -> None:
     check_output_directory(out)
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with staged_directory(out) as staging:
         state = result.state
         columns = result_columns(state)
         rows = result_rows(state)
@@ -217,21 +161,11 @@ def write_outputs(result: RunResult, out: Path, created: dt.datetime) -> None:
         write_parquet(staging / "results.parquet", columns, rows)
         write_xlsx(staging / "results.xlsx", columns, rows, result)
         write_json(staging / "explain.json", explain(state))
-        outputs = {p.name: sha256_of(p) for p in sorted(staging.iterdir())}
-        write_json(staging / "manifest.json", manifest(result, created, outputs))
-        _replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        (staging / SCHEME_FILE).write_text(scheme_as_run(result.scheme), encoding="utf-8")
+        (staging / MEASURES_FILE).write_text(
+            compiled_measures(result.plans, result.engine), encoding="utf-8"
+        )
+        write_manifest(staging, created, **manifest_facts(result))
 
 
-def _replace(staging: Path, out: Path) -> None:
-    """Move ``staging`` to ``out``; an existing ``out`` is swapped out only once the new one is whole."""
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(out)
+__all__ = ["check_output_directory", "jsonable", "write_json", "write_outputs"]

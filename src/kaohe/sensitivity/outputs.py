@@ -1,21 +1,18 @@
 """Write an analysis beside its run: RUN_DIR/sensitivity/ with CSV, JSON and its own manifest.
 
-Written to a temporary directory and renamed into place, like the run itself, so a failed
-analysis never leaves half a result and never destroys the previous one.
+Written through the run record (``run/record.py``) like the run itself, so a failed analysis
+never leaves half a result and never destroys the previous one.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..data.files import sha256_of
-from ..run.outputs import write_json
+from ..run.record import staged_directory, write_json, write_manifest
 from ..run.results import clean
 from .analysis import Analysis
 
@@ -122,11 +119,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 def write_analysis(analysis: Analysis, created: dt.datetime | None = None) -> Path:
     """Write RUN_DIR/sensitivity/ and return its path."""
-    out = (analysis.run_dir / FOLDER).resolve()
-    staging = out.parent / f".{FOLDER}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with staged_directory(analysis.run_dir / FOLDER) as staging:
         data = payload(analysis)
         write_json(staging / "sensitivity.json", data)
         _write_csv(staging / "units.csv", *unit_rows(analysis))
@@ -156,28 +149,11 @@ def write_analysis(analysis: Analysis, created: dt.datetime | None = None) -> Pa
                 for i in data["inputs"]
             ],
         )
-        outputs = {p.name: sha256_of(p) for p in sorted(staging.iterdir())}
-        run_manifest = analysis.run_dir / "manifest.json"
-        write_json(
-            staging / "manifest.json",
-            {
-                "kaohe_version": __version__,
-                "created": (created or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-                "seconds": round(analysis.seconds, 3),
-                "run_manifest_sha256": sha256_of(run_manifest),
-                "settings": settings_record(analysis),
-                "outputs": outputs,
-            },
+        write_manifest(
+            staging,
+            created or dt.datetime.now(dt.UTC),
+            seconds=round(analysis.seconds, 3),
+            run_manifest_sha256=sha256_of(analysis.run_dir / "manifest.json"),
+            settings=settings_record(analysis),
         )
-        if out.exists():
-            old = out.parent / f".{FOLDER}.old-{os.getpid()}"
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+    return (analysis.run_dir / FOLDER).resolve()

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -20,9 +19,8 @@ from typing import Any
 
 import duckdb
 
-from .. import __version__
-from ..data.files import sha256_of
 from ..i18n import text
+from ..run.record import input_entry, staged_directory, staged_file, write_manifest
 from .eligibility import UnitEligibility
 from .estimates import UnitEstimate
 from .inputs import Inputs
@@ -284,21 +282,15 @@ def write_json(path: Path, payload: Any) -> None:
 
 def write_source_file(path: Path, judged: Judged, rules) -> None:
     """Write the derived source CSV atomically (a half-written source must never be read)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     columns, rows = source_rows(judged, rules)
-    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write_csv(staging, rows, columns)
-    staging.replace(path)
+    with staged_file(path) as staging:
+        write_csv(staging, rows, columns)
 
 
 def inputs_manifest(inputs: Inputs) -> dict[str, Any]:
     return {
-        "units": {"file": str(inputs.units.file), "sha256": inputs.units.sha256},
-        **{
-            s.name: {"file": str(s.file), "sha256": s.sha256, "rows": s.rows}
-            for s in inputs.sources.values()
-        },
+        "units": input_entry(inputs.units.file, inputs.units.sha256),
+        **{s.name: input_entry(s.file, s.sha256, rows=s.rows) for s in inputs.sources.values()},
     }
 
 
@@ -310,37 +302,15 @@ def write_report_dir(
 ) -> None:
     """Write each table as ``<name>.csv`` and ``<name>.json`` plus ``manifest.json``, atomically:
     the directory is built beside ``out`` and swapped in whole, never left half-written."""
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with staged_directory(out) as staging:
         for name, (rows, columns) in tables.items():
             write_csv(staging / f"{name}.csv", rows, columns)
             write_json(staging / f"{name}.json", rows)
         for name, source in (extra or {}).items():
             shutil.copyfile(source, staging / name)
-        outputs = {p.name: sha256_of(p) for p in sorted(staging.iterdir())}
-        manifest = {
-            "kaohe_version": __version__,
-            "duckdb_version": duckdb.__version__,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            **manifest,
-            "outputs": outputs,
-        }
-        write_json(staging / "manifest.json", manifest)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        write_manifest(
+            staging, dt.datetime.now(dt.UTC), duckdb_version=duckdb.__version__, **manifest
+        )
 
 
 def threshold_attributes(rules) -> list[str]:
