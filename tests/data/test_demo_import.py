@@ -13,7 +13,6 @@ import duckdb
 import pytest
 
 from kaohe.data.idnumbers import stdnum_reason
-from kaohe.demo.generate import generate_demo
 
 SOURCES = (
     "units",
@@ -29,10 +28,9 @@ SOURCES = (
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("demo")
-    generate_demo(directory, seed=11, persons=20_000)
-    return directory
+def demo(demo_data) -> Path:
+    """The session's demo data set (tests/conftest.py; read-only)."""
+    return demo_data
 
 
 def file_of(directory: Path, source: str) -> Path:

@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pytest
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
@@ -24,22 +23,20 @@ def _digest(directory: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("demo") / "data"
-    generate_demo(directory, seed=7, persons=SMALL)
-    return directory
+# ``demo_data`` is the session's demo data set (tests/conftest.py), made by ``generate_demo``
+# with the seed and size in ``demo_settings``.
 
 
-def test_same_seed_gives_the_same_files(demo_data, tmp_path):
+def test_same_seed_gives_the_same_files(demo_data, demo_settings, tmp_path):
     again = tmp_path / "again"
-    generate_demo(again, seed=7, persons=SMALL)
+    generate_demo(again, **demo_settings)
     assert _digest(again) == _digest(demo_data)
 
 
-def test_another_seed_gives_other_figures(demo_data, tmp_path):
+def test_another_seed_gives_other_figures(demo_data, demo_settings, tmp_path):
     other = tmp_path / "other"
-    generate_demo(other, seed=8, persons=SMALL)
+    seed, persons = demo_settings["seed"] + 1, demo_settings["persons"]
+    generate_demo(other, seed=seed, persons=persons, derived=False)  # persons.parquet is enough
     assert _digest(other)["persons.parquet"] != _digest(demo_data)["persons.parquet"]
 
 
@@ -73,7 +70,7 @@ def test_units_hold_the_22_provinces_with_real_codes_and_counties(demo_data):
     assert banks == {"全国性银行", "区域性银行", "农村中小银行"}
 
 
-def test_resident_ids_are_valid_except_the_injected_errors(demo_data):
+def test_resident_ids_are_valid_except_the_injected_errors(demo_data, demo_settings):
     with duckdb.connect() as con:
         ids = [
             r[0]
@@ -83,7 +80,7 @@ def test_resident_ids_are_valid_except_the_injected_errors(demo_data):
         ]
     invalid = [i for i in ids if not ric.is_valid(i)]
     duplicated = len(ids) - len(set(ids))
-    assert len(ids) >= SMALL
+    assert len(ids) >= demo_settings["persons"]
     assert 0 < len(invalid) < len(ids) / 100  # injected on purpose, for the quality checks
     assert 0 < duplicated < len(ids) / 100
 

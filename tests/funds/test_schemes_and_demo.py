@@ -1,7 +1,8 @@
 """The two bundled fund schemes on the demo data, and the funds demo itself.
 
-A small national demo (20,000 persons) plus the funds demo are written once; the schemes run on
-them through the real engine, and their figures are checked against the files they read.
+A copy of the session's national demo data set (tests/conftest.py) plus the funds demo are
+written once; the schemes run on them through the real engine, and their figures are checked
+against the files they read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.demo.generate import generate_demo
 from kaohe.funds.demo import write_funds_demo
 from kaohe.funds.library import Library
 from kaohe.run import assess
@@ -23,9 +23,8 @@ SEED = 7
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("funds-demo") / "data"
-    generate_demo(directory, seed=SEED, persons=20_000)
+def demo(copy_demo) -> Path:
+    directory = copy_demo("funds-demo")  # the session's demo data set (tests/conftest.py)
     write_funds_demo(directory, SEED)
     return directory
 

@@ -17,10 +17,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> Path:
-    from verify_support import shared_demo
-
-    return shared_demo(tmp_path_factory)
+def demo(demo_data) -> Path:
+    """The session's demo data set (tests/conftest.py; read-only)."""
+    return demo_data
 
 
 def test_findings_file_and_its_json_twin(demo, tmp_path):

@@ -1,16 +1,14 @@
-"""A small national demo data set with the sector sources, built once for these tests."""
+"""The session's demo data set with the sector sources added, built once for these tests."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kaohe.demo.generate import generate_demo
 from kaohe.demo.sectors import write_sector_demo
 
-SEED = 7
+SEED = 7  # the sector sources' own seed, on top of the shared demo data set
 
 
 @pytest.fixture(autouse=True)
@@ -19,16 +17,7 @@ def english(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def base_data(tmp_path_factory) -> Path:
-    """The national demo data set alone (small), before any sector source is added."""
-    base = tmp_path_factory.mktemp("sectors") / "base"
-    generate_demo(base, SEED, persons=8000)
-    return base
-
-
-@pytest.fixture(scope="session")
-def sector_data(base_data, tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("sectors") / "data"
-    shutil.copytree(base_data, data)
+def sector_data(copy_demo) -> Path:
+    data = copy_demo("sectors")
     write_sector_demo(data, SEED)
     return data

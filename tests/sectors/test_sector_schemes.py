@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import filecmp
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -105,9 +104,8 @@ def test_east_west_grades_the_eastern_units_and_vetoes_inflated_figures(sector_d
     assert len(provincial) == 22
 
 
-def test_sector_demo_is_deterministic_and_appends_units_once(base_data, sector_data, tmp_path):
-    again = tmp_path / "data"
-    shutil.copytree(base_data, again)
+def test_sector_demo_is_deterministic_and_appends_units_once(sector_data, demo_copy):
+    again = demo_copy  # the shared demo data set before any sector source, writable
     write_sector_demo(again, 7)
     write_sector_demo(again, 7)  # a second time changes nothing
     for name in (

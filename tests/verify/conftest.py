@@ -17,8 +17,6 @@ def english_messages(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    """A small demo data set from the lead's generator (real files, shared by the CLI tests)."""
-    from verify_support import shared_demo
-
-    return shared_demo(tmp_path_factory)
+def demo_dir(demo_data) -> Path:
+    """The session's demo data set (tests/conftest.py; read-only), shared by the CLI tests."""
+    return demo_data

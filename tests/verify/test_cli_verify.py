@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -133,9 +132,8 @@ grading: {method: bands, bands: [[80, 好], [null, 一般]]}
 """
 
 
-def test_a_scheme_reads_estimates_and_findings_as_ordinary_sources(demo_dir, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
+def test_a_scheme_reads_estimates_and_findings_as_ordinary_sources(demo_copy, tmp_path):
+    data = demo_copy  # a writable copy of the session's demo data set
     assert (
         run(
             "verify", "estimates", "--data", data, "--out", data / "verification_estimates.csv"
@@ -165,9 +163,8 @@ def test_a_scheme_reads_estimates_and_findings_as_ordinary_sources(demo_dir, tmp
         assert detail["measures"]["wrong_exit_failed"] == int(failed)
 
 
-def test_report_directory_has_tables_json_and_manifest(demo_dir, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
+def test_report_directory_has_tables_json_and_manifest(demo_copy, tmp_path):
+    data = demo_copy  # a writable copy of the session's demo data set
     out = tmp_path / "report"
     result = run(
         "verify", "report", "--data", data, "--out", out, "--level", "province", "--sources"
@@ -190,10 +187,9 @@ def test_report_directory_has_tables_json_and_manifest(demo_dir, tmp_path):
     assert verdicts <= {"达标", "不达标", "不确定", "无样本"} and len(verdicts) > 1
 
 
-def test_chinese_messages_and_bad_data_exit_code_2(demo_dir, tmp_path, monkeypatch):
+def test_chinese_messages_and_bad_data_exit_code_2(demo_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("KAOHE_LANG", "zh")
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data)
+    data = demo_copy  # a writable copy of the session's demo data set
     lines = (data / "field_checks.csv").read_text(encoding="utf-8").splitlines()
     fields = lines[3].split(",")
     fields[9] = "0"  # a design weight of 0

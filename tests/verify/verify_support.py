@@ -115,17 +115,3 @@ def field_check(unit: str, hid: str, verdict: str = "正确", **over) -> dict:
     }
     row.update(over)
     return row
-
-
-DEMO_PERSONS = 60_000  # enough for ~200 exited households a province (the bunching minimum)
-
-
-def shared_demo(tmp_path_factory) -> Path:
-    """The lead's demo data set, generated once per test session for tests/verify and
-    tests/quality alike (their session fixtures both call this)."""
-    from kaohe.demo.generate import generate_demo
-
-    directory = tmp_path_factory.getbasetemp() / f"kaohe-verify-demo-{DEMO_PERSONS}" / "data"
-    if not (directory / "units.csv").exists():
-        generate_demo(directory, seed=2016, persons=DEMO_PERSONS)
-    return directory

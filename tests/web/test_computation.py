@@ -106,22 +106,20 @@ def test_compute_from_the_command_line(world, db, settings, monkeypatch):
         assert session.scalar(select(Run.id).where(Run.cycle_id == cycle_id)) is not None
 
 
-def test_compute_the_provincial_scheme_from_platform_verification(world, db, settings, tmp_path):
+def test_compute_the_provincial_scheme_from_platform_verification(world, db, settings, demo_data):
     """The bundled provincial scheme over the demo registry (KAOHE_BASE_DATA): the platform's
     verification results become field_checks, and the estimates derived from them are
     recomputed, not taken from the base data."""
     import csv
     import dataclasses
 
-    from kaohe.demo.generate import generate_demo
     from kaohe.store.units import import_units
     from kaohe.workflow import verification
     from kaohe.workflow.computation import compute
 
     if not db.is_sqlite:
         pytest.skip("the engine's part is the same on both databases; once is enough")
-    base = tmp_path / "base"
-    generate_demo(base, seed=7, persons=3000)
+    base = demo_data  # the session's demo data set (tests/conftest.py), read-only
     actors = world["actors"]
     with db.write("setup", "demo-units") as session:
         import_units(session, base / "units.csv")
