@@ -60,6 +60,8 @@ def test_results_and_score_cards_are_read_once_per_run(login, world, db, run_dir
     # per page: the user, the cycle, its latest run and last period's; the unit for the card
     assert len(queries) == 4 + 5, "\n".join(queries)
     assert "山西省" in page.text and "income / nullif(income_last, 0) - 1" in card.text
+    # the measures an indicator reads, from its parsed expression (recorded at import)
+    assert "<code>income</code>" in card.text and "<code>income_last</code>" in card.text
 
     # A new run of the same cycle is shown at once: its key differs.
     with db.write("setup", "rerun") as session:

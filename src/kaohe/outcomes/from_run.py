@@ -1,7 +1,8 @@
 """Turn a run's outcomes into ledger events: issued actions, rectifications and findings.
 
-Reads ``RUN_DIR/explain.json`` (per-unit ``outcomes``, ``vetoes``, ``flags``, ``grade``) and
-``RUN_DIR/manifest.json`` (scheme and period), so any run of any scheme can be applied:
+Reads ``RUN_DIR/explain.json`` (per-unit ``outcomes``, ``vetoes``, ``flags``, ``grade``),
+``RUN_DIR/manifest.json`` (period) and the scheme the run kept (the flags' labels), all opened by
+``run.opened.open_run``, so any run of any scheme can be applied:
 
 - every outcome action becomes an ``action_issued`` event (commendation, fiscal reward with its
   amount, interview, accountability, restrictions for banks …);
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, UsageError
+from ..errors import UsageError
 from ..i18n import text
+from ..run.opened import open_run
+from ..scheme import LoadedScheme
 from .ledger import Ledger
 
 
@@ -40,45 +42,17 @@ def _ident(prefix: str, *parts: Any) -> str:
     return f"{prefix}-{digest[:12]}"
 
 
-def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise UsageError(
-            text(
-                f"{path} 不存在：请给出一次考核的结果目录（含 explain.json 和 manifest.json）",
-                f"{path} does not exist: give the directory of a run "
-                "(with explain.json and manifest.json)",
-            )
-        )
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(f"{path}:{error.lineno}: {error.msg}") from None
-
-
-def _flag_labels(manifest: dict) -> dict[str, str]:
-    """The flags' labels from the run's scheme, if it can still be loaded (else ids are used)."""
-    from ..errors import KaoheError
-    from ..scheme import load_scheme
-
-    scheme = manifest.get("scheme") or {}
-    for reference in (scheme.get("file"), scheme.get("id")):
-        if not reference:
-            continue
-        try:
-            loaded = load_scheme(str(reference))
-        except KaoheError:
-            continue
-        return {name: flag.label or name for name, flag in loaded.model.flags.items()}
-    return {}
+def _flag_labels(scheme: LoadedScheme) -> dict[str, str]:
+    """The flags' labels from the scheme the run kept."""
+    return {name: flag.label or name for name, flag in scheme.model.flags.items()}
 
 
 def run_entries(
     run_dir: Path, opened: dt.date, default_days: int = 90
 ) -> list[tuple[str, dict[str, Any]]]:
     """The events that apply run ``run_dir``'s outcomes, in unit order."""
-    run_dir = Path(run_dir)
-    explain = _read(run_dir / "explain.json")
-    manifest = _read(run_dir / "manifest.json")
+    run = open_run(run_dir)
+    run_dir, explain, manifest = run.run_dir, run.explanation, run.manifest
     if manifest.get("preliminary"):
         # a preliminary run (computed before the evidence was complete) is no result: nothing
         # may be issued or opened from it
@@ -95,7 +69,7 @@ def run_entries(
     scheme_id = scheme.get("id", "")
     title = scheme.get("title", scheme_id)
     period = str(manifest.get("period") or "")
-    labels = _flag_labels(manifest)
+    labels = _flag_labels(run.scheme)
     when = f"（{period}）" if period else ""
     entries: list[tuple[str, dict[str, Any]]] = []
     for unit, result in sorted((explain.get("units") or {}).items()):

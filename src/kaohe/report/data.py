@@ -1,6 +1,7 @@
 """What a report shows, gathered from a run directory: the numbers, in the reader's language.
 
-Everything comes from files the run (and its follow-ups) wrote: explain.json and manifest.json;
+Everything comes from files the run (and its follow-ups) wrote, opened by ``run.opened.open_run``:
+explain.json, manifest.json and the scheme the run kept (its labels, in English too);
 sensitivity/sensitivity.json when ``kaohe sensitivity`` ran; verification/estimates.csv when the
 verification report was written into the run; and, with ``--previous``, the explain.json of last
 year's run for the changes. The HTML, PDF and Excel renderers only lay these numbers out.
@@ -17,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import KaoheError, UsageError
-from ..i18n import text
+from ..run.opened import open_run, read_run_json
 from ..scheme.actions import ACTIONS
 from ..scoring.rank import competition_rank
 from ..scoring.status import status_label
@@ -108,47 +108,21 @@ class ReportData:
         return self.words.lang
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise UsageError(
-            text(
-                f"{path.parent} 不是考核结果目录：缺少 {path.name}（先运行 kaohe assess）",
-                f"{path.parent} is not a run directory: {path.name} is missing "
-                "(run kaohe assess first)",
-            )
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _scheme_labels(manifest: dict[str, Any]):
-    """The run's scheme, for English labels; None when its file is gone (Chinese labels remain)."""
-    from ..scheme import load_scheme
-
-    scheme = manifest.get("scheme", {})
-    try:
-        return load_scheme(scheme.get("file", ""), scheme.get("parameters") or None)
-    except (KaoheError, OSError):
-        return None
-
-
 def load_report_data(
     run_dir: Path, lang: str, previous: Path | None = None, verification: Path | None = None
 ) -> ReportData:
     run_dir = Path(run_dir)
     words = Words(lang)
-    explanation = _read_json(run_dir / "explain.json")
-    manifest = _read_json(run_dir / "manifest.json")
-    scheme = _scheme_labels(manifest)
-    model = scheme.model if scheme else None
+    opened = open_run(run_dir)  # the scheme it kept gives the English labels
+    explanation, manifest, scheme = opened.explanation, opened.manifest, opened.scheme
+    model = scheme.model
     grades = list(explanation.get("grades") or [])
-    labels_en = model.grading.labels_en if model else {}
+    labels_en = model.grading.labels_en
     grade_labels = {g: (labels_en.get(g, g) if lang == "en" else g) for g in grades}
-    reasons_en = {v.id: v.reason_en for v in model.vetoes if v.reason_en} if model else {}
+    reasons_en = {v.id: v.reason_en for v in model.vetoes if v.reason_en}
 
     def label(name: str, fallback: str | None) -> str:
-        if scheme is not None:
-            return scheme.label(name, lang)
-        return fallback or name
+        return scheme.label(name, lang)  # the id when the scheme does not know it
 
     units = explanation.get("units", {})
     first = next(iter(units.values()), {})
@@ -230,11 +204,11 @@ def load_report_data(
     return ReportData(
         words=words,
         title=(model.title_en or model.title)
-        if (model and lang == "en")
+        if lang == "en"
         else (explanation.get("scheme") or {}).get("title", ""),
         scheme_id=(explanation.get("scheme") or {}).get("id", ""),
         version=str((explanation.get("scheme") or {}).get("version", "")),
-        policy_source=model.policy_source if model else "",
+        policy_source=model.policy_source,
         period=manifest.get("period"),
         created=created,
         grades=grades,
@@ -375,8 +349,8 @@ def _sensitivity_summary(payload: dict | None, words: Words) -> dict[str, Any] |
 def _read_previous(previous: Path | None) -> tuple[dict[str, Any], str | None]:
     if previous is None:
         return {}, None
-    explanation = _read_json(Path(previous) / "explain.json")
-    manifest = _read_json(Path(previous) / "manifest.json")
+    explanation = read_run_json(Path(previous) / "explain.json")
+    manifest = read_run_json(Path(previous) / "manifest.json")
     # the previous run's period names it; a run without periods is named by its directory
     return explanation.get("units", {}), str(manifest.get("period") or Path(previous).name)
 

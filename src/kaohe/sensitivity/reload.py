@@ -1,4 +1,4 @@
-"""Re-score a finished run from what its manifest recorded: the same scheme file, data and period.
+"""Re-score a finished run from what it recorded: the scheme it kept, the same data and period.
 
 The Monte Carlo starts from the run's own ``ScoringState`` (recomputed with ``kaohe.run.assess``
 and ``out=None``), so every draw varies the recorded steps rather than a second model of them.
@@ -7,16 +7,16 @@ Before drawing, the recomputation is checked against the run's published scores.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..data.files import sha256_of
-from ..errors import DataError, UsageError
+from ..errors import DataError
 from ..i18n import text
 from ..run import RunResult, assess
+from ..run.opened import open_run
 
 
 @dataclass
@@ -27,26 +27,6 @@ class ReloadedRun:
     result: RunResult
 
 
-def read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise UsageError(
-            text(
-                f"{path.parent} 不是考核结果目录：缺少 {path.name}（先运行 kaohe assess）",
-                f"{path.parent} is not a run directory: {path.name} is missing "
-                "(run kaohe assess first)",
-            )
-        )
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(
-            text(
-                f"{path}:{error.lineno}：不是有效的 JSON（{error.msg}）",
-                f"{path}:{error.lineno}: not valid JSON ({error.msg})",
-            )
-        ) from None
-
-
 def _recorded_file(manifest_path: Path, recorded: str, sha256: str, what: str) -> Path:
     """The file the run read, unchanged since: its recorded path, checked by sha256."""
     path = Path(recorded)
@@ -54,9 +34,10 @@ def _recorded_file(manifest_path: Path, recorded: str, sha256: str, what: str) -
         raise DataError(
             text(
                 f"{manifest_path}：记录的{what} {recorded} 不存在；请在运行 kaohe assess 的目录下"
-                "执行本命令，或重新运行 kaohe assess",
+                "执行本命令（记录的是相对路径时），或重新运行 kaohe assess",
                 f"{manifest_path}: the recorded {what} {recorded} does not exist; run this "
-                "command from the directory kaohe assess ran in, or run kaohe assess again",
+                "command from the directory kaohe assess ran in (when the recorded path is "
+                "relative), or run kaohe assess again",
             )
         )
     if sha256_of(path) != sha256:
@@ -72,15 +53,10 @@ def _recorded_file(manifest_path: Path, recorded: str, sha256: str, what: str) -
 
 
 def reload_run(run_dir: Path) -> ReloadedRun:
-    """Recompute ``run_dir``'s scoring state from its recorded scheme, parameters and inputs."""
-    run_dir = Path(run_dir)
+    """Recompute ``run_dir``'s scoring state from the scheme it kept and its recorded inputs."""
+    opened = open_run(run_dir)
+    run_dir, manifest = opened.run_dir, opened.manifest
     manifest_path = run_dir / "manifest.json"
-    manifest = read_json(manifest_path)
-    explanation = read_json(run_dir / "explain.json")
-    scheme = manifest["scheme"]
-    scheme_file = _recorded_file(
-        manifest_path, scheme["file"], scheme["sha256"], text("考核办法文件", "scheme file")
-    )
     inputs = manifest["inputs"]
     for name, item in inputs.items():
         _recorded_file(
@@ -88,15 +64,14 @@ def reload_run(run_dir: Path) -> ReloadedRun:
         )
     data_dir = Path(inputs["units"]["file"]).parent
     result = assess(
-        str(scheme_file),
+        opened.scheme,  # its parameter values are those the run applied
         data_dir,
         out=None,
         period=manifest.get("period"),
         seed=int(manifest.get("seed") or 0),
-        parameters=scheme.get("parameters") or None,
     )
-    _check_reproduced(run_dir, explanation, result)
-    return ReloadedRun(run_dir, manifest, explanation, result)
+    _check_reproduced(run_dir, opened.explanation, result)
+    return ReloadedRun(run_dir, manifest, opened.explanation, result)
 
 
 def _check_reproduced(run_dir: Path, explanation: dict[str, Any], result: RunResult) -> None:

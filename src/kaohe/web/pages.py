@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -592,14 +591,14 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
     explain = card.result.explain
     nodes, indicators = explain.get("nodes", {}), explain.get("indicators", {})
     measures = explain.get("measures", {})
-    sources = card.run.manifest.get("measure_sources") or {}  # with each measure's unit
-    expressions = card.run.manifest.get("indicator_expressions") or _indicator_expressions(
-        card.run.scheme
-    )
+    # the scheme's facts recorded when the run was imported (result_ops.facts_of)
+    facts = result_ops.scheme_facts(card.run.manifest)
+    sources = facts["measure_sources"]  # with each measure's unit
+    expressions, reads = facts["indicator_expressions"], facts["indicator_measures"]
 
     def indicator(ind_id: str) -> dict:
         info = dict(indicators.get(ind_id, {}))
-        used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expressions.get(ind_id, "")))
+        used = reads.get(ind_id, ())  # the measures its parsed expression names
         info.update(
             id=ind_id,
             expr=expressions.get(ind_id, ""),
@@ -626,22 +625,6 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
             }
         )
     return out
-
-
-_expressions: dict[str, dict[str, str]] = {}
-
-
-def _indicator_expressions(scheme: str) -> dict[str, str]:
-    """Indicator formulas of a bundled scheme (cached); empty when the scheme is not bundled."""
-    if scheme not in _expressions:
-        try:
-            from ..scheme import load_scheme
-
-            model = load_scheme(scheme).model
-            _expressions[scheme] = {k: v.expr for k, v in model.indicators.items()}
-        except Exception:  # a run imported from an unbundled scheme: show values without formulas
-            _expressions[scheme] = {}
-    return _expressions[scheme]
 
 
 def _drill_html(request: Request, card: result_ops.ScoreCard, actor: Actor) -> Markup:

@@ -7,8 +7,6 @@ cycle on to review, approval or publication while its latest run is preliminary.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,7 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import KaoheError
 from ..i18n import text
+from ..run.opened import NotARun, open_run, recorded_scheme
+from ..scheme import LoadedScheme
 from ..store.models import Cycle, Result, Run, Unit
 from .collection import previous_period
 from .cycles import get_cycle, latest_run, require_final  # noqa: F401  (the cycle's rules)
@@ -41,24 +42,23 @@ def _number(raw: str | None) -> float | None:
 
 
 def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> Run:
-    """Read results.csv, explain.json and manifest.json of ``run_dir`` into a new run."""
+    """Read results.csv, explain.json and manifest.json of ``run_dir`` into a new run, with the
+    facts pages need of the scheme it kept (``facts_of``)."""
     require(actor, "results.compute")
     cycle = get_cycle(session, cycle_id)
-    run_dir = Path(run_dir)
     try:
-        explain = json.loads((run_dir / "explain.json").read_text(encoding="utf-8"))
-        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-        with open(run_dir / "results.csv", encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            rows = list(reader)
-    except FileNotFoundError as error:
+        opened = open_run(run_dir)
+        rows, header = opened.results, opened.columns
+    except NotARun as error:
         raise Invalid(
             text(
-                f"{run_dir} 不是完整的考核结果目录：缺少 {Path(error.filename).name}",
-                f"{run_dir} is not a complete run: {Path(error.filename).name} is missing",
+                f"{run_dir} 不是完整的考核结果目录：缺少 {error.missing}",
+                f"{run_dir} is not a complete run: {error.missing} is missing",
             )
         ) from None
+    except KaoheError as error:  # its scheme.yaml changed since, or an older run's scheme is gone
+        raise Invalid(str(error)) from None
+    explain, manifest = opened.explanation, opened.manifest
     scheme_id = explain["scheme"]["id"]
     if scheme_id != cycle.scheme:
         raise Invalid(
@@ -106,7 +106,7 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 "and never as the official result",
             )
         )
-    manifest = {**manifest, **scheme_facts(manifest)}
+    manifest = {**manifest, **facts_of(opened.scheme)}
     run = Run(
         cycle_id=cycle.id,
         scheme=scheme_id,
@@ -144,24 +144,18 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     return run
 
 
-def scheme_facts(manifest: dict) -> dict[str, dict]:
-    """What pages need of the scheme the run used, recorded with the run: indicator formulas
-    (the drill-down to measures) and each measure's source and unit column (the drill-down to
-    records). Empty when the scheme file is no longer where the run read it."""
-    from ..errors import KaoheError
-    from ..scheme import load_scheme
-
-    scheme = manifest.get("scheme", {})
-    file = scheme.get("file")
-    if not file or not Path(file).exists():
-        return {"indicator_expressions": {}, "measure_sources": {}}
-    try:
-        model = load_scheme(file, scheme.get("parameters") or None).model
-    except KaoheError:
-        return {"indicator_expressions": {}, "measure_sources": {}}
+def facts_of(scheme: LoadedScheme) -> dict[str, dict]:
+    """What pages need of the scheme a run used, recorded with the run when it is imported:
+    indicator formulas and the measures each reads (the drill-down to measures), and each
+    measure's source and unit column (the drill-down to records)."""
+    model = scheme.model
     return {
         "indicator_expressions": {
             name: indicator.expr for name, indicator in model.indicators.items()
+        },
+        "indicator_measures": {
+            name: sorted(expression.names & set(model.measures))
+            for name, expression in scheme.indicators.items()
         },
         "measure_sources": {
             name: {
@@ -175,6 +169,21 @@ def scheme_facts(manifest: dict) -> dict[str, dict]:
             if measure.source in model.sources
         },
     }
+
+
+def scheme_facts(manifest: dict) -> dict[str, dict]:
+    """A stored run's scheme facts (``facts_of``), as recorded when it was imported.
+
+    A run imported before the platform recorded all of them has them from the scheme file its
+    manifest names, only while that file is what the run read (same sha256); else those not
+    recorded are empty (pages show values without formulas or measures). A scheme is never
+    looked up by its id: another version of it may be bundled now."""
+    keys = ("indicator_expressions", "indicator_measures", "measure_sources")
+    if all(key in manifest for key in keys):
+        return {key: manifest[key] for key in keys}
+    scheme = recorded_scheme(manifest)
+    found = facts_of(scheme) if scheme is not None else {key: {} for key in keys}
+    return {key: manifest[key] if key in manifest else found[key] for key in keys}
 
 
 def require_results(actor: Actor, cycle: Cycle) -> None:
