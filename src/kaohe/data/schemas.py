@@ -8,19 +8,17 @@ The bundled schemas live in ``kaohe/data/schemas/*.yaml``; a user may pass their
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import Problem, SchemeError, UsageError
+from ..errors import UsageError
 from ..expr import suggest
 from ..i18n import text
+from ..scheme.documents import bundled_files, read_yaml, validate
 from ..scheme.model import ColumnType, Identifier
-from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
 
 UNITS_SOURCE = "units"
 
@@ -140,13 +138,11 @@ class LoadedSchema:
         return self.model.source
 
 
+SCHEMAS_FOLDER = "data/schemas"
+
+
 def bundled_schemas() -> dict[str, Path]:
-    folder = resources.files("kaohe.data") / "schemas"
-    return {
-        Path(entry.name).stem: Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    }
+    return bundled_files(SCHEMAS_FOLDER)
 
 
 def load_schema(name_or_path: str) -> LoadedSchema:
@@ -165,15 +161,8 @@ def load_schema(name_or_path: str) -> LoadedSchema:
                 + suggest(name_or_path, bundled)
             )
         path = bundled[name_or_path]
-    raw = path.read_bytes()
-    content = raw.decode("utf-8")
-    file = str(path)
-    doc = parse_yaml(content, file)
-    try:
-        model = SourceSchema.model_validate(doc)
-    except ValidationError as error:
-        raise SchemeError(_problems(error, file, doc)) from None
-    return LoadedSchema(model, file, hashlib.sha256(raw).hexdigest())
+    doc, file, sha256 = read_yaml(path)
+    return LoadedSchema(validate(SourceSchema, doc, file), file, sha256)
 
 
 @functools.cache  # a schema file is parsed with line numbers: 30 ms a source, once a process
@@ -189,22 +178,3 @@ def cast_options(source: str) -> dict[str, dict]:
         for name, column in columns.items()
         if column.format or column.exponent
     }
-
-
-def _problems(error: ValidationError, file: str, doc) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = [part for part in item["loc"] if not str(part).startswith("function-")]
-        where = ".".join(str(part) for part in loc) or "(top)"
-        if item["type"] == "extra_forbidden":
-            line = key_line_of(doc, loc)
-            message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
-        elif item["type"] == "missing":
-            line = key_line_of(doc, loc[:-1]) if len(loc) > 1 else 1
-            message = text(f"缺少必填字段 {where}", f"missing required field {where}")
-        else:
-            line = line_of(doc, loc)
-            detail = item["msg"].removeprefix("Value error, ")
-            message = text(f"{where}：{detail}", f"{where}: {detail}")
-        problems.append(Problem(file, line, message))
-    return problems

@@ -9,19 +9,18 @@ reported as ``FILE:LINE: message``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from ..errors import Problem, SchemeError, UsageError
+from ..errors import Problem, SchemeError
 from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
+from ..scheme.documents import Kind, bundled_files, load_document
 from ..scheme.model import Identifier, Model, Parameter
-from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
+from ..scheme.yaml_lines import line_of
 
 # Per-household facts the engine computes (monitoring/facts.py); conditions may read these.
 FACTS: dict[str, str] = {
@@ -115,63 +114,26 @@ class MonitoringRules:
         return result
 
 
+MONITORING_RULES = Kind(
+    folder="monitoring/rules",
+    noun=("监测规则", "monitoring rules"),
+    bundled=("内置规则", "bundled rules"),
+    mapping=None,
+)
+
+
 def bundled_rules() -> dict[str, Path]:
-    folder = resources.files("kaohe.monitoring") / "rules"
-    return {Path(e.name).stem: Path(str(e)) for e in folder.iterdir() if e.name.endswith(".yaml")}
+    return bundled_files(MONITORING_RULES.folder)
 
 
 DEFAULT_RULES = "national-2021"
 
 
-def _path(name_or_path: str) -> Path:
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    bundled = bundled_rules()
-    if name_or_path in bundled:
-        return bundled[name_or_path]
-    raise UsageError(
-        text(
-            f"找不到监测规则 {name_or_path}：既不是文件，也不是内置规则（{'、'.join(sorted(bundled))}）",
-            f"no monitoring rules {name_or_path}: neither a file nor bundled rules "
-            f"({', '.join(sorted(bundled))})",
-        )
-        + suggest(name_or_path, bundled)
-    )
-
-
 def load_rules(name_or_path: str = DEFAULT_RULES) -> MonitoringRules:
     """Load and check a rules file (or bundled rules by id); raise ``SchemeError`` if unusable."""
-    path = _path(name_or_path)
-    raw = path.read_bytes()
-    file = str(path)
-    doc = parse_yaml(raw.decode("utf-8"), file)
-    try:
-        model = RulesModel.model_validate(doc)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = list(item["loc"])
-            where = ".".join(str(part) for part in loc)
-            if item["type"] == "extra_forbidden":
-                problems.append(
-                    Problem(
-                        file,
-                        key_line_of(doc, loc),
-                        text(f"不认识的字段 {where}", f"unknown field {where}"),
-                    )
-                )
-            elif item["type"] == "missing":
-                problems.append(
-                    Problem(
-                        file,
-                        line_of(doc, loc[:-1]) if len(loc) > 1 else 1,
-                        text(f"缺少必填字段 {where}", f"missing required field {where}"),
-                    )
-                )
-            else:
-                problems.append(Problem(file, line_of(doc, loc), f"{where}: {item['msg']}"))
-        raise SchemeError(problems) from None
+    # thresholds are read per province by the engine, not written as $name references
+    document = load_document(name_or_path, RulesModel, MONITORING_RULES, substitute=False)
+    model, doc, file = document.model, document.doc, document.file
     problems = []
 
     def problem(path: tuple, message: str) -> None:
@@ -224,7 +186,7 @@ def load_rules(name_or_path: str = DEFAULT_RULES) -> MonitoringRules:
     return MonitoringRules(
         model=model,
         file=file,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=document.sha256,
         groups=groups,  # type: ignore[arg-type]
         elimination=elimination,  # type: ignore[arg-type]
         returned=returned,  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ the columns they may read when the file loads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from pydantic import Field
 
 from ..errors import Problem, SchemeError
 from ..expr import ExprError, Expression, ExprKind, parse
+from ..scheme.documents import bundled_file
 from ..scheme.yaml_lines import line_of
 from ..verify.rules import Model, Severity, read_rules_file, source_scope
 
@@ -189,7 +189,7 @@ class LoadedQuality:
 
 
 def bundled() -> Path:
-    return Path(str(resources.files("kaohe.quality").joinpath("rules", "quality.yaml")))
+    return bundled_file("quality/rules", "quality")
 
 
 def load_quality_rules(path: Path | None = None) -> LoadedQuality:

@@ -7,24 +7,22 @@ read, so an assessor fixes a scheme in one pass.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import Problem, SchemeError, UsageError
+from ..errors import Problem, SchemeError
 from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
 from .actions import ACTIONS, EVIDENCE_ACTIONS
+from .documents import Kind, bundled_files, read_yaml, resolve_document, validate
 from .model import Scheme
-from .parameters import parameter_values, substitute_parameters
+from .parameters import apply_parameters
 from .tree import TreeNode, TreeProblem, resolve_tree
-from .yaml_lines import key_line_of, line_of, parse_yaml
+from .yaml_lines import key_line_of, line_of
 
 # Names every run provides to conditions evaluated after scoring.
 SCORE_NAMES = ("base_score", "bonus", "deduction", "score")
@@ -75,32 +73,22 @@ class LoadedScheme:
         return name
 
 
+SCHEMES = Kind(
+    folder="schemes",
+    noun=("考核办法", "scheme"),
+    bundled=("内置办法", "a bundled scheme"),
+    mapping=("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping"),
+)
+
+
 def bundled_schemes() -> dict[str, Path]:
     """The schemes shipped with kaohe, by id."""
-    folder = resources.files("kaohe") / "schemes"
-    return {
-        Path(entry.name).stem: Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    }
+    return bundled_files(SCHEMES.folder)
 
 
 def resolve_scheme_path(name_or_path: str) -> Path:
     """A path to a scheme file, or the bundled scheme of that name."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    bundled = bundled_schemes()
-    if name_or_path in bundled:
-        return bundled[name_or_path]
-    raise UsageError(
-        text(
-            f"找不到考核办法 {name_or_path}：既不是文件，也不是内置办法（{'、'.join(sorted(bundled))}）",
-            f"no scheme {name_or_path}: neither a file nor a bundled scheme "
-            f"({', '.join(sorted(bundled))})",
-        )
-        + suggest(name_or_path, bundled)
-    )
+    return resolve_document(name_or_path, SCHEMES)
 
 
 def document_path(doc: Any, path: Sequence[Any]) -> tuple:
@@ -120,166 +108,15 @@ def document_path(doc: Any, path: Sequence[Any]) -> tuple:
     return path
 
 
-# pydantic puts the tag of the union member it tried into the location ('str', 'Node',
-# 'goalposts' …); they are not keys of the document. A member tried against the wrong kind of
-# value (a node's fields checked as if it were an indicator name) only adds noise, so its errors
-# are dropped when another member's errors explain the problem.
-_TEXT_TAGS = {"str", "constrained-str"}
-_NUMBER_TAGS = {"float", "int"}
-_MODEL_TAGS = {"Node", "Target"}
-_METHOD_TAGS = {"minmax", "goalposts", "target", "table", "zscore", "percentile", "threshold"}
-_UNION_FIELDS = {"target", "points"}  # fields typed as a union of a scalar and a mapping
-
-
-def _tag_positions(loc: Sequence[Any]) -> list[int]:
-    """Positions of union-member tags in a pydantic location (tags only where unions are)."""
-    positions = []
-    for k, part in enumerate(loc):
-        if not isinstance(part, str) or k == 0:
-            continue
-        before = loc[k - 1]
-        if (
-            part.startswith("function-")
-            or (part in _METHOD_TAGS and before == "score")
-            or (
-                part in _TEXT_TAGS | _NUMBER_TAGS | _MODEL_TAGS
-                and (isinstance(before, int) or before in _UNION_FIELDS)
-            )
-        ):
-            positions.append(k)
-    return positions
-
-
-def _document_keys(loc: Sequence[Any]) -> list[Any]:
-    tags = set(_tag_positions(loc))
-    return [part for k, part in enumerate(loc) if k not in tags]
-
-
-def _wrong_member(loc: Sequence[Any], doc: Any) -> tuple | None:
-    """The union's location if the error comes from a member that does not fit the value's kind."""
-    for k in _tag_positions(loc):
-        part = loc[k]
-        if part in _METHOD_TAGS or part.startswith("function-"):
-            continue
-        keys = _document_keys(loc[:k])
-        value = _value_at(doc, document_path(doc, keys))
-        is_mapping = isinstance(value, dict)
-        if (part in _MODEL_TAGS) != is_mapping:
-            return tuple(keys)
-    return None
-
-
-def _value_at(doc: Any, path: Sequence[Any]) -> Any:
-    node = doc
-    for key in path:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-
-
-def _pydantic_message(item: dict, where: str) -> str:
-    """pydantic's message in the user's language, for the kinds of mistakes assessors make."""
-    kind, ctx = item["type"], item.get("ctx") or {}
-    value = item.get("input")
-    if kind == "value_error":
-        reason = str(ctx.get("error", item["msg"]))
-        return text(f"{where}：{reason}", f"{where}: {reason}")
-    field = str(ctx.get("discriminator", "")).strip("'")
-    if kind == "union_tag_invalid":
-        return text(
-            f"{where}：未知的 {field} {ctx.get('tag')!r}；可选：{ctx.get('expected_tags')}",
-            f"{where}: unknown {field} {ctx.get('tag')!r}; "
-            f"expected one of {ctx.get('expected_tags')}",
-        )
-    if kind == "union_tag_not_found":
-        return text(f"{where}：缺少 {field}", f"{where}: missing {field}")
-    if kind == "literal_error":
-        return text(
-            f"{where}：{value!r} 不可用，应为 {ctx.get('expected')}",
-            f"{where}: {value!r} is not allowed; expected {ctx.get('expected')}",
-        )
-    if kind == "string_pattern_mismatch":
-        return text(
-            f"{where}：{value!r} 不是合法名称（字母或下划线开头，只含字母、数字、下划线）",
-            f"{where}: {value!r} is not a valid name (a letter or underscore, then letters, "
-            "digits or underscores)",
-        )
-    expected = {
-        "float_parsing": ("数值", "a number"),
-        "float_type": ("数值", "a number"),
-        "int_parsing": ("整数", "a whole number"),
-        "int_type": ("整数", "a whole number"),
-        "int_from_float": ("整数", "a whole number"),
-        "bool_parsing": ("true 或 false", "true or false"),
-        "bool_type": ("true 或 false", "true or false"),
-        "string_type": ("文本", "text"),
-        "dict_type": ("映射（key: value）", "a mapping (key: value)"),
-        "model_type": ("映射（key: value）", "a mapping (key: value)"),
-        "model_attributes_type": ("映射（key: value）", "a mapping (key: value)"),
-        "list_type": ("列表", "a list"),
-        "tuple_type": ("列表", "a list"),
-    }.get(kind)
-    if expected is not None:
-        zh, en = expected
-        return text(f"{where}：{value!r} 应为{zh}", f"{where}: {value!r} should be {en}")
-    if kind in ("greater_than", "greater_than_equal"):
-        sign = ">" if kind == "greater_than" else ">="
-        bound = ctx.get("gt", ctx.get("ge"))
-        return text(f"{where}：应 {sign} {bound}", f"{where}: must be {sign} {bound}")
-    return f"{where}: {item['msg']}"
-
-
-def _pydantic_problems(error: ValidationError, file: str, doc: Any) -> list[Problem]:
-    items = error.errors()
-    wrong = [_wrong_member(item["loc"], doc) for item in items]
-    # the locations explained by errors of a member that fits the written value
-    explained = [
-        tuple(_document_keys(item["loc"]))
-        for item, union in zip(items, wrong, strict=True)
-        if union is None
-    ]
-    problems = []
-    for item, union in zip(items, wrong, strict=True):
-        if union is not None and any(key[: len(union)] == union for key in explained):
-            continue
-        loc = _document_keys(item["loc"])
-        path = document_path(doc, loc)
-        where = ".".join(str(part) for part in path) or "(top)"
-        if item["type"] == "extra_forbidden":
-            line = key_line_of(doc, path)
-            message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
-        elif item["type"] == "missing":
-            # the mapping that lacks the field: the line of its key (or the top of the file)
-            line = key_line_of(doc, path[:-1]) if len(path) > 1 else 1
-            message = text(f"缺少必填字段 {where}", f"missing required field {where}")
-        else:
-            line = line_of(doc, path)
-            message = _pydantic_message(item, where)
-        problem = Problem(file, line, message)
-        if problem not in problems:
-            problems.append(problem)
-    return problems
-
-
 def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> LoadedScheme:
     """Load, validate and check a scheme file or bundled scheme; raise ``SchemeError`` if unusable."""
     path = resolve_scheme_path(name_or_path)
-    raw = path.read_bytes()
-    file = str(path)
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SchemeError(
-            [Problem(file, None, text("文件不是 UTF-8 编码", "the file is not UTF-8 encoded"))]
-        ) from None
-    doc = parse_yaml(content, file)
+    doc, file, sha256 = read_yaml(path)
     if isinstance(doc, CommentedMap) and "extends" in doc:
         from .extends import load_extended  # a local scheme: merged onto what it extends
 
         return load_extended(doc, path, overrides)
-    return load_document(doc, file, hashlib.sha256(raw).hexdigest(), overrides)
+    return load_document(doc, file, sha256, overrides)
 
 
 def load_document(
@@ -287,22 +124,9 @@ def load_document(
 ) -> LoadedScheme:
     """Validate and check a parsed scheme document (from ``parse_yaml``, which keeps lines)."""
     if not isinstance(doc, CommentedMap):
-        raise SchemeError(
-            [
-                Problem(
-                    file, 1, text("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping")
-                )
-            ]
-        )
-    problems: list[Problem] = []
-    values = parameter_values(doc, overrides or {}, file, problems)
-    substitute_parameters(doc, values, problems, file, doc)
-    if problems:
-        raise SchemeError(problems)
-    try:
-        model = Scheme.model_validate(doc)
-    except ValidationError as error:
-        raise SchemeError(_pydantic_problems(error, file, doc)) from None
+        raise SchemeError([Problem(file, 1, text(*SCHEMES.mapping))])
+    values = apply_parameters(doc, overrides or {}, file)
+    model = validate(Scheme, doc, file, document_path)
     checked = _check(model, doc, file, values)
     return LoadedScheme(model=model, file=file, sha256=sha256, parameters=values, **checked)
 

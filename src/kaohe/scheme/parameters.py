@@ -12,12 +12,23 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import Problem
+from ..errors import Problem, SchemeError
 from ..expr import suggest
 from ..i18n import text
 from .yaml_lines import line_of
 
 PARAM_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def apply_parameters(doc: Any, overrides: dict[str, Any], file: str) -> dict[str, Any]:
+    """Each parameter's value (``overrides`` applied), every ``$name`` in ``doc`` replaced by its
+    value; ``SchemeError`` with every unknown name at its line."""
+    problems: list[Problem] = []
+    values = parameter_values(doc, overrides, file, problems)
+    substitute_parameters(doc, values, problems, file, doc)
+    if problems:
+        raise SchemeError(problems)
+    return values
 
 
 def parameter_values(

@@ -8,19 +8,17 @@ loads; problems are reported together as ``FILE:LINE: message``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from ruamel.yaml.comments import CommentedMap
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import Problem, SchemeError, UsageError
 from ..expr import ExprError, Expression, ExprKind, parse
 from ..i18n import text
-from ..scheme.yaml_lines import key_line_of, line_of, parse_yaml
+from ..scheme.documents import bundled_file, read_yaml, validate
+from ..scheme.yaml_lines import line_of
 from .inputs import OPTIONAL_COLUMNS, SOURCE_COLUMNS
 
 Status = Literal["confirmed", "seed", "open"]
@@ -166,38 +164,21 @@ class Loaded:
     expressions: dict[tuple, Expression]
 
 
+RULES_FOLDER = "verify/rules"
+
+
 def bundled(name: str) -> Path:
-    return Path(str(resources.files("kaohe.verify").joinpath("rules", name)))
+    return bundled_file(RULES_FOLDER, name)
 
 
 def read_rules_file(path: Path, model_type) -> tuple[Any, Any, str, str]:
     path = Path(path)
     if not path.is_file():
         raise UsageError(text(f"规则文件 {path} 不存在", f"the rules file {path} does not exist"))
-    raw = path.read_bytes()
-    file = str(path)
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SchemeError([Problem(file, None, text("文件不是 UTF-8 编码", "not UTF-8"))]) from None
-    doc = parse_yaml(content, file)
-    if not isinstance(doc, CommentedMap):
-        raise SchemeError([Problem(file, 1, text("规则文件应是 YAML 映射", "must be a mapping"))])
-    try:
-        model = model_type.model_validate(doc)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = list(item["loc"])
-            if item["type"] == "extra_forbidden":
-                line = key_line_of(doc, loc)
-                message = text(f"不认识的字段 {loc[-1]}", f"unknown field {loc[-1]}")
-            else:
-                line = line_of(doc, loc)
-                message = f"{'.'.join(map(str, loc))}: {item['msg']}"
-            problems.append(Problem(file, line, message))
-        raise SchemeError(problems) from None
-    return model, doc, file, hashlib.sha256(raw).hexdigest()
+    doc, file, sha256 = read_yaml(
+        path, ("规则文件应是一个 YAML 映射", "a rules file must be a mapping")
+    )
+    return validate(model_type, doc, file), doc, file, sha256
 
 
 def source_scope(source: str) -> list[str]:
