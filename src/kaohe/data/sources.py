@@ -12,7 +12,7 @@ read the data again, and the only full scan of a registry is the measures' own `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -64,6 +64,7 @@ class SourceInput:
     view_sql: str = ""  # SELECT … FROM raw_<name> (DuckDB dialect): the typed view's definition
     snapshot: bool = False  # read from the snapshot store (file is named by its sha256)
     columns: tuple[str, ...] = ()  # the file's columns, in order
+    periods: dict[str, int] = field(default_factory=dict)  # rows per period in the whole file
 
     @property
     def format(self) -> str:
@@ -119,7 +120,7 @@ def register_source(
     con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT * FROM {scan_sql(path)}")
     has_period = PERIOD_COLUMN in present
     where = _period_filter(types, period) if has_period and period is not None else ""
-    rows = _check_period(con, path, raw, has_period, period, facts, where)
+    rows, periods = _check_period(con, path, raw, has_period, period, facts)
     numbered = _numbered_view(con, name, path, where)
     problems = []
     # a bundled source's column options (a date format, numbers with exponents): a data
@@ -182,6 +183,7 @@ def register_source(
         sha256=sha256 or sha256_of(path),
         rows=rows,
         view_sql=view_sql,
+        periods={str(p): int(n) for p, n in sorted(periods.items())},
         snapshot=facts is not None,
         columns=tuple(present),
     )
@@ -247,12 +249,13 @@ def _period_filter(types: dict[str, str], period: str) -> str:
     return f" WHERE trim({value}) = '{_literal(period)}'"
 
 
-def _check_period(con, path, raw, has_period, period, facts, where) -> int:
-    """The rows a run reads; an error if they span several periods or none of the chosen one."""
+def _check_period(con, path, raw, has_period, period, facts) -> tuple[int, dict[str, int]]:
+    """The rows a run reads, and the file's rows per period (none without a period column);
+    an error if they span several periods or none of the chosen one."""
     if not has_period:
         if facts is not None:
-            return facts.rows
-        return con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0]
+            return facts.rows, {}
+        return con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0], {}
     if facts is not None and facts.periods is not None:
         periods = facts.periods
     else:
@@ -271,7 +274,7 @@ def _check_period(con, path, raw, has_period, period, facts, where) -> int:
                     "choose one with --period",
                 )
             )
-        return sum(periods.values())
+        return sum(periods.values()), periods
     if periods and period not in periods:
         found = ", ".join(sorted(str(p) for p in periods))
         raise DataError(
@@ -282,7 +285,7 @@ def _check_period(con, path, raw, has_period, period, facts, where) -> int:
                 f"{PERIOD_COLUMN}: {found}); check --period",
             )
         )
-    return periods.get(period, 0)
+    return periods.get(period, 0), periods
 
 
 def _view_sql(

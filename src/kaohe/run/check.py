@@ -1,7 +1,8 @@
 """``kaohe data check``: before a run, what the data would give — per source and per unit.
 
 The answer comes from the run itself (the same measures and scoring, without writing outputs),
-so what it says about completeness and withheld grades is what the run will do, not an estimate.
+so what it says about completeness and withheld grades is what the run will do, not an estimate;
+the sources' periods are those the run's checks counted (no second scan of a registry).
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from ..data.files import scan_sql
-from ..data.sources import PERIOD_COLUMN, SourceInput, quote
+from ..data.sources import PERIOD_COLUMN
+from ..scoring.status import status_reasons
 from .assess import RunResult, assess
 
 
@@ -71,7 +70,7 @@ def check_data(
                 name=item.name,
                 file=str(item.file),
                 rows=item.rows,
-                periods=_periods(item),
+                periods=item.periods,
                 units_with_rows=evidence.get("units_with_rows", 0),
                 units_expected=evidence.get("units_expected", len(result.state.units)),
                 unmapped=tuple(c for c in item.columns if c not in read),
@@ -84,19 +83,8 @@ def check_data(
             name=state.names[i],
             status=state.values["status"][i],
             completeness=float(state.values["completeness"][i]),
-            reasons=tuple(state.failed[i] + state.withheld[i]),
+            reasons=tuple(status_reasons(state, i)),
         )
         for i, code in enumerate(state.units)
     ]
     return DataCheck(result, sources, units)
-
-
-def _periods(item: SourceInput) -> dict[str, int]:
-    if PERIOD_COLUMN not in item.columns:
-        return {}
-    with duckdb.connect() as con:
-        rows = con.execute(
-            f"SELECT trim(CAST({quote(PERIOD_COLUMN)} AS VARCHAR)), count(*) "
-            f"FROM {scan_sql(item.file)} GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-    return {str(period): int(count) for period, count in rows}

@@ -10,6 +10,7 @@ import numpy as np
 from ..i18n import text
 from .rank import peer_groups
 from .state import ScoringState
+from .status import status_reasons
 
 
 def _bands(state: ScoringState, groups: np.ndarray) -> tuple[list, list]:
@@ -29,7 +30,7 @@ def _bands(state: ScoringState, groups: np.ndarray) -> tuple[list, list]:
             score = scores[i]
             if state.values["status"][i] != "graded":
                 rules[i] = text("不予评定：", "grade withheld: ") + "; ".join(
-                    state.failed[i] + state.withheld[i]
+                    status_reasons(state, i)
                 )
                 continue
             if np.isnan(score):
