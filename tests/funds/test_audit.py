@@ -9,7 +9,7 @@ import pytest
 from funds_support import VALUE_HEADER, library_with, write_csv
 
 from kaohe.errors import DataError, SchemeError
-from kaohe.funds.audit import (
+from kaohe.funds.audit_checks import (
     FILE_COLUMNS,
     AuditInputs,
     audit,

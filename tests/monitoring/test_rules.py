@@ -1,4 +1,4 @@
-"""Monitoring rules (monitoring/rules.py): thresholds per province and year, checks at lines."""
+"""Monitoring rules (monitoring/monitoring_rules.py): thresholds per province and year, checks at lines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kaohe.errors import SchemeError
-from kaohe.monitoring.rules import bundled_rules, load_rules
+from kaohe.monitoring.monitoring_rules import bundled_rules, load_rules
 
 BUNDLED = bundled_rules()["national-2021"]
 

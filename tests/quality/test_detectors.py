@@ -14,8 +14,8 @@ from verify_support import (
     write_units,
 )
 
+from kaohe.quality.quality_rules import load_quality_rules
 from kaohe.quality.registry import run_detectors
-from kaohe.quality.rules import load_quality_rules
 from kaohe.verify.inputs import open_inputs
 
 LINE = 3747

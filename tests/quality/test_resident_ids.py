@@ -10,8 +10,8 @@ from stdnum.cn import ric
 from verify_support import person, resident_id, write_parquet, write_units
 
 from kaohe.quality.context import QualityContext, mask_id
+from kaohe.quality.quality_rules import load_quality_rules
 from kaohe.quality.resident_ids import detect, place_known, structure_ok_sql, with_number
-from kaohe.quality.rules import load_quality_rules
 from kaohe.verify.inputs import open_inputs
 
 COUNTIES = ["130224", "620525", "110101", "999999", "130000", "469024"]

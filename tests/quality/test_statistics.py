@@ -15,8 +15,8 @@ from kaohe.quality.benford import benford_test, expected, mad_band
 from kaohe.quality.bunching import bunching_test
 from kaohe.quality.digit_heaping import heaping_test, whipple_index
 from kaohe.quality.outliers import modified_zscores
+from kaohe.quality.quality_rules import load_quality_rules
 from kaohe.quality.registry import run_detectors
-from kaohe.quality.rules import load_quality_rules
 from kaohe.verify.inputs import open_inputs
 
 FIRST_BANDS = [

@@ -10,15 +10,15 @@ import pytest
 
 from kaohe.data.schemas import bundled_schemas, load_schema
 from kaohe.errors import SchemeError, UsageError
+from kaohe.funds.fund_rules import bundled_rules, load_rules
 from kaohe.funds.gate import GateRules
-from kaohe.funds.rules import bundled_rules, load_rules
-from kaohe.monitoring import rules as monitoring
-from kaohe.quality.rules import bundled as bundled_quality
-from kaohe.quality.rules import load_quality_rules
+from kaohe.monitoring import monitoring_rules as monitoring
+from kaohe.quality.quality_rules import bundled as bundled_quality
+from kaohe.quality.quality_rules import load_quality_rules
 from kaohe.scheme import bundled_schemes, load_scheme
 from kaohe.scheme.documents import bundled_file, bundled_files
-from kaohe.verify.rules import bundled as bundled_verify
-from kaohe.verify.rules import load_eligibility_rules, load_verification_rules
+from kaohe.verify.verification_rules import bundled as bundled_verify
+from kaohe.verify.verification_rules import load_eligibility_rules, load_verification_rules
 
 # kind: (the bundled file, its top-level text field, the loader)
 KINDS: dict[str, tuple[Callable[[], Path], str, Callable[[Path], object]]] = {

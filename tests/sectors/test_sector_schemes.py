@@ -13,7 +13,7 @@ import pytest
 from kaohe.demo.sectors import write_sector_demo
 from kaohe.demo.sectors.units import append_units, read_units
 from kaohe.run import assess
-from kaohe.run.results import result_rows
+from kaohe.run.results_table import result_rows
 from kaohe.scheme import bundled_schemes, load_scheme
 
 SCHEMES = ("rural-revitalization-2021", "special-post-teachers", "east-west-cooperation-2017")

@@ -12,7 +12,7 @@ from sensitivity_support import assess_case, run_cli
 
 from kaohe.errors import DataError
 from kaohe.run.opened import open_run
-from kaohe.workflow.results import facts_of
+from kaohe.workflow.platform_results import facts_of
 
 PROVINCES = [
     # code, name, output, quality, wrong, checked

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from kaohe.store import Database, SchemaOutOfDate, require_current
-from kaohe.store import audit as audit_log
+from kaohe.store import Database, SchemaOutOfDate, audit_log, require_current
 from kaohe.store.accounts import check_password, create_user, issue_token, user_for_token
 from kaohe.store.locking import ConflictError, expect_version
 from kaohe.store.models import AuditEntry, Cycle, Finding, Role, Unit

@@ -16,8 +16,8 @@ import kaohe.cli.quality  # noqa: F401
 import kaohe.cli.verify  # noqa: F401
 from kaohe.cli import app
 from kaohe.errors import DataError
-from kaohe.verify.report import open_for_rules, verify_directory
-from kaohe.verify.rules import load_verification_rules
+from kaohe.verify.unit_tables import open_for_rules, verify_directory
+from kaohe.verify.verification_rules import load_verification_rules
 
 runner = CliRunner()
 COUNTY, PROVINCE = "130224", "130000"

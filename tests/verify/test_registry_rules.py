@@ -12,7 +12,7 @@ from kaohe.verify.eligibility import evaluate_eligibility
 from kaohe.verify.inputs import open_inputs
 from kaohe.verify.ratios import unit_ratios
 from kaohe.verify.reconciliation import CONSISTENT, OVER, reconcile_units
-from kaohe.verify.rules import load_eligibility_rules, load_verification_rules
+from kaohe.verify.verification_rules import load_eligibility_rules, load_verification_rules
 
 LINE = 3747  # the bundled rules' line for 2019
 

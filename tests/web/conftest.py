@@ -14,7 +14,8 @@ from kaohe.store.testing import (
     world_run,
 )
 from kaohe.web import create_app
-from kaohe.workflow import cycles, findings, rectification, results, verification
+from kaohe.workflow import cycles, findings, rectification, verification
+from kaohe.workflow import platform_results as results
 from kaohe.workflow.roles import Actor
 
 _REASON = postgres_unreachable()

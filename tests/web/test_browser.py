@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from kaohe.store.testing import WORLD_PASSWORD
 from kaohe.web import create_app
-from kaohe.workflow import cycles, results
+from kaohe.workflow import cycles
+from kaohe.workflow import platform_results as results
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select, text
 
-from kaohe.store import Database
-from kaohe.store import audit as audit_log
+from kaohe.store import Database, audit_log
 from kaohe.store.models import SubmissionVersion
 from kaohe.store.testing import WORLD_PASSWORD, build_world, migrated_database
 from kaohe.workflow import cycles

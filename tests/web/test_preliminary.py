@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kaohe.store.models import Run, Team
-from kaohe.workflow import cycles, results, verification
+from kaohe.workflow import cycles, verification
+from kaohe.workflow import platform_results as results
 from kaohe.workflow.errors import WrongState
 
 from .test_browser import CHROMIUM, _login, browser, server  # noqa: F401 (fixtures)

@@ -6,7 +6,8 @@ import re
 
 from kaohe.run import assess
 from kaohe.store.testing import WORLD_SCHEME, WORLD_UNITS
-from kaohe.workflow import cycles, results
+from kaohe.workflow import cycles
+from kaohe.workflow import platform_results as results
 
 
 def _big_run(directory):

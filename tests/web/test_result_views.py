@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import event
 
 from kaohe.store.testing import WORLD_PASSWORD, build_world, migrated_database
-from kaohe.workflow import cycles, results
+from kaohe.workflow import cycles
+from kaohe.workflow import platform_results as results
 
 from .test_browser import free_port
 

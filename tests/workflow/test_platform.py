@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from kaohe.store.models import AuditEntry, CycleEvent, Figure, Team, User
 from kaohe.store.testing import build_world, world_run
-from kaohe.workflow import cycles, findings, rectification, results, submissions, verification
+from kaohe.workflow import cycles, findings, rectification, submissions, verification
+from kaohe.workflow import platform_results as results
 from kaohe.workflow.collection import catalog, prefill
 from kaohe.workflow.errors import ConflictError, Forbidden, Locked, WrongState
 from kaohe.workflow.roles import Actor

@@ -2,7 +2,7 @@
 
 from . import (  # noqa: F401  (importing registers the commands)
     assess,
-    audit,
+    audit_log,
     data,
     data_check,
     db,

@@ -88,7 +88,7 @@ def parse_snapshots(items: list[str]) -> dict[str, str]:
 
 
 def print_results(result, limit: int = 40) -> None:
-    from ..run.results import result_rows
+    from ..run.results_table import result_rows
 
     rows = result_rows(result.state)
     model = result.scheme.model

@@ -250,7 +250,7 @@ def import_run_command(
     """Import a run's results (results.csv, explain.json, manifest.json) into a cycle."""
     import kaohe.workflow  # noqa: F401  (installs the lock on approved data)
 
-    from ..workflow.results import import_run
+    from ..workflow.platform_results import import_run
 
     db, transaction = _admin_session(url, "results.import")
     with transaction as session:

@@ -438,7 +438,7 @@ def audit(
     param: ParamOption = [],  # noqa: B006
 ) -> None:
     """Audit findings (问题导向), each opening a rectification item: owner, deadline, evidence."""
-    from ..funds import audit as au
+    from ..funds import audit_checks as au
     from ..funds.evaluation import CHECK_SHEETS, SELF_SHEETS
     from ..funds.library import Library
     from ..funds.outputs import staged, write_csv, write_json

@@ -48,7 +48,7 @@ def monitor_check(
     year: Annotated[int | None, typer.Option(help="Show the thresholds of this year.")] = None,
 ) -> None:
     """Check a rules file; with --year, print each province's thresholds for that year."""
-    from ..monitoring.rules import load_rules
+    from ..monitoring.monitoring_rules import load_rules
 
     loaded = load_rules(rules)
     model = loaded.model
@@ -103,7 +103,7 @@ def monitor_run(
     """Judge every household: monitored group, identification, assistance, risk elimination and
     return to poverty; write one row per household for schemes to read as a source."""
     from ..monitoring.evaluate import evaluate_monitoring
-    from ..monitoring.rules import load_rules
+    from ..monitoring.monitoring_rules import load_rules
 
     loaded = load_rules(rules)
     day = _date(as_of, period)

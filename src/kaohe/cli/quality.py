@@ -37,10 +37,10 @@ def quality_check(
 ) -> None:
     """Run the detectors and write findings (unit, rule, severity, evidence, count)."""
     from ..quality.findings import finding_rows, write_findings
+    from ..quality.quality_rules import load_quality_rules
     from ..quality.registry import run_detectors
-    from ..quality.rules import load_quality_rules
     from ..verify.inputs import open_inputs
-    from ..verify.rules import load_eligibility_rules
+    from ..verify.verification_rules import load_eligibility_rules
 
     loaded = load_quality_rules(rules)
     eligibility = load_eligibility_rules(eligibility_rules)
@@ -57,8 +57,8 @@ def quality_check(
 @quality_app.command("detectors")
 def quality_detectors() -> None:
     """List the detectors in the order they run."""
+    from ..quality.quality_rules import load_quality_rules
     from ..quality.registry import DETECTORS
-    from ..quality.rules import load_quality_rules
 
     model = load_quality_rules().model
     for name, _ in DETECTORS:

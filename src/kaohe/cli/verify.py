@@ -171,8 +171,8 @@ def sample_assign(
 
 def _judge(data: Path, period: str | None, rules: Path | None, level: list[str]):
     """Load the verification rules and judge the data directory: (rules, judged results)."""
-    from ..verify.report import open_for_rules, verify_directory
-    from ..verify.rules import load_verification_rules
+    from ..verify.unit_tables import open_for_rules, verify_directory
+    from ..verify.verification_rules import load_verification_rules
 
     loaded = load_verification_rules(rules)
     with open_for_rules(data, period, loaded) as inputs:
@@ -189,7 +189,7 @@ def verify_estimates(
     level: LevelOption = [],  # noqa: B006
 ) -> None:
     """Field-check estimates per unit with intervals and verdicts, as a source schemes can read."""
-    from ..verify.report import write_source_file
+    from ..verify.unit_tables import write_source_file
 
     loaded, judged = _judge(data, period, rules, level)
     write_source_file(out, judged, loaded)
@@ -208,7 +208,7 @@ def verify_reconcile(
     level: LevelOption = [],  # noqa: B006
 ) -> None:
     """Claimed against verified figures per unit: discrepancy rate and direction."""
-    from ..verify.report import write_csv
+    from ..verify.unit_tables import write_csv
 
     _, judged = _judge(data, period, rules, level)
     write_csv(out, judged.reconciliation)
@@ -233,8 +233,8 @@ def verify_eligibility(
     """Evaluate household eligibility rules over the whole registry; count flags per unit."""
     from ..verify.eligibility import evaluate_eligibility
     from ..verify.inputs import data_period, open_inputs
-    from ..verify.report import eligibility_rows, write_csv
-    from ..verify.rules import load_eligibility_rules
+    from ..verify.unit_tables import eligibility_rows, write_csv
+    from ..verify.verification_rules import load_eligibility_rules
 
     loaded = load_eligibility_rules(rules)
     with open_inputs(data, period, sources=("households",), required=("households",)) as inputs:

@@ -26,7 +26,7 @@ from ..expr import ExprError, ExprKind, parse
 from ..i18n import text
 from ..measures import compute_measures, plan_measures
 from ..scheme.model import Source
-from .rules import LoadedRules, RulesHeader, RulesModel, load_rules
+from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import Table, number
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audit import AuditInputs, audit, load_audit_rules
+from .audit_checks import AuditInputs, audit, load_audit_rules
 from .evaluation import (
     CHECK_SHEETS,
     PROJECT_SCORE_COLUMNS,
@@ -608,7 +608,7 @@ def write_funds_demo(directory: Path, seed: int) -> None:
 
 def _run_pipeline(directory, folder, library, evaluation_rules, audit_rules, province_of, seed):
     from .allocation import allocate, load_allocation_rules
-    from .audit import FILE_COLUMNS, FINDING_COLUMNS, read_files
+    from .audit_checks import FILE_COLUMNS, FINDING_COLUMNS, read_files
 
     state = library.state()
     own = read_values(

@@ -19,9 +19,9 @@ from pydantic import Field
 
 from ..errors import DataError
 from ..i18n import text
+from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import LibraryState
 from .monitoring import resolve_item
-from .rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import Table, number
 from .targets import BUDGET_ITEM, Project, framework
 

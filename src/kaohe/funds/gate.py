@@ -18,7 +18,7 @@ from pydantic import Field
 
 from ..errors import UsageError
 from ..i18n import text
-from .rules import LoadedRules, RulesHeader, RulesModel, load_rules
+from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import EXCEL_SUFFIXES, Place, Row, Table, date, number, read_table, sheet_names
 from .targets import BUDGET_ITEM, Framework, Project, Target, framework, parse_target_value
 

@@ -19,8 +19,8 @@ from pydantic import Field
 
 from ..errors import DataError, UsageError
 from ..i18n import language, text
+from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import Flag, Library, LibraryState
-from .rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import Table, date, number
 from .targets import BUDGET_ITEM, Project
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from ..i18n import text
-from .rules import RulesHeader, RulesModel, load_rules
+from .fund_rules import RulesHeader, RulesModel, load_rules
 
 BUDGET_ITEM = (
     "budget_executed"  # the item of a report that is the budget executed (万元), not a target

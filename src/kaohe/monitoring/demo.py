@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .evaluate import evaluate_monitoring
-from .rules import DEFAULT_RULES, load_rules
+from .monitoring_rules import DEFAULT_RULES, load_rules
 
 EVENT_KINDS = np.array(["医疗支出", "自然灾害", "失业", "教育支出"])
 EVENT_DEPARTMENTS = np.array(["卫生健康", "应急管理", "人力资源社会保障", "教育"])

@@ -2,7 +2,7 @@
 
 One SQL statement reads the five inputs (monitoring/inputs.py), computes each household's facts
 as of a date (latest income, months above the line, risk events in the window, records,
-assistance), applies the rules' conditions (monitoring/rules.py) and streams one row per
+assistance), applies the rules' conditions (monitoring/monitoring_rules.py) and streams one row per
 household to Parquet. Nothing is loaded into Python, so the inputs may be as large as the
 registry; the file is written beside its destination and renamed into place.
 
@@ -27,7 +27,7 @@ from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
 from .inputs import INPUTS, OUTPUT
-from .rules import MonitoringRules
+from .monitoring_rules import MonitoringRules
 
 
 @dataclass(frozen=True)

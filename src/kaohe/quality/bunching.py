@@ -81,7 +81,7 @@ def detect(ctx: QualityContext) -> list[Finding]:
         ctx.note(RULE, text(f"没有 {config.source} 数据源，跳过", f"no {config.source}; skipped"))
         return []
     from ..verify.eligibility import poverty_line
-    from ..verify.rules import load_eligibility_rules
+    from ..verify.verification_rules import load_eligibility_rules
 
     ctx.eligibility = ctx.eligibility or load_eligibility_rules()
     _, line = poverty_line(inputs, ctx.eligibility)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..verify.inputs import Inputs
 from .findings import Note
-from .rules import LoadedQuality
+from .quality_rules import LoadedQuality
 
 
 @dataclass

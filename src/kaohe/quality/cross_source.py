@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..data.sources import UNIT_KEY
 from ..expr import quote
 from ..i18n import text
-from ..verify.rules import source_scope
+from ..verify.verification_rules import source_scope
 from .context import QualityContext
 from .findings import Finding
 

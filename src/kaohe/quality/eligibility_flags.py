@@ -12,7 +12,7 @@ RULE = "eligibility"
 
 def detect(ctx: QualityContext) -> list[Finding]:
     from ..verify.eligibility import evaluate_eligibility
-    from ..verify.rules import load_eligibility_rules
+    from ..verify.verification_rules import load_eligibility_rules
 
     config = ctx.rules.model.eligibility_flags
     inputs = ctx.inputs

@@ -75,7 +75,7 @@ def finding_rows(findings: list[Finding], inputs) -> list[dict[str, Any]]:
 
 def write_findings(path: Path, rows: list[dict[str, Any]]) -> None:
     """``quality_findings.csv`` and its ``.json`` twin, each written whole or not at all."""
-    from ..verify.report import write_csv, write_json
+    from ..verify.unit_tables import write_csv, write_json
 
     path = Path(path)
     with staged_file(path) as staging:

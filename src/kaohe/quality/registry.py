@@ -22,7 +22,7 @@ from . import (
 )
 from .context import QualityContext
 from .findings import Finding, Note
-from .rules import LoadedQuality
+from .quality_rules import LoadedQuality
 
 DETECTORS: tuple[tuple[str, Callable[[QualityContext], list[Finding]]], ...] = (
     ("resident_ids", resident_ids.detect),

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..scheme import LoadedScheme, load_scheme
 from .assess import RunResult, assess
-from .results import result_rows
+from .results_table import result_rows
 
 COLUMNS = (
     "unit",

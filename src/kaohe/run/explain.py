@@ -7,7 +7,7 @@ from typing import Any
 from ..scheme.actions import ACTIONS
 from ..scoring import ScoringState
 from ..scoring.status import status_reasons
-from .results import clean
+from .results_table import clean
 
 
 def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:

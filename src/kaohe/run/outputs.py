@@ -26,7 +26,7 @@ from .record import (
     write_json,
     write_manifest,
 )
-from .results import Column, result_columns, result_rows
+from .results_table import Column, result_columns, result_rows
 
 if TYPE_CHECKING:
     from .assess import RunResult

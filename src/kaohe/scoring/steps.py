@@ -12,7 +12,7 @@ from .flags import compute_flags
 from .grade import assign_grades
 from .indicators import compute_indicators
 from .normalize import normalize_indicators
-from .outcomes import decide_outcomes
+from .outcome_rules import decide_outcomes
 from .rank import assign_ranks
 from .state import ScoringState
 from .status import decide_status

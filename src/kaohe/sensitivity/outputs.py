@@ -13,7 +13,7 @@ from typing import Any
 
 from ..data.files import sha256_of
 from ..run.record import staged_directory, write_json, write_manifest
-from ..run.results import clean
+from ..run.results_table import clean
 from .analysis import Analysis
 
 FOLDER = "sensitivity"

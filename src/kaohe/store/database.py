@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit_log as audit
 
 DEFAULT_FILE = "kaohe.db"
 ENV = "KAOHE_DATABASE_URL"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..i18n import text
-from .report import (
+from .unit_tables import (
     ESTIMATE_COLUMNS,
     Judged,
     inputs_manifest,
@@ -21,7 +21,7 @@ from .report import (
     write_report_dir,
     write_source_file,
 )
-from .rules import load_eligibility_rules, load_verification_rules
+from .verification_rules import load_eligibility_rules, load_verification_rules
 
 ESTIMATES_SOURCE = "verification_estimates"
 FINDINGS_SOURCE = "quality_findings"
@@ -73,8 +73,8 @@ def run_verification(
         tables[ESTIMATES_SOURCE] = (rows, columns)
         if quality:
             from ..quality.findings import FINDING_COLUMNS, finding_rows
+            from ..quality.quality_rules import load_quality_rules
             from ..quality.registry import run_detectors
-            from ..quality.rules import load_quality_rules
 
             qrules = load_quality_rules(quality_rules)
             rule_files["quality"] = {"file": qrules.file, "sha256": qrules.sha256}
@@ -101,7 +101,7 @@ def run_verification(
             import os
 
             from ..quality.findings import FINDING_COLUMNS
-            from .report import write_csv
+            from .unit_tables import write_csv
 
             target = Path(sources_into) / f"{FINDINGS_SOURCE}.csv"
             staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -113,7 +113,7 @@ def run_verification(
 def quality_column_notes(inputs, qrules) -> list[dict]:
     """Quality checks that read an optional column a file lacks: they run on empty values and
     find nothing there, so say which checks and columns (the view shows the column as NULL)."""
-    from .report import missing_columns_note
+    from .unit_tables import missing_columns_note
 
     owner = {c: s for s, columns in inputs.missing.items() for c in columns}
     design = {"weight", "stratum", "psu"}  # how the sample was drawn, not something checked

@@ -17,7 +17,7 @@ import numpy as np
 from ..data.sources import UNIT_KEY
 from ..expr import quote
 from .inputs import Inputs
-from .rules import source_scope
+from .verification_rules import source_scope
 
 OVER, UNDER, CONSISTENT = "多报", "少报", "一致"
 DIRECTION_EN = {OVER: "over-reported", UNDER: "under-reported", CONSISTENT: "consistent"}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..store.models import Cycle
 from ..workflow import cycles as cycle_ops
 from ..workflow import findings as finding_ops
-from ..workflow import results as result_ops
+from ..workflow import platform_results as result_ops
 from ..workflow import submissions as submission_ops
 from ..workflow.roles import Actor, require
 from .auth import api_actor

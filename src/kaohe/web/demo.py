@@ -23,7 +23,8 @@ from ..store import Database
 from ..store.accounts import hash_password
 from ..store.models import Cycle, Figure, Team, Unit, User
 from ..store.units import import_units
-from ..workflow import cycles, findings, rectification, results, verification
+from ..workflow import cycles, findings, rectification, verification
+from ..workflow import platform_results as results
 from ..workflow.roles import ROLES, Actor
 
 PROVINCIAL = "provincial-effectiveness-2016"

@@ -26,9 +26,9 @@ from ..store.models import (
 from ..workflow import computation, verification_sheet
 from ..workflow import cycles as cycle_ops
 from ..workflow import findings as finding_ops
+from ..workflow import platform_results as result_ops
 from ..workflow import records as records_ops
 from ..workflow import rectification as rectification_ops
-from ..workflow import results as result_ops
 from ..workflow import submissions as submission_ops
 from ..workflow import verification as verification_ops
 from ..workflow.collection import annotate, catalog, prefill, template

@@ -58,7 +58,7 @@ from ..store.models import (
 from .collection import catalog, check_rows, read_table
 from .cycles import get_cycle
 from .errors import Invalid, WrongState
-from .results import PRELIMINARY_REASON, import_run
+from .platform_results import PRELIMINARY_REASON, import_run
 from .roles import Actor, require
 
 CORE_UNIT_COLUMNS = ("unit", "name", "parent", "level", "kind")

@@ -47,7 +47,7 @@ class MeasureSource:
 def measure_source(run: RunView, measure: str) -> MeasureSource:
     known = run.manifest.get("measure_sources")
     if known is None:  # a run imported before the platform recorded it
-        from .results import scheme_facts
+        from .platform_results import scheme_facts
 
         known = scheme_facts(run.manifest)["measure_sources"]
     found = known.get(measure)

@@ -43,7 +43,7 @@ ORDER = {s.id: i for i, s in enumerate(STATES)}
 LOCKED_FROM = "publication"
 
 # Transitions that send the cycle's results on (review, approval, publication): they need an
-# official run, never a preliminary one (``kaohe.workflow.results.require_final``).
+# official run, never a preliminary one (``kaohe.workflow.platform_results.require_final``).
 NEEDS_FINAL_RESULTS = frozenset(
     {("computation", "review"), ("review", "approval"), ("approval", "publication")}
 )

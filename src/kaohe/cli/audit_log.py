@@ -30,7 +30,7 @@ def verify(
     from sqlalchemy import func, select
 
     from ..store import Database, require_current
-    from ..store.audit import verify as verify_chain
+    from ..store.audit_log import verify as verify_chain
     from ..store.models import AuditEntry
 
     db = Database.connect(url or None)

@@ -17,7 +17,7 @@ from ..errors import Problem, SchemeError
 from ..expr import ExprError, Expression, ExprKind, parse
 from ..scheme.documents import bundled_file
 from ..scheme.yaml_lines import line_of
-from ..verify.rules import Model, Severity, read_rules_file, source_scope
+from ..verify.verification_rules import Model, Severity, read_rules_file, source_scope
 
 Levels = list[str]
 

@@ -21,8 +21,8 @@ from pydantic import Field
 
 from ..errors import DataError, Problem, SchemeError
 from ..i18n import text
+from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import LibraryState
-from .rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import Table
 from .targets import BUDGET_ITEM, Project
 
