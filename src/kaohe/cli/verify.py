@@ -269,7 +269,7 @@ def verify_report(
 ) -> None:
     """The per-unit verification report: estimates, verdicts, ratios, reconciliation,
     eligibility and quality findings (CSV + JSON) with a manifest."""
-    from ..verify.job import run_verification
+    from ..derived.verification import run_verification
 
     result = run_verification(
         data,

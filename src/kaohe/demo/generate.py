@@ -313,7 +313,7 @@ def generate_demo(
     header, rows = bank_rows(seed, PERIOD)
     _write_csv(directory / "bank_figures.csv", header, rows)
     if derived:
-        from ..verify.job import run_verification
+        from ..derived.verification import run_verification
 
         run_verification(directory, None, period=PERIOD, sources_into=directory)
 

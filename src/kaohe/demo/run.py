@@ -12,7 +12,7 @@ from ..funds.demo import write_funds_demo
 from ..i18n import text
 from ..outcomes.demo import open_demo_ledger
 from ..run import assess
-from ..verify.job import run_verification
+from ..derived.verification import run_verification
 from .generate import DEFAULT_PERSONS, PERIOD, generate_demo
 from .sectors import write_sector_demo
 

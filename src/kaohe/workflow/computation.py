@@ -467,7 +467,7 @@ def _derive(prepared: Prepared) -> None:
     """Recompute the sources derived from the field checks (design-weighted estimates, data
     quality findings) with the verification step, so that they follow the platform's
     verification results rather than whatever the base data held."""
-    from ..verify.job import run_verification
+    from ..derived.verification import run_verification
 
     for name in DERIVED:
         for suffix in (".csv", ".json", ".parquet"):

@@ -1,4 +1,5 @@
-"""The verification job on one data directory: the report directory, and the two derived sources
+"""The verification job on one data directory: estimates, reconciliation, eligibility and the
+quality detectors, written as the report directory and the two derived sources
 (``verification_estimates.csv``, ``quality_findings.csv``) that schemes read like any other.
 
 ``kaohe verify report`` runs it; the demo can call ``run_verification`` before assessing.
@@ -11,17 +12,23 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..i18n import text
-from .unit_tables import (
+from ..quality.findings import FINDING_COLUMNS, finding_rows
+from ..quality.quality_rules import load_quality_rules
+from ..quality.registry import run_detectors
+from ..run.record import staged_file
+from ..verify.unit_tables import (
     ESTIMATE_COLUMNS,
     Judged,
     inputs_manifest,
+    missing_columns_note,
     open_for_rules,
     source_rows,
     verify_directory,
+    write_csv,
     write_report_dir,
     write_source_file,
 )
-from .verification_rules import load_eligibility_rules, load_verification_rules
+from ..verify.verification_rules import load_eligibility_rules, load_verification_rules
 
 ESTIMATES_SOURCE = "verification_estimates"
 FINDINGS_SOURCE = "quality_findings"
@@ -72,10 +79,6 @@ def run_verification(
         columns, rows = source_rows(judged, loaded)
         tables[ESTIMATES_SOURCE] = (rows, columns)
         if quality:
-            from ..quality.findings import FINDING_COLUMNS, finding_rows
-            from ..quality.quality_rules import load_quality_rules
-            from ..quality.registry import run_detectors
-
             qrules = load_quality_rules(quality_rules)
             rule_files["quality"] = {"file": qrules.file, "sha256": qrules.sha256}
             checked = run_detectors(inputs, qrules, eligibility_rules=eligibility)
@@ -98,23 +101,14 @@ def run_verification(
     if sources_into is not None:
         write_source_file(Path(sources_into) / f"{ESTIMATES_SOURCE}.csv", judged, loaded)
         if quality:
-            import os
-
-            from ..quality.findings import FINDING_COLUMNS
-            from .unit_tables import write_csv
-
-            target = Path(sources_into) / f"{FINDINGS_SOURCE}.csv"
-            staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            write_csv(staging, findings, FINDING_COLUMNS)
-            staging.replace(target)
+            with staged_file(Path(sources_into) / f"{FINDINGS_SOURCE}.csv") as staging:
+                write_csv(staging, findings, FINDING_COLUMNS)
     return VerificationRun(judged, findings, notes)
 
 
 def quality_column_notes(inputs, qrules) -> list[dict]:
     """Quality checks that read an optional column a file lacks: they run on empty values and
     find nothing there, so say which checks and columns (the view shows the column as NULL)."""
-    from .unit_tables import missing_columns_note
-
     owner = {c: s for s, columns in inputs.missing.items() for c in columns}
     design = {"weight", "stratum", "psu"}  # how the sample was drawn, not something checked
     needs: dict[tuple[str, str], set[str]] = {}
