@@ -34,6 +34,14 @@ _INTEGER_TEXT = r" *[+-]?[0-9]+(\.0+)? *"  # 36, -4, 36.0 (a spreadsheet's whole
 _NUMBER_TEXT = r" *[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+) *"
 _EXPONENT_TEXT = r" *[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)? *"
 _ISO_DATE_TEXT = r" *[0-9]{4}-[0-9]{2}-[0-9]{2} *"
+# The DuckDB type a declared column type is stored as, for imports and data directories alike.
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
 TYPE_NAMES = {
     "text": ("文本", "text"),
     "integer": ("整数", "a whole number"),

@@ -13,7 +13,6 @@ snapshot and the others go to a rejects file, each with its reasons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -22,80 +21,15 @@ from .. import __version__
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
-from . import idnumbers
-from .casts import cast_sql, type_name
 from .files import csv_line_shifts, sha256_of
+from .import_plan import ImportPlan, sql_literal
+from .import_report import DuplicateKey, ImportRejected, ImportResult, Violation, report
 from .progress import Tracker
 from .readers import InputFile, prepare
-from .schemas import UNITS_SOURCE, Column, LoadedSchema
+from .schemas import UNITS_SOURCE, LoadedSchema
 from .snapshots import Snapshot, Store, now
 
-_DUCKDB_TYPES = {
-    "text": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-}
 _ORDER = "(__file * 1099511627776 + __row)"  # file order, then row order, as one BIGINT
-STORE_UNITS = "kaohe_store_units"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A per-row rule: ``condition`` (SQL) is true on the rows that break it."""
-
-    name: str  # the SQL alias of its count
-    column: str | None
-    description: str
-    condition: str
-    value: str  # SQL of the value to show
-
-
-@dataclass
-class Violation:
-    rule: Rule
-    count: int
-    examples: list[tuple[int, int, str | None]]  # (file index, row, value)
-
-
-@dataclass
-class DuplicateKey:
-    columns: list[str]
-    per_unit: bool  # the key of a one-row-per-unit source (unit, and period)
-    groups: int  # keys that appear more than once
-    rows: int  # rows holding those keys
-    examples: list[tuple[tuple, list[tuple[int, int]]]]  # (key values, [(file, row)])
-
-
-@dataclass
-class ImportResult:
-    source: str
-    files: list[InputFile]
-    rows_read: int = 0
-    rows_accepted: int = 0
-    violations: list[Violation] = field(default_factory=list)
-    duplicates: list[DuplicateKey] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    snapshot: Snapshot | None = None
-    created: bool = False  # False: the same content was in the store already
-    rejects: Path | None = None
-
-    @property
-    def rejected(self) -> int:
-        return self.rows_read - self.rows_accepted
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.violations or self.duplicates)
-
-
-class ImportRejected(DataError):
-    """The files break the schema; nothing was written. ``result`` holds every violation."""
-
-    def __init__(self, message: str, result: ImportResult):
-        super().__init__(message)
-        self.result = result
 
 
 def import_files(
@@ -148,12 +82,12 @@ def import_files(
             result.rejects = _rejects_path(existing)
             return result
         with duckdb.connect() as con:
-            con.execute(f"SET temp_directory = '{_literal(scratch / 'spill')}'")
+            con.execute(f"SET temp_directory = '{sql_literal(scratch / 'spill')}'")
             con.execute("SET preserve_insertion_order = true")
             if memory_limit:
-                con.execute(f"SET memory_limit = '{_literal(memory_limit)}'")
+                con.execute(f"SET memory_limit = '{sql_literal(memory_limit)}'")
             try:
-                plan = _Plan(con, schema, files, store, examples)
+                plan = ImportPlan(con, schema, files, store, examples)
                 _validate(con, plan, result, tracker)
                 if result.rows_read == 0 and not schema.model.allow_empty:
                     raise DataError(_empty_message(schema, files))
@@ -246,297 +180,8 @@ def _rejects_path(snapshot: Snapshot) -> Path | None:
     return path if path.is_file() else None
 
 
-def _literal(value) -> str:
-    return str(value).replace("'", "''")
-
-
-class _Plan:
-    """The SQL of one import: the typed layers over the files and the rules on them."""
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        schema: LoadedSchema,
-        files: list[InputFile],
-        store: Store,
-        examples: int,
-    ):
-        self.schema = schema.model
-        self.files = files
-        self.examples = examples
-        self.present: dict[str, str] = {}  # column → DuckDB type in the union of the files
-        per_file = []
-        for index, item in enumerate(files):
-            described = con.execute(f"DESCRIBE SELECT * FROM {item.relation()}").fetchall()
-            types = {name: kind for name, kind, *_ in described if name != "__row"}
-            self._check_columns(item, list(types))
-            per_file.append(f"SELECT {index} AS __file, * FROM {item.relation()}")
-            for name, kind in types.items():
-                previous = self.present.get(name)
-                self.present[name] = kind if previous in (None, kind) else "VARCHAR"
-        self.union = " UNION ALL BY NAME ".join(per_file)
-        declared = self.schema.columns
-        self.extra = [c for c in self.present if c not in declared]
-        self.kept = self.extra if self.schema.extra_columns == "keep" else []
-        self.ignored = [] if self.schema.extra_columns == "keep" else self.extra
-        self.index = {name: i for i, name in enumerate(declared)}
-        self.units_snapshot = None
-        if self.schema.unit is not None:
-            self.units_snapshot = store.latest(UNITS_SOURCE)
-            if self.units_snapshot is None:
-                raise UsageError(
-                    text(
-                        f"数据仓 {store.root} 中还没有考核对象（units）：数据源 {self.schema.source} "
-                        f"的每一行都要对应一个考核对象。请先运行 kaohe import units units.csv --store {store.root}",
-                        f"the store {store.root} has no units yet, and every row of source "
-                        f"{self.schema.source} must name one. Run "
-                        f"kaohe import units units.csv --store {store.root} first",
-                    )
-                )
-            literal = _literal(self.units_snapshot.path)
-            con.execute(
-                f"CREATE TEMP TABLE {STORE_UNITS} AS SELECT unit, level, "
-                f"coalesce(kind, 'region') AS kind FROM read_parquet('{literal}')"
-            )
-        if any(c.check == "resident_id" for c in declared.values()):
-            idnumbers.register_regions(con)
-        self.unit_key = self.schema.unit_key()
-        self.keys = [list(key) for key in self.schema.unique]
-        if self.unit_key and self.unit_key not in self.keys:
-            self.keys.append(self.unit_key)
-        self.rules = self._rules()
-
-    def _check_columns(self, item: InputFile, present: list[str]) -> None:
-        missing = [
-            name
-            for name, column in self.schema.columns.items()
-            if not column.optional and name not in present
-        ]
-        if missing:
-            raise DataError(
-                text(
-                    f"{item.path}：缺少列 {', '.join(missing)}；文件中的列：{', '.join(present)}。"
-                    f"数据源 {self.schema.source} 的格式见 kaohe import --help 或 docs/data.md",
-                    f"{item.path}: missing columns {', '.join(missing)}; the file has "
-                    f"{', '.join(present)}. Source {self.schema.source}'s columns are in docs/data.md",
-                )
-            )
-
-    # -- the typed layers ----------------------------------------------------------------------
-
-    def typed(self, name: str) -> str:
-        return f"__t_{self.index[name]}"
-
-    def _typed_sql(self, name: str, column: Column) -> str:
-        if name not in self.present:
-            return f"CAST(NULL AS {_DUCKDB_TYPES[column.type]})"
-        ref = quote(name)
-        if column.type == "text":
-            value = ref if self.present[name] == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
-            # trim() copies every string; only values with a space at either end need it
-            return (
-                f"CASE WHEN prefix({value}, ' ') OR suffix({value}, ' ') "
-                f"THEN nullif(trim({value}), '') ELSE nullif({value}, '') END"
-            )
-        if not self.needs_cast(name, column):
-            return ref
-        return cast_sql(
-            name,
-            column.type,
-            self.present[name],
-            date_format=column.format,
-            exponent=column.exponent,
-        )
-
-    def needs_cast(self, name: str, column: Column) -> bool:
-        """True unless the file holds the declared type already (a stored double must still be
-        finite: NaN and infinity are no numbers a rule can score)."""
-        if name not in self.present or column.type == "text":
-            return False
-        present = self.present[name]
-        return present != _DUCKDB_TYPES[column.type] or present in ("DOUBLE", "FLOAT")
-
-    def resident_ids(self) -> list[str]:
-        return [
-            name
-            for name, column in self.schema.columns.items()
-            if column.check == "resident_id" and name in self.present
-        ]
-
-    def layers(self, checks: bool = True) -> str:
-        """A table expression: the files with ``__file``, ``__row``, original and typed columns,
-        and (with ``checks``) the reasons resident ID numbers fail (``__t_<i>__reason``)."""
-        ids = self.resident_ids()
-        typed = ", ".join(
-            f"{self._typed_sql(name, column)} AS {self.typed(name)}"
-            for name, column in self.schema.columns.items()
-            if name not in ids
-        )
-        relation = f"(SELECT *, {typed} FROM ({self.union}))"
-        for name in ids:
-            add = idnumbers.with_checks if checks else idnumbers.with_compact
-            relation = add(relation, quote(name), self.typed(name))
-        return relation
-
-    def output_types(self) -> dict[str, str]:
-        types = {name: column.type for name, column in self.schema.columns.items()}
-        types.update({name: "as read" for name in self.kept})
-        return types
-
-    def output_select(self) -> str:
-        columns = [f"{self.typed(name)} AS {quote(name)}" for name in self.schema.columns]
-        columns += [quote(name) for name in self.kept]
-        return ", ".join(columns)
-
-    # -- the rules -----------------------------------------------------------------------------
-
-    def _rules(self) -> list[Rule]:
-        rules: list[Rule] = []
-
-        def add(column: str | None, description: str, condition: str, value: str) -> None:
-            rules.append(Rule(f"r{len(rules)}", column, description, condition, value))
-
-        for name, column in self.schema.columns.items():
-            if name not in self.present:
-                continue
-            raw = f"CAST({quote(name)} AS VARCHAR)"
-            t = self.typed(name)
-            # Empty: no typed value, and (where the text had to be cast) nothing but spaces.
-            # The typed value is tested first: trim() then runs only on the rare NULLs.
-            if self.needs_cast(name, column):
-                blank = f"({t} IS NULL AND ({quote(name)} IS NULL OR trim({raw}) = ''))"
-            else:
-                blank = f"({t} IS NULL)"
-            if column.required:
-                add(name, text("不能为空", "must not be empty"), blank, raw)
-            if self.needs_cast(name, column):
-                zh_type, en_type = type_name(column.type, column.format)
-                add(
-                    name,
-                    text(f"不是{zh_type}", f"is not {en_type}"),
-                    f"({t} IS NULL AND {quote(name)} IS NOT NULL AND trim({raw}) <> '')",
-                    raw,
-                )
-            if column.allowed:
-                values = ", ".join(f"'{_literal(v)}'" for v in column.allowed)
-                add(
-                    name,
-                    text(
-                        f"不是允许的取值（{'、'.join(column.allowed)}）",
-                        f"is not one of {', '.join(column.allowed)}",
-                    ),
-                    f"({t} IS NOT NULL AND {t} NOT IN ({values}))",
-                    raw,
-                )
-            if column.min is not None:
-                add(
-                    name,
-                    text(f"小于下限 {column.min:g}", f"is below the minimum {column.min:g}"),
-                    f"({t} < {column.min!r})",
-                    raw,
-                )
-            if column.max is not None:
-                add(
-                    name,
-                    text(f"大于上限 {column.max:g}", f"is above the maximum {column.max:g}"),
-                    f"({t} > {column.max!r})",
-                    raw,
-                )
-            if column.pattern:
-                add(
-                    name,
-                    text(f"不符合格式 {column.pattern}", f"does not match {column.pattern}"),
-                    f"({t} IS NOT NULL AND NOT regexp_full_match({t}, '{_literal(column.pattern)}'))",
-                    raw,
-                )
-            if column.check == "resident_id":
-                for key in idnumbers.REASONS:
-                    add(
-                        name,
-                        idnumbers.reason_text(key),
-                        f"({self.typed(name)}__reason = '{key}')",
-                        raw,
-                    )
-            if column.references:
-                add(
-                    name,
-                    text(
-                        f"不是本表 {column.references} 列中的值",
-                        f"is not a value of column {column.references} of this table",
-                    ),
-                    f"({t} IS NOT NULL AND {t} NOT IN "
-                    f"(SELECT {self.typed(column.references)} FROM layers "
-                    f"WHERE {self.typed(column.references)} IS NOT NULL))",
-                    raw,
-                )
-        if self.schema.source == UNITS_SOURCE and {"parent", "level"} <= set(self.present):
-            parent, level = self.typed("parent"), self.typed("level")
-            kind = (
-                f"coalesce({self.typed('kind')}, 'region')"
-                if "kind" in self.present
-                else "'region'"
-            )
-            group = f"({kind} || chr(31) || {level})"
-            add(
-                "parent",
-                text(
-                    "为空，但同一类型、同一层级的其他考核对象有上级：只有最高一级的考核对象可以没有上级"
-                    "（否则它不会计入上级的合计）",
-                    "is empty, but other units of the same kind and level have a parent: only "
-                    "units at the top level may have none (it would be left out of its "
-                    "parent's totals)",
-                ),
-                f"({parent} IS NULL AND {level} IS NOT NULL AND {group} IN "
-                f"(SELECT {group} FROM layers WHERE {parent} IS NOT NULL))",
-                "CAST(parent AS VARCHAR)",
-            )
-        link = self.schema.unit
-        if link is not None and link.column in self.present:
-            t = self.typed(link.column)
-            raw = f"CAST({quote(link.column)} AS VARCHAR)"
-            short = self.units_snapshot.short if self.units_snapshot else ""
-            add(
-                link.column,
-                text(
-                    f"不是数据仓中的考核对象（units 快照 {short}）",
-                    f"is not a unit in the store (units snapshot {short})",
-                ),
-                f"({t} IS NOT NULL AND {t} NOT IN (SELECT unit FROM {STORE_UNITS}))",
-                raw,
-            )
-            wanted = []
-            if link.levels:
-                wanted.append(f"level IN ({', '.join(repr(v) for v in link.levels)})")
-            if link.kinds:
-                wanted.append(f"kind IN ({', '.join(repr(v) for v in link.kinds)})")
-            if wanted:
-                allowed = "、".join([*(link.kinds or []), *(link.levels or [])])
-                allowed_en = ", ".join([*(link.kinds or []), *(link.levels or [])])
-                add(
-                    link.column,
-                    text(
-                        f"不是{allowed}级（类）考核对象",
-                        f"is not a unit of the kind and level {allowed_en}",
-                    ),
-                    f"({t} IN (SELECT unit FROM {STORE_UNITS}) AND {t} NOT IN "
-                    f"(SELECT unit FROM {STORE_UNITS} WHERE {' AND '.join(wanted)}))",
-                    raw,
-                )
-        return rules
-
-    def with_layers(self, body: str, checks: bool = True) -> str:
-        # The layers are read once per rule that refers back to the table: inline them.
-        return f"WITH layers AS NOT MATERIALIZED (SELECT * FROM {self.layers(checks)}) {body}"
-
-    def key_hash(self, key: list[str]) -> str:
-        return f"hash({', '.join(self.typed(c) for c in key)})"
-
-    def key_present(self, key: list[str]) -> str:
-        return " AND ".join(f"{self.typed(c)} IS NOT NULL" for c in key)
-
-
 def _validate(
-    con: duckdb.DuckDBPyConnection, plan: _Plan, result: ImportResult, tracker: Tracker
+    con: duckdb.DuckDBPyConnection, plan: ImportPlan, result: ImportResult, tracker: Tracker
 ) -> None:
     result.ignored_columns = plan.ignored
     # One pass counts every rule's violations; the examples are fetched in a second pass, only
@@ -571,7 +216,7 @@ def _validate(
 
 
 def _duplicates(
-    con: duckdb.DuckDBPyConnection, plan: _Plan, key: list[str], k: int, tracker: Tracker
+    con: duckdb.DuckDBPyConnection, plan: ImportPlan, key: list[str], k: int, tracker: Tracker
 ) -> DuplicateKey | None:
     """Keys that appear more than once: 64-bit hashes first, exact values on the collisions."""
     hashes = f"__dup_hashes_{k}"
@@ -616,13 +261,13 @@ def _duplicates(
     )
 
 
-def _bad_rows(plan: _Plan, result: ImportResult) -> tuple[str, str]:
+def _bad_rows(plan: ImportPlan, result: ImportResult) -> tuple[str, str]:
     """SQL true on a rejected row, and SQL of its reasons (only rules that failed somewhere)."""
     conditions, reasons = [], []
     for violation in result.violations:
         rule = violation.rule
         conditions.append(f"coalesce({rule.condition}, false)")
-        reasons.append(f"CASE WHEN {rule.condition} THEN '{_literal(_rule_label(rule))}' END")
+        reasons.append(f"CASE WHEN {rule.condition} THEN '{sql_literal(rule.label)}' END")
     for k, duplicate in enumerate(plan.keys):
         if not any(d.columns == duplicate for d in result.duplicates):
             continue
@@ -639,7 +284,7 @@ def _bad_rows(plan: _Plan, result: ImportResult) -> tuple[str, str]:
             f"{'+'.join(duplicate)} repeated (every row with that key was set aside)",
         )
         conditions.append(condition)
-        reasons.append(f"CASE WHEN {condition} THEN '{_literal(label)}' END")
+        reasons.append(f"CASE WHEN {condition} THEN '{sql_literal(label)}' END")
     if not conditions:
         return "false", "NULL"
     return "(" + " OR ".join(conditions) + ")", f"concat_ws('；', {', '.join(reasons)})"
@@ -647,7 +292,7 @@ def _bad_rows(plan: _Plan, result: ImportResult) -> tuple[str, str]:
 
 def _write(
     con: duckdb.DuckDBPyConnection,
-    plan: _Plan,
+    plan: ImportPlan,
     result: ImportResult,
     staged: Path,
     rejects: Path | None,
@@ -660,7 +305,7 @@ def _write(
         # and a join does not keep the file's order: the accepted rows are sorted back into it
         # so that a snapshot's bytes, and so its name, depend on its content alone. (A sort of
         # the whole table: the price of quarantine, paid only when some row failed.)
-        names = ", ".join(f"'{_literal(f.path.name)}'" for f in plan.files)
+        names = ", ".join(f"'{sql_literal(f.path.name)}'" for f in plan.files)
         line = _line_sql(con, plan.files)
         originals = ", ".join(quote(c) for c in plan.present)
         tracker.query(
@@ -678,16 +323,16 @@ def _write(
         con,
         "COPY ("
         + plan.with_layers(f"SELECT {plan.output_select()} FROM layers{keep}", checks=False)
-        + f") TO '{_literal(staged)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
+        + f") TO '{sql_literal(staged)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)",
         text("写入合格数据", "writing the accepted rows"),
     )
     result.rows_accepted = con.execute(
-        f"SELECT count(*) FROM read_parquet('{_literal(staged)}')"
+        f"SELECT count(*) FROM read_parquet('{sql_literal(staged)}')"
     ).fetchall()[0][0]
     if rejects is not None and result.rows_accepted < result.rows_read:
         con.execute(
             f"COPY (SELECT * EXCLUDE (__key) FROM __rejected ORDER BY __key) "
-            f"TO '{_literal(rejects)}' (HEADER, DELIMITER ',')"
+            f"TO '{sql_literal(rejects)}' (HEADER, DELIMITER ',')"
         )
 
 
@@ -715,10 +360,10 @@ def _line_sql(con: duckdb.DuckDBPyConnection, files: list[InputFile]) -> str:
     return f"CASE __file {cases} END"
 
 
-def _check_hierarchy(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) -> None:
+def _check_hierarchy(con: duckdb.DuckDBPyConnection, plan: ImportPlan, staged: Path) -> None:
     """Units only: the parent chains must end at a top unit, never loop."""
     rows = con.execute(
-        f"SELECT unit, parent FROM read_parquet('{_literal(staged)}')"
+        f"SELECT unit, parent FROM read_parquet('{sql_literal(staged)}')"
         if "parent" in plan.present
         else "SELECT 1 WHERE false"
     ).fetchall()
@@ -741,9 +386,9 @@ def _check_hierarchy(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) 
         settled.update(chain)
 
 
-def _facts(con: duckdb.DuckDBPyConnection, plan: _Plan, staged: Path) -> dict:
+def _facts(con: duckdb.DuckDBPyConnection, plan: ImportPlan, staged: Path) -> dict:
     """What a run needs to know without reading the data again: periods and units present."""
-    literal = _literal(staged)
+    literal = sql_literal(staged)
     facts: dict = {}
     if "period" in plan.schema.columns:
         facts["periods"] = {
@@ -789,88 +434,3 @@ def _read_error(error: duckdb.Error, files: list[InputFile]) -> DataError:
             "number of fields on every line",
         )
     )
-
-
-def _rows_en(count: int, what: str = "") -> str:
-    return f"{count} {what}row" + ("" if count == 1 else "s")
-
-
-def _rule_label(rule: Rule) -> str:
-    return f"{rule.column}：{rule.description}" if rule.column else rule.description
-
-
-def report(result: ImportResult, advice: bool = False) -> str:
-    """Every violated rule with its count and first rows: row, column, value, rule."""
-    files = result.files
-
-    def where(file_index: int, row: int) -> str:
-        return files[file_index].position(row)
-
-    names = "、".join(f.path.name for f in files)
-    broken = len(result.violations) + len(result.duplicates)
-    lines = [
-        text(
-            f"{names}：{result.rows_read} 行中有 {broken} 条规则未满足：",
-            f"{names}: {broken} rules fail in {result.rows_read} rows:",
-        )
-    ]
-    for violation in result.violations:
-        rule = violation.rule
-        lines.append(
-            text(
-                f"  ● 列 {rule.column} {rule.description}：{violation.count} 行",
-                f"  ● column {rule.column} {rule.description}: {_rows_en(violation.count)}",
-            )
-        )
-        for file_index, row, value in violation.examples:
-            shown = repr(value) if value is not None else text("（空）", "(empty)")
-            lines.append(
-                text(
-                    f"      {where(file_index, row)}：列 {rule.column} 的值 {shown} {rule.description}",
-                    f"      {where(file_index, row)}: column {rule.column}: value {shown} "
-                    f"{rule.description}",
-                )
-            )
-        if violation.count > len(violation.examples):
-            more = violation.count - len(violation.examples)
-            lines.append(text(f"      ……另有 {more} 行", f"      … and {_rows_en(more, 'more ')}"))
-    for duplicate in result.duplicates:
-        key = "+".join(duplicate.columns)
-        if duplicate.per_unit:
-            lines.append(
-                text(
-                    f"  ● 每个考核对象只能有一行（{key}），但 {duplicate.groups} 个出现多行，"
-                    f"共 {duplicate.rows} 行",
-                    f"  ● one row per unit ({key}): {duplicate.groups} "
-                    f"unit{'' if duplicate.groups == 1 else 's'} with more than one row, "
-                    f"{_rows_en(duplicate.rows)} in all",
-                )
-            )
-        else:
-            lines.append(
-                text(
-                    f"  ● 唯一键 {key} 重复：{duplicate.groups} 个键值，共 {duplicate.rows} 行",
-                    f"  ● unique key {key} repeated: {duplicate.groups} values in "
-                    f"{duplicate.rows} rows",
-                )
-            )
-        for values, rows in duplicate.examples:
-            shown = ", ".join(f"{c}={v!r}" for c, v in zip(duplicate.columns, values, strict=True))
-            places = text("、", ", ").join(where(f, r) for f, r in rows)
-            lines.append(
-                text(f"      {shown} 出现在 {places}", f"      {shown} appears at {places}")
-            )
-        if duplicate.groups > len(duplicate.examples):
-            more = duplicate.groups - len(duplicate.examples)
-            lines.append(text(f"      ……另有 {more} 个键值", f"      … and {more} more values"))
-    lines.append(
-        text(
-            "未写入任何数据。请改正后重新导入；或加 --quarantine 只导入合格的行，"
-            "不合格的行连同原因写入拒收文件。",
-            "Nothing was written. Correct the file and import it again, or add --quarantine to "
-            "import the rows that pass and write the others, with their reasons, to a rejects file.",
-        )
-        if advice
-        else ""
-    )
-    return "\n".join(line for line in lines if line)

@@ -21,7 +21,7 @@ from ..errors import DataError
 from ..i18n import text
 from ..scheme.model import Source
 from .cardinality import repeated_units, repeated_units_problem
-from .casts import bad_values, cast_sql, type_problem
+from .casts import DUCKDB_TYPES, bad_values, cast_sql, type_problem
 from .files import (
     column_types,
     find_table,
@@ -33,13 +33,6 @@ from .schemas import cast_options
 
 UNIT_KEY = "__unit"
 PERIOD_COLUMN = "period"
-_DUCKDB_TYPES = {
-    "text": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-}
 
 
 @dataclass(frozen=True)
@@ -193,9 +186,9 @@ def _known_types(facts: SourceFacts | None) -> dict[str, str] | None:
     """A snapshot's column types from its sidecar (no need to open the file to ask)."""
     if facts is None or not facts.columns:
         return None
-    if any(kind not in _DUCKDB_TYPES for kind in facts.columns.values()):
+    if any(kind not in DUCKDB_TYPES for kind in facts.columns.values()):
         return None  # columns kept as read (units): only the file knows their types
-    return {name: _DUCKDB_TYPES[kind] for name, kind in facts.columns.items()}
+    return {name: DUCKDB_TYPES[kind] for name, kind in facts.columns.items()}
 
 
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
@@ -203,7 +196,7 @@ _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT"
 
 def _cast_cannot_fail(present: str | None, kind: str) -> bool:
     return (
-        present == _DUCKDB_TYPES[kind]
+        present == DUCKDB_TYPES[kind]
         or (kind == "number" and present in (*_INTEGERS, "FLOAT", "DOUBLE"))
         or (kind == "integer" and present in _INTEGERS)
     )
@@ -304,7 +297,7 @@ def _view_sql(
         unit = f"trim(CAST({unit} AS VARCHAR))"
     columns = [f"{unit} AS {UNIT_KEY}"]
     for column, kind in declaration.columns.items():
-        if types.get(column) == _DUCKDB_TYPES[kind]:
+        if types.get(column) == DUCKDB_TYPES[kind]:
             columns.append(quote(column))
         else:
             cast = cast_sql(column, kind, types.get(column), **(options or {}).get(column, {}))
