@@ -11,7 +11,7 @@ from versions_support import BUNDLED, EXAMPLE, kaohe, line_of_text, write
 
 from kaohe.errors import SchemeError
 from kaohe.scheme import load_scheme
-from kaohe.scheme.extends import show_scheme
+from kaohe.scheme.load import show_scheme
 
 PROVINCIAL = BUNDLED / "provincial-effectiveness-2016.yaml"
 

@@ -13,6 +13,10 @@ from ..i18n import text
 from ..scoring.status import status_label
 from .app import app, console, parse_params, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 
 @app.command()
 @user_errors

@@ -10,6 +10,10 @@ from ..errors import KaoheError
 from ..i18n import text
 from .app import app, console, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 audit_app = typer.Typer(help="审计日志 The audit log: verify the hash chain.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -13,6 +13,10 @@ from rich.table import Table
 from ..i18n import text
 from .app import app, console, errors, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 snapshots_app = typer.Typer(
     help="数据快照 snapshots: list what the store holds.", no_args_is_help=True
 )

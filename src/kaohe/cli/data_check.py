@@ -13,6 +13,10 @@ from ..scoring.status import status_label
 from .app import app, console, parse_params, user_errors
 from .assess import parse_snapshots
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 data_app = typer.Typer(
     help="数据 Data: check what a run would make of it, before the run.", no_args_is_help=True
 )

@@ -10,6 +10,10 @@ import typer
 from ..i18n import text
 from .app import app, console, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 db_app = typer.Typer(
     help="平台数据库 The platform database: upgrade, status.", no_args_is_help=True
 )

@@ -19,6 +19,10 @@ from ..errors import UsageError
 from ..i18n import text
 from .app import app, console, errors, parse_params, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 funds_app = typer.Typer(
     help="项目资金绩效管理 project fund performance: admit, monitor, evaluate, allocate, audit.",
     no_args_is_help=True,

@@ -13,6 +13,10 @@ from ..errors import UsageError
 from ..i18n import text
 from .app import app, console, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 monitor_app = typer.Typer(
     help="防返贫动态监测 monitoring of return-to-poverty risk: rules, evaluation.",
     no_args_is_help=True,

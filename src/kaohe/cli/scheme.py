@@ -10,6 +10,10 @@ from rich.table import Table
 from ..i18n import text
 from .app import console, scheme_app, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 
 @scheme_app.command("check")
 @user_errors

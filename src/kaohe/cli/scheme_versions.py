@@ -17,6 +17,10 @@ from rich.table import Table
 from ..i18n import text
 from .app import console, scheme_app, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 SECTION_NAMES = {
     "scheme": ("办法", "scheme"),
     "indicators": ("指标", "indicators"),
@@ -69,7 +73,7 @@ def scheme_show(
 ) -> None:
     """Print the effective scheme: a local scheme merged onto what it extends, as YAML."""
     from ..scheme import load_scheme
-    from ..scheme.extends import show_scheme
+    from ..scheme.load import show_scheme
 
     load_scheme(file)  # only a valid scheme is shown; problems are reported at their lines
     typer.echo(show_scheme(file), nl=False)

@@ -12,6 +12,10 @@ from rich.table import Table
 from ..i18n import text
 from .app import app, console, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 sample_app = typer.Typer(
     help="抽样 Sampling plans drawn by lot: draw, size, assign.", no_args_is_help=True
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import DataError
+from ..expr import quote
 from ..i18n import text
 from .files import position
 
@@ -23,7 +24,6 @@ def repeated_units(
 ) -> tuple[int, list[tuple[str, str | None, list[int]]]]:
     """Units (and periods) with more than one row: (how many, first ones as (unit, period,
     rows)). ``relation`` must expose ``__row`` (1-based file order); values are trimmed text."""
-    from ..expr import quote
 
     unit = f"trim(CAST({quote(unit_column)} AS VARCHAR))"
     period = f"trim(CAST({quote(period_column)} AS VARCHAR))" if period_column else "NULL"

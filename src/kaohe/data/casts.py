@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..expr import quote
 from ..i18n import text
 from .files import position
 
@@ -112,7 +113,6 @@ def cast_sql(
     (``typeof`` is folded when the query is planned). Numbers already stored as numbers only
     need to be finite; everything else is judged by its text.
     """
-    from ..expr import quote
 
     c = quote(column)
     if kind == "text":
@@ -146,7 +146,6 @@ def bad_values(
     """
     if kind == "text":
         return 0, []
-    from ..expr import quote
 
     raw = f"CAST({quote(column)} AS VARCHAR)"
     cast = cast_sql(column, kind, date_format=date_format, exponent=exponent)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from ..errors import UsageError
+from ..errors import Problem, SchemeError, UsageError
 from ..i18n import text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .tables import EXCEL_SUFFIXES, Place, Row, Table, date, number, read_table, sheet_names
@@ -110,7 +110,6 @@ def load_gate_rules(rules: str | Path = "gate", overrides: dict | None = None):
 
 
 def _check_categories(loaded: LoadedRules[GateRules], frame: Framework) -> None:
-    from ..errors import Problem, SchemeError
 
     unknown = [
         (rule.id, c)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import DataError, UsageError
 from ..i18n import text
-from .targets import Project, Target
+from .targets import Project, Target, parse_target_value
 
 EVENTS = "events.jsonl"
 GENESIS = "0" * 64
@@ -423,7 +423,6 @@ def adjust(library: Library, table: Any, at: str | None = None) -> list[tuple[st
     Each row names a project and one of its indicators, the new target value and the reason (the
     approval of the change). Returns the (project, indicator) pairs adjusted.
     """
-    from .targets import parse_target_value
 
     state = library.state()
     problems: list[str] = []

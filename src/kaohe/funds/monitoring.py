@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..errors import DataError, UsageError
+from ..expr import suggest
 from ..i18n import language, text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import Flag, Library, LibraryState
@@ -286,8 +287,6 @@ def answer(
     for flag_id, by, note in answers:
         flag = state.flags.get(flag_id)
         if flag is None:
-            from ..expr import suggest
-
             problems.append(
                 text(f"项目库中没有预警 {flag_id}", f"no flag {flag_id} in the library")
                 + suggest(flag_id, state.flags)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import chisquare
 
+from ..data.sources import UNIT_KEY
 from ..i18n import text
 from .context import QualityContext
 from .findings import Finding
@@ -86,7 +87,6 @@ def detect(ctx: QualityContext) -> list[Finding]:
         value = ctx.rules.expressions[("benford", "targets", i, "column")].sql()
         where = ctx.rules.expressions[("benford", "targets", i, "where")].sql()
         mapping = ctx.unit_map(target.level)
-        from ..data.sources import UNIT_KEY
 
         whole = "CAST(CAST(floor(abs(v)) AS BIGINT) AS VARCHAR)"
         relation = (

@@ -24,6 +24,8 @@ from statsmodels.stats.multitest import multipletests
 
 from ..data.sources import UNIT_KEY
 from ..i18n import text
+from ..verify.eligibility import poverty_line
+from ..verify.verification_rules import load_eligibility_rules
 from .context import QualityContext
 from .findings import Finding
 
@@ -80,8 +82,6 @@ def detect(ctx: QualityContext) -> list[Finding]:
     if not inputs.has(config.source):
         ctx.note(RULE, text(f"没有 {config.source} 数据源，跳过", f"no {config.source}; skipped"))
         return []
-    from ..verify.eligibility import poverty_line
-    from ..verify.verification_rules import load_eligibility_rules
 
     ctx.eligibility = ctx.eligibility or load_eligibility_rules()
     _, line = poverty_line(inputs, ctx.eligibility)

@@ -4,6 +4,8 @@ eligibility rules of ``kaohe.verify.eligibility`` counted per unit, one finding 
 from __future__ import annotations
 
 from ..i18n import text
+from ..verify.eligibility import evaluate_eligibility
+from ..verify.verification_rules import load_eligibility_rules
 from .context import QualityContext
 from .findings import Finding
 
@@ -11,8 +13,6 @@ RULE = "eligibility"
 
 
 def detect(ctx: QualityContext) -> list[Finding]:
-    from ..verify.eligibility import evaluate_eligibility
-    from ..verify.verification_rules import load_eligibility_rules
 
     config = ctx.rules.model.eligibility_flags
     inputs = ctx.inputs

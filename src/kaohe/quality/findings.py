@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..run.record import staged_file
+from ..verify.inputs import data_period
+from ..verify.unit_tables import write_csv, write_json
 
 FINDING_COLUMNS = [
     "unit", "name", "level", "period", "rule", "label", "severity", "count", "statistic",
@@ -48,7 +50,6 @@ def _number(value: float | None) -> float | None:
 
 def finding_rows(findings: list[Finding], inputs) -> list[dict[str, Any]]:
     """Report rows, ordered by unit then rule, with the unit's name, level and the period."""
-    from ..verify.inputs import data_period
 
     period = next(
         (p for p in (data_period(inputs, s) for s in inputs.sources) if p is not None), None
@@ -75,7 +76,6 @@ def finding_rows(findings: list[Finding], inputs) -> list[dict[str, Any]]:
 
 def write_findings(path: Path, rows: list[dict[str, Any]]) -> None:
     """``quality_findings.csv`` and its ``.json`` twin, each written whole or not at all."""
-    from ..verify.unit_tables import write_csv, write_json
 
     path = Path(path)
     with staged_file(path) as staging:

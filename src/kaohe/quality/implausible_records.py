@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..data.sources import UNIT_KEY
 from ..i18n import text
-from .context import QualityContext
+from .context import QualityContext, mask_id
 from .findings import Finding
 
 RULE = "implausible"
@@ -76,7 +76,6 @@ def detect(ctx: QualityContext) -> list[Finding]:
 
 
 def _short(value, key: str) -> str:
-    from .context import mask_id
 
     return mask_id(value) if key == "person_id" else str(value)
 

@@ -37,6 +37,8 @@ def write_report(
         )
     data = load_report_data(Path(run_dir), lang, previous, verification)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
+    # Each format's renderer is imported when asked for: WeasyPrint (PDF) alone takes about a
+    # second to import, and an HTML report needs none of it.
     with staged_file(path) as staging:  # never a half-written report
         if fmt == "html":
             from .html import render_html

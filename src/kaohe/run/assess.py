@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,11 @@ import numpy as np
 from ..data.progress import Tracker
 from ..data.snapshots import Snapshot, Store
 from ..data.sources import SourceInput, register_source
-from ..data.units import Units, load_units
+from ..data.units import load_units
 from ..errors import DataError, UsageError
 from ..i18n import text
 from ..measures import ENGINES, plan_measures
 from ..measures.collect import collect
-from ..measures.compile import MeasurePlan
 from ..measures.duckdb_engine import DuckDBEngine, configure
 from ..measures.presence import blank_without_rows, unit_rows, with_row_counts
 from ..scheme import LoadedScheme, load_scheme
@@ -28,28 +26,7 @@ from ..scoring import ScoringState, score
 from ..scoring.state import as_column
 from .outputs import write_outputs
 from .record import check_output_directory
-
-
-@dataclass
-class RunResult:
-    scheme: LoadedScheme
-    state: ScoringState
-    units: Units
-    inputs: list[SourceInput]
-    out: Path | None
-    period: str | None
-    seed: int
-    engine: str = "duckdb"
-    snapshots: dict[str, Snapshot] = field(default_factory=dict)  # source → snapshot read
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of the run
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per phase, all threads
-    # Why the run is only preliminary (e.g. assigned field checks not done), recorded in the
-    # manifest so that every reader of the run can say so; None for a run on complete evidence.
-    preliminary: dict[str, Any] | None = None
-    # Per source: rows read for the period, and how many assessed units have rows (their own or
-    # below them) against the units expected; printed by the CLI and kept in the manifest.
-    evidence: dict[str, dict[str, int]] = field(default_factory=dict)
-    plans: list[MeasurePlan] = field(default_factory=list)  # the measures' SQL as run, per source
+from .result import RunResult
 
 
 def assess(
@@ -138,6 +115,7 @@ def assess(
         clock.lap("sources")
         with tracker.step(text("计算基础数据", "computing measures")):
             if engine == "spark":
+                # pyspark is an optional extra (kaohe[spark]) and takes seconds to import
                 from ..measures.spark_engine import compute_measures_spark, spark_session
 
                 spark = spark_session(memory=memory_limit)

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..data.sources import PERIOD_COLUMN
 from ..scoring.status import status_reasons
-from .assess import RunResult, assess
+from .assess import assess
+from .result import RunResult
 
 
 @dataclass(frozen=True)

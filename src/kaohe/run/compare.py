@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..scheme import LoadedScheme, load_scheme
-from .assess import RunResult, assess
+from .assess import assess
+from .result import RunResult
 from .results_table import result_rows
 
 COLUMNS = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -26,10 +26,8 @@ from .record import (
     write_json,
     write_manifest,
 )
+from .result import RunResult
 from .results_table import Column, result_columns, result_rows
-
-if TYPE_CHECKING:
-    from .assess import RunResult
 
 _ARROW = {
     "text": pa.string(),

@@ -42,6 +42,15 @@ class Kind:
     mapping: tuple[str, str] | None  # (zh, en) when the file is not a YAML mapping; None: any
 
 
+# Schemes are the first kind; the other kinds are declared beside their models.
+SCHEMES = Kind(
+    folder="schemes",
+    noun=("考核办法", "scheme"),
+    bundled=("内置办法", "a bundled scheme"),
+    mapping=("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping"),
+)
+
+
 @dataclass(frozen=True)
 class Document(Generic[M]):
     """A validated rules document: the model, the file, its sha256, the YAML with lines and the

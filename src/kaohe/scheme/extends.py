@@ -37,17 +37,16 @@ import io
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import Problem, SchemeError
+from ..expr import suggest
 from ..i18n import text
+from .documents import SCHEMES, bundled_files, read_yaml
 from .yaml_lines import parse_yaml
-
-if TYPE_CHECKING:
-    from .load import LoadedScheme
 
 EXTENDS = "extends"
 REMOVE = "remove"
@@ -136,30 +135,8 @@ def _written(node: Any, file: str, line: int | None, key_line: int | None) -> Wr
     return Written(node, file, line, key_line)
 
 
-def _read(path: Path) -> CommentedMap:
-    file = str(path)
-    try:
-        content = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise SchemeError(
-            [Problem(file, None, text("文件不是 UTF-8 编码", "the file is not UTF-8 encoded"))]
-        ) from None
-    doc = parse_yaml(content, file)
-    if not isinstance(doc, CommentedMap):
-        raise SchemeError(
-            [
-                Problem(
-                    file, 1, text("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping")
-                )
-            ]
-        )
-    return doc
-
-
 def _base_path(reference: Any, doc: CommentedMap, path: Path, chain: list[Path]) -> Path:
     """The file named by ``extends``: a path (relative to the extending file) or a bundled id."""
-    from .load import bundled_schemes
-
     file = str(path)
     line = doc.lc.value(EXTENDS)[0] + 1
     if not isinstance(reference, str) or not reference.strip():
@@ -176,14 +153,12 @@ def _base_path(reference: Any, doc: CommentedMap, path: Path, chain: list[Path])
             ]
         )
     candidate = (path.parent / reference).resolve()
-    bundled = bundled_schemes()
+    bundled = bundled_files(SCHEMES.folder)
     if candidate.is_file():
         base = candidate
     elif reference in bundled:
         base = bundled[reference].resolve()
     else:
-        from ..expr import suggest
-
         raise SchemeError(
             [
                 Problem(
@@ -238,7 +213,7 @@ def merged_document(
             ]
         )
     base_path = _base_path(doc[EXTENDS], doc, path, chain)
-    base, files = merged_document(_read(base_path), base_path, chain)
+    base, files = merged_document(read_yaml(base_path, SCHEMES.mapping)[0], base_path, chain)
     del local.value[EXTENDS]
     problems: list[Problem] = []
     merged = _merge(base, local, (), problems)
@@ -430,31 +405,3 @@ def effective_scheme(doc: CommentedMap, path: Path) -> EffectiveScheme:
     reread = parse_yaml(content, str(path))
     _trace(merged, reread, effective.origins)
     return effective
-
-
-def load_extended(
-    doc: CommentedMap, path: Path, overrides: dict[str, Any] | None = None
-) -> LoadedScheme:
-    """Load a local scheme: merge it onto what it extends, then load the effective scheme.
-
-    Problems are reported at the file and line where the offending value was written.
-    """
-    from .load import load_document
-
-    effective = effective_scheme(doc, path)
-    document = parse_yaml(effective.text, effective.file)
-    try:
-        return load_document(document, effective.file, effective.sha256, overrides)
-    except SchemeError as error:
-        raise SchemeError([effective.relocate(p) for p in error.problems]) from None
-
-
-def show_scheme(name_or_path: str) -> str:
-    """The effective scheme as YAML text: a local scheme merged, any other scheme as written."""
-    from .load import resolve_scheme_path
-
-    path = resolve_scheme_path(name_or_path)
-    doc = _read(path)
-    if EXTENDS not in doc:
-        return path.read_text(encoding="utf-8")
-    return effective_scheme(doc, path).text

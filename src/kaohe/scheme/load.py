@@ -18,11 +18,12 @@ from ..errors import Problem, SchemeError
 from ..expr import ExprError, Expression, ExprKind, parse, suggest
 from ..i18n import text
 from .actions import ACTIONS, EVIDENCE_ACTIONS
-from .documents import Kind, bundled_files, read_yaml, resolve_document, validate
+from .documents import SCHEMES, bundled_files, read_yaml, resolve_document, validate
+from .extends import EXTENDS, effective_scheme
 from .model import Scheme
 from .parameters import apply_parameters
 from .tree import TreeNode, TreeProblem, resolve_tree
-from .yaml_lines import key_line_of, line_of
+from .yaml_lines import key_line_of, line_of, parse_yaml
 
 # Names every run provides to conditions evaluated after scoring.
 SCORE_NAMES = ("base_score", "bonus", "deduction", "score")
@@ -73,14 +74,6 @@ class LoadedScheme:
         return name
 
 
-SCHEMES = Kind(
-    folder="schemes",
-    noun=("考核办法", "scheme"),
-    bundled=("内置办法", "a bundled scheme"),
-    mapping=("考核办法应是一个 YAML 映射", "a scheme must be a YAML mapping"),
-)
-
-
 def bundled_schemes() -> dict[str, Path]:
     """The schemes shipped with kaohe, by id."""
     return bundled_files(SCHEMES.folder)
@@ -112,11 +105,31 @@ def load_scheme(name_or_path: str, overrides: dict[str, Any] | None = None) -> L
     """Load, validate and check a scheme file or bundled scheme; raise ``SchemeError`` if unusable."""
     path = resolve_scheme_path(name_or_path)
     doc, file, sha256 = read_yaml(path)
-    if isinstance(doc, CommentedMap) and "extends" in doc:
-        from .extends import load_extended  # a local scheme: merged onto what it extends
-
-        return load_extended(doc, path, overrides)
+    if isinstance(doc, CommentedMap) and EXTENDS in doc:
+        return _load_extended(doc, path, overrides)
     return load_document(doc, file, sha256, overrides)
+
+
+def _load_extended(
+    doc: CommentedMap, path: Path, overrides: dict[str, Any] | None = None
+) -> LoadedScheme:
+    """A local scheme: merged onto what it extends, then loaded as the effective scheme; problems
+    are reported at the file and line where the offending value was written."""
+    effective = effective_scheme(doc, path)
+    document = parse_yaml(effective.text, effective.file)
+    try:
+        return load_document(document, effective.file, effective.sha256, overrides)
+    except SchemeError as error:
+        raise SchemeError([effective.relocate(p) for p in error.problems]) from None
+
+
+def show_scheme(name_or_path: str) -> str:
+    """The effective scheme as YAML text: a local scheme merged, any other scheme as written."""
+    path = resolve_scheme_path(name_or_path)
+    doc, _, _ = read_yaml(path, SCHEMES.mapping)
+    if EXTENDS not in doc:
+        return path.read_text(encoding="utf-8")
+    return effective_scheme(doc, path).text
 
 
 def load_document(

@@ -42,6 +42,12 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
+from ..data.files import position
+from ..data.sources import UNIT_KEY
+from ..errors import DataError
+from ..i18n import text
+from .inputs import file_rows
+
 
 @dataclass
 class Proportions:
@@ -278,9 +284,6 @@ def _value(x) -> float | None:
 def estimate_units(inputs, rules, levels: list[str] | None = None) -> list[UnitEstimate]:
     """Every rate of ``rules`` (a loaded verification rules file) for every unit that has field
     checks below it, at ``levels`` (default: every level above and at the checked units)."""
-    from ..data.sources import UNIT_KEY
-    from ..errors import DataError
-    from ..i18n import text
 
     model = rules.model
     view = inputs.view("field_checks")
@@ -400,13 +403,9 @@ def _levels_above(units, codes: list[str]) -> list[str]:
 
 
 def _check_weights(inputs, columns: list[str]) -> None:
-    from ..data.files import position
-    from ..errors import DataError
-    from ..i18n import text
 
     if "weight" not in columns:
         return
-    from .inputs import file_rows
 
     path = inputs.sources["field_checks"].file
     bad = inputs.con.execute(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..data.files import columns_of, find_table, scan_sql
+from ..data.files import columns_of, find_table, position, scan_sql
+from ..data.schemas import bundled_schemas, load_schema
 from ..data.sources import SourceInput, register_source, view_name
 from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
@@ -190,7 +191,6 @@ def open_inputs(
 
 def allowed_values(source: str, column: str) -> list[str] | None:
     """The values the source schema allows in a text column (None: any value)."""
-    from ..data.schemas import bundled_schemas, load_schema
 
     if source not in bundled_schemas():
         return None
@@ -214,7 +214,6 @@ def check_allowed_values(inputs: Inputs, source: str, column: str) -> None:
     ).fetchall()
     if not bad:
         return
-    from ..data.files import position
 
     names = "、".join(allowed)
     raise DataError(

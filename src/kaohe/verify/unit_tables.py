@@ -19,13 +19,14 @@ from typing import Any
 
 import duckdb
 
+from ..data.files import columns_of, find_table
 from ..i18n import text
 from ..run.record import input_entry, staged_directory, staged_file, write_manifest
-from .eligibility import UnitEligibility
-from .estimates import UnitEstimate
-from .inputs import Inputs
-from .ratios import UnitRatio
-from .reconciliation import DIRECTION_EN, UnitReconciliation
+from .eligibility import UnitEligibility, evaluate_eligibility
+from .estimates import UnitEstimate, estimate_units, unavailable_estimates
+from .inputs import Inputs, data_period, open_inputs
+from .ratios import UnitRatio, unit_ratios
+from .reconciliation import DIRECTION_EN, UnitReconciliation, reconcile_units, unavailable_items
 from .verdicts import NO_DATA, VERDICT_EN, meets, verdict
 
 ESTIMATE_COLUMNS = [
@@ -65,8 +66,6 @@ def missing_columns_note(
 
 def column_notes(inputs: Inputs, rules) -> list[dict]:
     """Notes for the estimates and reconciliation items the data cannot support."""
-    from .estimates import unavailable_estimates
-    from .reconciliation import unavailable_items
 
     notes = []
     for name, columns in unavailable_estimates(inputs, rules).items():
@@ -326,8 +325,6 @@ def threshold_attributes(rules) -> list[str]:
 
 def open_for_rules(data: Path, period: str | None, rules, required=("field_checks",)) -> Inputs:
     """Open ``data`` with the unit attributes the thresholds read (those units.csv has)."""
-    from ..data.files import columns_of, find_table
-    from .inputs import open_inputs
 
     wanted = threshold_attributes(rules)
     present: list[str] = []
@@ -348,11 +345,6 @@ def verify_directory(
     flagged_out: Path | None = None,
 ) -> Judged:
     """Estimates, verdicts, ratios, reconciliation (and eligibility when rules are given)."""
-    from .eligibility import evaluate_eligibility
-    from .estimates import estimate_units
-    from .inputs import data_period
-    from .ratios import unit_ratios
-    from .reconciliation import reconcile_units
 
     period = data_period(inputs, "field_checks")
     estimates = estimate_units(inputs, rules, levels)

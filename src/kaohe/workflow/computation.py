@@ -43,8 +43,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from ..derived.verification import run_verification
 from ..errors import KaoheError
-from ..i18n import text
+from ..i18n import text, use_language
+from ..run import assess
+from ..scheme import load_scheme
 from ..store import Database
 from ..store.models import (
     Cycle,
@@ -293,7 +296,6 @@ class Coverage:
 
     def record(self, actor: Actor) -> dict[str, Any]:
         """The ``preliminary`` entry of a run's manifest (both languages: readers differ)."""
-        from ..i18n import use_language
 
         with use_language("zh"):
             zh = self.describe()
@@ -325,7 +327,6 @@ def _reads_field_checks(scheme_name: str) -> tuple[bool, tuple[str, str] | None]
 
 @functools.lru_cache(maxsize=32)
 def _scheme_reads(scheme_name: str, _stamp: int) -> tuple[bool, tuple[str, str] | None]:
-    from ..scheme import load_scheme
 
     try:
         model = load_scheme(scheme_name).model
@@ -467,7 +468,6 @@ def _derive(prepared: Prepared) -> None:
     """Recompute the sources derived from the field checks (design-weighted estimates, data
     quality findings) with the verification step, so that they follow the platform's
     verification results rather than whatever the base data held."""
-    from ..derived.verification import run_verification
 
     for name in DERIVED:
         for suffix in (".csv", ".json", ".parquet"):
@@ -479,8 +479,6 @@ def _derive(prepared: Prepared) -> None:
 
 def run_engine(prepared: Prepared) -> None:
     """The engine on the prepared directory; its error becomes the user's 4xx message."""
-    from ..run import assess
-    from ..scheme import load_scheme
 
     try:
         scheme = load_scheme(prepared.scheme)
