@@ -37,19 +37,19 @@ def write_report(
         )
     data = load_report_data(Path(run_dir), lang, previous, verification)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
-    # Each format's renderer is imported when asked for: WeasyPrint (PDF) alone takes about a
-    # second to import, and an HTML report needs none of it.
+    # Each format's renderer is imported when asked for (the comments below): WeasyPrint (PDF)
+    # alone takes about a second to import, and an HTML report needs none of it.
     with staged_file(path) as staging:  # never a half-written report
         if fmt == "html":
             from .html import render_html
 
             staging.write_text(render_html(data), encoding="utf-8")
         elif fmt == "pdf":
-            from .pdf import write_pdf
+            from .pdf import write_pdf  # on demand: WeasyPrint
 
             write_pdf(data, staging)
         else:
-            from .xlsx import write_xlsx
+            from .xlsx import write_xlsx  # on demand: openpyxl
 
             write_xlsx(data, staging)
     return path
