@@ -7,23 +7,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
-from ..store.models import ApiToken, Team, Unit, User
 from ..workflow import accounts
 from ..workflow import cycles as cycle_ops
 from ..workflow.roles import ROLES, Actor, require
 from ..workflow.states import STATES
+from .app_state import db, write_off_loop
 from .auth import page_actor
 from .rendering import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _db(request: Request):
-    return request.app.state.db
-
 
 # --- deadlines ----------------------------------------------------------------------------
 
@@ -35,18 +28,12 @@ async def set_deadlines(request: Request, cycle_id: int, actor: Actor = Depends(
     form = await request.form()
     deadlines = {s.id: str(form.get(f"due_{s.id}", "")).strip() for s in STATES}
     version = form.get("version")
+    seen = int(version) if version and str(version).isdigit() else None
 
-    def store() -> None:
-        with _db(request).write(actor.username, "cycle.deadlines") as session:
-            cycle_ops.set_deadlines(
-                session,
-                actor,
-                cycle_id,
-                deadlines,
-                int(version) if version and str(version).isdigit() else None,
-            )
+    def store(session) -> None:
+        cycle_ops.set_deadlines(session, actor, cycle_id, deadlines, seen)
 
-    await run_in_threadpool(store)
+    await write_off_loop(request, actor, "cycle.deadlines", store)
     return RedirectResponse(f"/cycles/{cycle_id}", status_code=303)
 
 
@@ -54,12 +41,10 @@ async def set_deadlines(request: Request, cycle_id: int, actor: Actor = Depends(
 
 
 def _users_page(request: Request, actor: Actor, shown: dict | None = None, status: int = 200):
-    with _db(request).read() as session:
-        users = session.scalars(select(User).order_by(User.role, User.username)).all()
-        teams = dict(session.execute(select(Team.id, Team.name)).all())
-        units = session.execute(
-            select(Unit.code, Unit.name).where(Unit.kind == "region").order_by(Unit.path)
-        ).all()
+    with db(request).read() as session:
+        users = accounts.list_users(session)
+        teams = accounts.team_names(session)
+        units = accounts.region_choices(session)
     return render(
         request,
         "admin_users.html",
@@ -86,7 +71,7 @@ def create_user(
     actor: Actor = Depends(page_actor),
 ):
     require(actor, "user.manage")
-    with _db(request).write(actor.username, "user.create") as session:
+    with db(request).write(actor.username, "user.create") as session:
         accounts.create_account(
             session, actor, username, role, password, unit.strip(), team.strip(), display_name
         )
@@ -102,7 +87,7 @@ def set_active(
     actor: Actor = Depends(page_actor),
 ):
     action = "user.enable" if active == "yes" else "user.disable"
-    with _db(request).write(actor.username, action) as session:
+    with db(request).write(actor.username, action) as session:
         accounts.set_active(session, actor, user_id, active == "yes", version)
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -111,9 +96,9 @@ def set_active(
 def reset_password(
     request: Request, user_id: int, version: int = Form(...), actor: Actor = Depends(page_actor)
 ):
-    with _db(request).write(actor.username, "user.password") as session:
+    with db(request).write(actor.username, "user.password") as session:
         password = accounts.reset_password(session, actor, user_id, seen_version=version)
-        username = session.get(User, user_id).username
+        username = accounts.get_account(session, user_id).username
     return _users_page(request, actor, {"username": username, "password": password})
 
 
@@ -121,11 +106,9 @@ def reset_password(
 
 
 def _tokens_page(request: Request, shown: dict | None = None):
-    with _db(request).read() as session:
-        tokens = session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
-        users = session.scalars(
-            select(User).where(User.active.is_(True)).order_by(User.username)
-        ).all()
+    with db(request).read() as session:
+        tokens = accounts.list_tokens(session)
+        users = accounts.active_users(session)
     return render(request, "admin_tokens.html", {"tokens": tokens, "users": users, "shown": shown})
 
 
@@ -142,13 +125,13 @@ def issue_token(
     name: str = Form(...),
     actor: Actor = Depends(page_actor),
 ):
-    with _db(request).write(actor.username, "token.issue") as session:
+    with db(request).write(actor.username, "token.issue") as session:
         issued = accounts.issue_api_token(session, actor, user_id, name)
     return _tokens_page(request, {"id": issued.id, "token": issued.token})
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(request: Request, token_id: int, actor: Actor = Depends(page_actor)):
-    with _db(request).write(actor.username, "token.revoke") as session:
+    with db(request).write(actor.username, "token.revoke") as session:
         accounts.revoke_api_token(session, actor, token_id)
     return RedirectResponse("/admin/tokens", status_code=303)

@@ -7,16 +7,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from ..store.models import Cycle
 from ..workflow import cycles as cycle_ops
 from ..workflow import findings as finding_ops
 from ..workflow import platform_results as result_ops
 from ..workflow import submissions as submission_ops
 from ..workflow.roles import Actor, require
+from .app_state import db, result_views, write_off_loop
 from .auth import api_actor
-from .pages import read_upload
+from .file_transfer import read_upload
 
 router = APIRouter(prefix="/api", tags=["kaohe"])
 
@@ -96,7 +95,7 @@ class UploadOut(BaseModel):
 @router.get("/cycles", response_model=list[CycleOut])
 def list_cycles(request: Request, actor: Actor = Depends(api_actor)):
     require(actor, "dashboard")
-    with request.app.state.db.read() as session:
+    with db(request).read() as session:
         return [
             CycleOut(
                 id=c.id,
@@ -107,7 +106,7 @@ def list_cycles(request: Request, actor: Actor = Depends(api_actor)):
                 deadlines=c.deadlines,
                 version=c.version,
             )
-            for c in session.scalars(select(Cycle).order_by(Cycle.id))
+            for c in cycle_ops.list_cycles(session)
         ]
 
 
@@ -121,14 +120,14 @@ def results(
     actor: Actor = Depends(api_actor),
 ):
     """The ranking: ranked units first, then those whose grade is withheld or failed (no rank)."""
-    with request.app.state.db.read() as session:
+    with db(request).read() as session:
         run, rows = result_ops.ranking(
             session,
             actor,
             cycle_id,
             grade,
             region,
-            views=request.app.state.result_views,
+            views=result_views(request),
             status=status,
         )
     preliminary = bool(run and run.preliminary)
@@ -155,9 +154,9 @@ def results(
 
 @router.get("/cycles/{cycle_id}/results/{unit_code}", response_model=ScoreCardOut)
 def scorecard(request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(api_actor)):
-    with request.app.state.db.read() as session:
+    with db(request).read() as session:
         card = result_ops.scorecard(
-            session, actor, cycle_id, unit_code, views=request.app.state.result_views
+            session, actor, cycle_id, unit_code, views=result_views(request)
         )
         return ScoreCardOut(
             unit=unit_code,
@@ -177,7 +176,7 @@ def scorecard(request: Request, cycle_id: int, unit_code: str, actor: Actor = De
 
 @router.get("/cycles/{cycle_id}/findings", response_model=list[FindingOut])
 def findings(request: Request, cycle_id: int, actor: Actor = Depends(api_actor)):
-    with request.app.state.db.read() as session:
+    with db(request).read() as session:
         cycle_ops.get_cycle(session, cycle_id)
         return [
             FindingOut(id=f.id, unit=f.unit_code, kind=f.kind, cases=f.cases, status=f.status)
@@ -197,16 +196,14 @@ async def push(
     The reply lists every error by row and column; a clean file becomes the accepted version."""
     require(actor, "data.push")
     filename, content = await read_upload(file)
-    from starlette.concurrency import run_in_threadpool
 
-    def store():
-        with request.app.state.db.write(actor.username, "submission.push") as session:
-            outcome = submission_ops.upload(session, actor, cycle_id, source_id, filename, content)
-            return UploadOut(
-                submission=outcome.submission.id,
-                version=outcome.version.number,
-                accepted=outcome.accepted,
-                errors=outcome.errors,
-            )
+    def store(session) -> UploadOut:
+        made = submission_ops.upload(session, actor, cycle_id, source_id, filename, content)
+        return UploadOut(
+            submission=made.submission.id,
+            version=made.version.number,
+            accepted=made.accepted,
+            errors=made.errors,
+        )
 
-    return await run_in_threadpool(store)
+    return await write_off_loop(request, actor, "submission.push", store)

@@ -26,12 +26,25 @@ from starlette.middleware.sessions import SessionMiddleware
 from .. import __version__
 from ..errors import DataError, KaoheError
 from ..i18n import text
-from ..store import Database
+from ..store import Database, require_current
 from ..workflow import errors as workflow_errors
 from ..workflow.computation import ComputeSettings
 from ..workflow.result_views import ResultViews
 from ..workflow.uploads import MAX_BYTES
-from . import language
+from . import (
+    admin,
+    api,
+    audit_pages,
+    cycle_pages,
+    finding_pages,
+    language,
+    login_pages,
+    rectification_pages,
+    result_pages,
+    submission_pages,
+    verification_pages,
+)
+from .auth import NotLoggedIn
 from .rendering import render
 from .security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -47,9 +60,19 @@ STATUS = {
     DataError: 400,
 }
 
-
-class NotLoggedIn(Exception):
-    pass
+# One router per workflow area; the pages first, then the administrator's, then the API.
+ROUTERS = (
+    login_pages,
+    cycle_pages,
+    submission_pages,
+    verification_pages,
+    result_pages,
+    finding_pages,
+    rectification_pages,
+    audit_pages,
+    admin,
+    api,
+)
 
 
 def _status(error: KaoheError) -> int:
@@ -77,11 +100,8 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
     static = Path(str(resources.files("kaohe.web").joinpath("static")))
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    from . import admin, api, pages
-
-    app.include_router(pages.router)
-    app.include_router(admin.router)
-    app.include_router(api.router)
+    for area in ROUTERS:
+        app.include_router(area.router)
 
     @app.exception_handler(KaoheError)
     async def user_error(request: Request, error: KaoheError):
@@ -165,8 +185,6 @@ def create_app_from_env() -> FastAPI:
     """The app of one worker process, configured by the environment ``kaohe serve`` sets:
     the database URL, the shared session secret (every worker must sign cookies alike) and
     whether cookies are HTTPS-only."""
-    from ..store import require_current
-
     if not os.environ.get("KAOHE_SECRET"):
         raise KaoheError(
             text(

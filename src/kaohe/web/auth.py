@@ -1,32 +1,36 @@
 """Who is asking: a logged-in session (pages) or a bearer token (other systems, ``/api``).
-Unsafe requests with a session must carry the session's CSRF token."""
+Unsafe requests with a session must carry the session's CSRF token. Without either, the
+dependencies raise ``NotLoggedIn``: the app answers 401 to the API and sends pages to the login."""
 
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..i18n import text
-from ..store.accounts import user_for_token
-from ..store.models import User
+from ..workflow import authentication
 from ..workflow.errors import Forbidden
 from ..workflow.roles import Actor
+from .app_state import db
 from .security import csrf_ok
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
+class NotLoggedIn(Exception):
+    pass
+
+
 def _load(request: Request, user_id: int) -> Actor | None:
     """The session's user, if still active and unchanged since the login: a disabled account or
     a reset password ends every open session (the row's version moved on)."""
-    with request.app.state.db.read() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active:
-            return None
-        if request.session.get("user_version") != user.version:
-            return None
-        return Actor.of(user)
+    with db(request).read() as session:
+        return authentication.session_actor(session, user_id, request.session.get("user_version"))
+
+
+async def _session_actor(request: Request) -> Actor | None:
+    user_id = request.session.get("user_id")
+    return await run_in_threadpool(_load, request, user_id) if user_id else None
 
 
 async def _check_csrf(request: Request) -> None:
@@ -48,10 +52,7 @@ async def _check_csrf(request: Request) -> None:
 
 async def page_actor(request: Request) -> Actor:
     """Dependency for pages: the session's user, with CSRF checked on unsafe methods."""
-    from .app import NotLoggedIn
-
-    user_id = request.session.get("user_id")
-    actor = await run_in_threadpool(_load, request, user_id) if user_id else None
+    actor = await _session_actor(request)
     if actor is None:
         request.session.pop("user_id", None)
         raise NotLoggedIn()
@@ -62,24 +63,16 @@ async def page_actor(request: Request) -> Actor:
 
 async def api_actor(request: Request) -> Actor:
     """Dependency for the API: ``Authorization: Bearer <token>``, or a session (with CSRF)."""
-    from .app import NotLoggedIn
-
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        with request.app.state.db.read() as session:
-            user = user_for_token(session, header[7:].strip())
-            if user is None:
-                raise NotLoggedIn()
-            actor = Actor.of(user)
+        with db(request).read() as session:
+            actor = authentication.token_actor(session, header[7:].strip())
+        if actor is None:
+            raise NotLoggedIn()
     else:
-        user_id = request.session.get("user_id")
-        actor = await run_in_threadpool(_load, request, user_id) if user_id else None
+        actor = await _session_actor(request)
         if actor is None:
             raise NotLoggedIn()
         await _check_csrf(request)
     request.state.actor = actor
     return actor
-
-
-def find_user(session, username: str) -> User | None:
-    return session.scalar(select(User).where(User.username == username))

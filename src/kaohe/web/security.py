@@ -1,16 +1,12 @@
-"""HTTP hardening: security headers on every response, a bound on request bodies, CSRF tokens,
-and the login rate limit."""
+"""HTTP hardening: security headers on every response, a bound on request bodies, CSRF tokens.
+(The limit on failed logins is ``kaohe.workflow.authentication``.)"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import secrets
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from ..store.models import LoginAttempt, utcnow
+from ..i18n import text
 
 HEADERS = [
     (
@@ -24,10 +20,6 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-
-LOGIN_WINDOW = dt.timedelta(minutes=15)
-LOGIN_FAILURES = 5  # per user name
-LOGIN_FAILURES_PER_ADDRESS = 20  # an office behind one address has many users
 
 
 class SecurityHeadersMiddleware:
@@ -86,8 +78,6 @@ class BodyTooLarge(Exception):
 
 
 async def _too_large(send, limit: int) -> None:
-    from ..i18n import text
-
     body = text(
         f"上传内容超过 {limit // (1024 * 1024)} MB 上限",
         f"the upload is larger than the {limit // (1024 * 1024)} MB limit",
@@ -111,19 +101,3 @@ def csrf_token(session: dict) -> str:
 def csrf_ok(session: dict, presented: str | None) -> bool:
     expected = session.get("csrf")
     return bool(expected and presented) and hmac.compare_digest(expected, presented)
-
-
-def too_many_failures(session: Session, username: str, ip: str) -> bool:
-    since = utcnow() - LOGIN_WINDOW
-
-    def failures(*where) -> int:
-        return session.scalar(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.at >= since, LoginAttempt.ok.is_(False), *where)
-        )
-
-    return (
-        failures(LoginAttempt.username == username) >= LOGIN_FAILURES
-        or failures(LoginAttempt.ip == ip) >= LOGIN_FAILURES_PER_ADDRESS
-    )

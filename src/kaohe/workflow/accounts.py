@@ -106,7 +106,7 @@ def find_account(session: Session, username: str) -> User:
     return user
 
 
-def _user(session: Session, user_id: int) -> User:
+def get_account(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(text(f"没有用户 {user_id}", f"no user {user_id}"))
@@ -117,7 +117,7 @@ def set_active(
     session: Session, actor: Actor, user_id: int, active: bool, seen_version: int | None = None
 ) -> User:
     require(actor, "user.manage")
-    user = _user(session, user_id)
+    user = get_account(session, user_id)
     expect_version(user, seen_version, text(f"用户 {user.username}", f"user {user.username}"))
     if not active and user.id == actor.user_id:
         raise WrongState(text("不能停用自己的账号", "you cannot disable your own account"))
@@ -135,7 +135,7 @@ def reset_password(
 ) -> str:
     """Set a new password (generated if none is given) and return it, to be shown once."""
     require(actor, "user.manage")
-    user = _user(session, user_id)
+    user = get_account(session, user_id)
     expect_version(user, seen_version, text(f"用户 {user.username}", f"user {user.username}"))
     password = password or generated_password()
     _check_password(password)
@@ -152,7 +152,7 @@ class IssuedToken:
 
 def issue_api_token(session: Session, actor: Actor, user_id: int, name: str) -> IssuedToken:
     require(actor, "token.manage")
-    user = _user(session, user_id)
+    user = get_account(session, user_id)
     if not user.active:
         raise WrongState(text(f"用户 {user.username} 已停用", f"user {user.username} is disabled"))
     if not name.strip():
@@ -173,3 +173,30 @@ def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
         row.revoked_at = utcnow()
         session.flush()
     return row
+
+
+# --- what the management pages list ----------------------------------------------------------
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.role, User.username)))
+
+
+def team_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Team.id, Team.name)).all())
+
+
+def region_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of the regions a province or county officer may belong to, in tree order."""
+    rows = session.execute(
+        select(Unit.code, Unit.name).where(Unit.kind == "region").order_by(Unit.path)
+    )
+    return [tuple(row) for row in rows]
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def active_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))

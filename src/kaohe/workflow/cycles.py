@@ -62,6 +62,21 @@ def get_cycle(session: Session, cycle_id: int) -> Cycle:
     return cycle
 
 
+def list_cycles(session: Session, newest_first: bool = False) -> list[Cycle]:
+    """Every cycle: in the order created, or the newest period first (the dashboard)."""
+    order = (Cycle.period.desc(), Cycle.id) if newest_first else (Cycle.id,)
+    return list(session.scalars(select(Cycle).order_by(*order)))
+
+
+def events(session: Session, cycle_id: int) -> list[CycleEvent]:
+    """The cycle's moves from state to state, oldest first."""
+    return list(
+        session.scalars(
+            select(CycleEvent).where(CycleEvent.cycle_id == cycle_id).order_by(CycleEvent.id)
+        )
+    )
+
+
 def move(
     session: Session,
     actor: Actor,
@@ -120,6 +135,22 @@ def set_deadlines(
         cycle.deadlines = updated
     session.flush()
     return cycle
+
+
+def run_history(session: Session, actor: Actor, cycle_id: int) -> list[dict]:
+    """The cycle's runs, oldest first (id, when made, why preliminary or ""); none for those who
+    may not see unpublished results."""
+    if not actor.can("results.view.unpublished"):
+        return []
+    rows = session.execute(
+        select(Run.id, Run.created_at, Run.manifest["preliminary"])
+        .where(Run.cycle_id == cycle_id)
+        .order_by(Run.id)
+    )
+    return [
+        {"id": run_id, "created_at": created, "preliminary": preliminary_label(marked)}
+        for run_id, created, marked in rows
+    ]
 
 
 def latest_run(session: Session, cycle_id: int) -> Run | None:

@@ -188,3 +188,8 @@ def decide_appeal(
     finding.status = "withdrawn" if accept else "upheld"
     session.flush()
     return appeal
+
+
+def appeal_cycle(session: Session, appeal: Appeal) -> int:
+    """The cycle of the finding an appeal disputes."""
+    return session.get(Finding, appeal.finding_id).cycle_id

@@ -15,13 +15,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import KaoheError
 from ..i18n import text
 from ..outcomes import lifecycle
+from ..outcomes.ledger import EVENTS_FILE, Ledger
 from ..store.locking import expect_version
 from ..store.models import Rectification, Unit
 from .cycles import get_cycle
 from .errors import Invalid, NotFound, WrongState
 from .findings import attach
+from .ledger_import import ledger_note
 from .roles import Actor, require, require_team, require_unit
 
 
@@ -45,9 +48,6 @@ def _record_in_ledger(item: Rectification, actor: Actor, event: str, data: dict)
     """Append the platform's action on a ledger item to its ledger (all or nothing)."""
     if item.ledger_item is None:
         return
-    from ..errors import KaoheError
-    from ..outcomes.ledger import EVENTS_FILE, Ledger
-    from .ledger_import import ledger_note
 
     if not (Path(item.ledger_dir) / EVENTS_FILE).is_file():
         raise WrongState(

@@ -1,0 +1,85 @@
+"""Screens of the cycle itself: the dashboard (every cycle, its deadline and the moves the user
+may make), one cycle's page (its history, runs and check coverage), moving a cycle to its next
+state, and computing its results. Deadlines are set on the administrator's pages (``admin``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from ..workflow import computation
+from ..workflow import cycles as cycle_ops
+from ..workflow.dashboard import dashboard
+from ..workflow.roles import Actor
+from ..workflow.states import transitions_from
+from .app_state import compute_settings, db, today
+from .auth import page_actor
+from .rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, actor: Actor = Depends(page_actor)):
+    with db(request).read() as session:
+        shown = dashboard(session, actor, today())
+    return render(
+        request, "dashboard.html", {"rows": shown.rows, "spared": shown.spared, "unit": shown.unit}
+    )
+
+
+@router.post("/cycles/{cycle_id}/move")
+def move_cycle(
+    request: Request,
+    cycle_id: int,
+    target: str = Form(...),
+    version: int = Form(...),
+    note: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    with db(request).write(actor.username, f"cycle.{target}") as session:
+        # checks the role first, then refuses to go on from a preliminary run (require_final)
+        cycle_ops.move(session, actor, cycle_id, target, version, note)
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/cycles/{cycle_id}")
+def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_actor)):
+    with db(request).read() as session:
+        cycle = cycle_ops.get_cycle(session, cycle_id)
+        events = cycle_ops.events(session, cycle_id)
+        runs = cycle_ops.run_history(session, actor, cycle_id)
+        covered = (
+            computation.coverage(session, cycle, compute_settings(request))
+            if cycle.state == "computation" and actor.can("results.compute")
+            else None
+        )
+    return render(
+        request,
+        "cycle.html",
+        {
+            "cycle": cycle,
+            "events": events,
+            "moves": transitions_from(cycle.state, actor.role),
+            "runs": runs,
+            "coverage": covered,
+            "preliminary": runs[-1]["preliminary"] if runs else "",
+        },
+    )
+
+
+@router.post("/cycles/{cycle_id}/compute")
+def compute_results(
+    request: Request,
+    cycle_id: int,
+    preliminary: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    """Aggregate the accepted submissions, run the engine and import the run (computation state).
+    While assigned field checks are missing this is refused, unless the user chose a preliminary
+    run (``preliminary=yes``, its own button). A sync handler: FastAPI runs it in a worker
+    thread, so the engine never blocks the loop."""
+    computation.compute(
+        db(request), actor, cycle_id, compute_settings(request), preliminary == "yes"
+    )
+    return RedirectResponse(f"/cycles/{cycle_id}/results", status_code=303)

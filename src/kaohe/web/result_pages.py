@@ -1,0 +1,183 @@
+"""Screens of the results: the ranking (filtered, or its table alone for HTMX), a unit's score
+card with its radar chart and drill-down (total → dimension → indicator → measure), and the
+source records behind one measure."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
+
+from ..i18n import text
+from ..workflow import findings as finding_ops
+from ..workflow import platform_results as result_ops
+from ..workflow import records as records_ops
+from ..workflow.cycles import get_cycle
+from ..workflow.result_views import STATUSES, status_label
+from ..workflow.roles import Actor, require, require_unit
+from . import language
+from .app_state import db, result_views
+from .auth import page_actor
+from .rendering import render, templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/cycles/{cycle_id}/results")
+def results_page(
+    request: Request,
+    cycle_id: int,
+    grade: str = "",
+    region: str = "",
+    q: str = "",
+    status: str = "",
+    actor: Actor = Depends(page_actor),
+):
+    with db(request).read() as session:
+        cycle = get_cycle(session, cycle_id)
+        run, everything = result_ops.ranking(session, actor, cycle_id, views=result_views(request))
+    rows = result_ops.filter_rows(everything, grade, region, q, status)
+    regions = sorted(
+        {r.region for r in everything if r.region}
+        | {r.peer_group for r in everything if r.peer_group}
+    )
+    context = {
+        "cycle": cycle,
+        "run": run,
+        "rows": rows,
+        "grade": grade,
+        "region": region,
+        "q": q,
+        "status": status,
+        "statuses": [(s, status_label(s)) for s in STATUSES],
+        "regions": regions,
+        "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
+        "preliminary": run.preliminary_label if run else "",
+    }
+    name = "results_table.html" if request.headers.get("hx-request") else "results.html"
+    return render(request, name, context)
+
+
+def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
+    """total → dimension → indicator → measure, from the run's explanation of this unit."""
+    explain = card.result.explain
+    nodes, indicators = explain.get("nodes", {}), explain.get("indicators", {})
+    measures = explain.get("measures", {})
+    # the scheme's facts recorded when the run was imported (result_ops.facts_of)
+    facts = result_ops.scheme_facts(card.run.manifest)
+    sources = facts["measure_sources"]  # with each measure's unit
+    expressions, reads = facts["indicator_expressions"], facts["indicator_measures"]
+
+    def indicator(ind_id: str) -> dict:
+        info = dict(indicators.get(ind_id, {}))
+        used = reads.get(ind_id, ())  # the measures its parsed expression names
+        info.update(
+            id=ind_id,
+            expr=expressions.get(ind_id, ""),
+            measures=[
+                (m, measures[m], (sources.get(m) or {}).get("unit_of_measure"))
+                for m in sorted(used)
+                if m in measures
+            ],
+        )
+        return info
+
+    out = []
+    for dim in card.run.tree:
+        if not dim.get("top"):
+            continue
+        node = nodes.get(dim["id"], {})
+        out.append(
+            {
+                "id": dim["id"],
+                "label": dim["label"],
+                "points": node.get("points"),
+                "max_points": node.get("max_points"),
+                "indicators": [indicator(c) for c in node.get("children", []) if c in indicators],
+            }
+        )
+    return out
+
+
+def _drill_html(request: Request, card: result_ops.ScoreCard, actor: Actor) -> Markup:
+    """The drill-down fragment, rendered once per run, unit, language and whether the records
+    behind the measures may be opened (the records page checks scope again)."""
+    records = actor.can("records.view") and actor.sees_unit(card.unit)
+    key = ("drill", card.run.key, card.unit.code, language.current(), records)
+
+    def build() -> Markup:
+        return Markup(
+            templates.get_template("scorecard_drill.html").render(
+                drill=_drilldown(card),
+                records=records,
+                cycle_id=card.cycle.id,
+                unit_code=card.unit.code,
+            )
+        )
+
+    return result_views(request).derived(key, build)
+
+
+@router.get("/cycles/{cycle_id}/results/{unit_code}")
+def scorecard_page(
+    request: Request, cycle_id: int, unit_code: str, actor: Actor = Depends(page_actor)
+):
+    with db(request).read() as session:
+        card = result_ops.scorecard(
+            session, actor, cycle_id, unit_code, views=result_views(request)
+        )
+        unit_findings = (
+            finding_ops.unit_findings(session, actor, cycle_id, card.unit)
+            if actor.can("finding.view")
+            else []
+        )
+    dims = [d for d in card.run.tree if d.get("top")]
+
+    def rate(result, d) -> float:
+        # the share of the unit's own (effective) maximum: re-weighted points are not above 100 %
+        most = result.effective_points.get(d["id"]) or d.get("max_points") or 1
+        return round(100 * (result.dimensions.get(d["id"]) or 0) / most, 1)
+
+    radar = {
+        "indicator": [{"name": d["label"], "max": 100} for d in dims],
+        "values": [rate(card.result, d) for d in dims],
+        "last": [rate(card.last, d) for d in dims] if card.last else None,
+        "labels": [text("本期", "this period"), text("上期", "last period")],
+    }
+    return render(
+        request,
+        "scorecard.html",
+        {
+            "card": card,
+            "dims": dims,
+            "radar": radar,
+            "drill_html": _drill_html(request, card, actor),
+            "findings": unit_findings,
+            # a preliminary run decides nothing: no outcomes are shown as if they applied
+            "outcomes": [] if card.run.preliminary else card.result.explain.get("outcomes", []),
+            "preliminary": card.run.preliminary_label,
+        },
+    )
+
+
+@router.get("/cycles/{cycle_id}/results/{unit_code}/records/{measure}")
+def records_page(
+    request: Request,
+    cycle_id: int,
+    unit_code: str,
+    measure: str,
+    page: int = 1,
+    actor: Actor = Depends(page_actor),
+):
+    """The source rows behind one measure of a unit's score card: the unit and its subtree."""
+    require(actor, "records.view")
+    with db(request).read() as session:
+        card = result_ops.scorecard(
+            session, actor, cycle_id, unit_code, views=result_views(request)
+        )
+        require_unit(actor, card.unit)
+        found = records_ops.records(session, card.run, card.unit, measure, page)
+    return render(
+        request,
+        "records.html",
+        {"card": card, "found": found, "preliminary": card.run.preliminary_label},
+    )
