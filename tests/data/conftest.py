@@ -1,15 +1,9 @@
-"""Fixtures for the data tests; the helpers live in ``data_support`` (imported by path)."""
+"""Fixtures for the data tests; the helpers live in ``tests.support.data``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from data_support import Kaohe  # noqa: E402
+from tests.support.data import Kaohe
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from data_support import (
+from tests.support.data import (
     PERSONS_HEADER,
     UNITS,
     UNITS_HEADER,

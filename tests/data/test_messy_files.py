@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from data_support import UNITS, UNITS_HEADER, write_csv
-from messy_corpus import (
+from tests.support.data import UNITS, UNITS_HEADER, write_csv
+from tests.support.messy_corpus import (
     FILE_CASES,
     GOOD,
     HEADER,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from data_support import PERSONS_HEADER, UNITS, UNITS_HEADER, person, person_rows, write_csv
+from tests.support.data import PERSONS_HEADER, UNITS, UNITS_HEADER, person, person_rows, write_csv
 
 SCHEME = """\
 id: store-test

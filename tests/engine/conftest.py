@@ -1,19 +1,9 @@
-"""Fixtures for the engine tests; the helpers themselves live in ``engine_support``.
-
-Test modules are imported by path (``--import-mode=importlib``), so this folder is put on
-``sys.path`` for them to ``import engine_support``.
-"""
+"""Fixtures for the engine tests; the helpers themselves live in ``tests.support.engine``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from engine_support import Kaohe  # noqa: E402
+from tests.support.engine import Kaohe
 
 
 @pytest.fixture

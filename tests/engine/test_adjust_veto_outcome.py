@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 
-from engine_support import facts_scheme, per_unit, run_facts, write_facts_case
+from tests.support.engine import facts_scheme, per_unit, run_facts, write_facts_case
 
 # x is the base score in points (0 to 100): one indicator of 100 points with goalposts 0–100.
 BASE = {"base": {"expr": "x", "score": {"method": "goalposts", "min": 0, "max": 100}}}

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from engine_support import facts_scheme, per_unit, run_facts, write_facts_case
+from tests.support.engine import facts_scheme, per_unit, run_facts, write_facts_case
 
 from kaohe.errors import DataError
 from kaohe.scoring.aggregate import combine

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from engine_support import facts_scheme, write_csv, write_facts_case
+from tests.support.engine import facts_scheme, write_csv, write_facts_case
 
 BASE = {"base": {"expr": "x", "score": {"method": "goalposts", "min": 0, "max": 100}}}
 FACTS = {"A": {"x": 10, "y": 1}, "B": {"x": 20, "y": 2}, "C": {"x": 30, "y": 3}}

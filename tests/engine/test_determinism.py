@@ -7,7 +7,7 @@ import json
 
 import duckdb
 import pytest
-from engine_support import HDI_DATA, HDI_SCHEME, facts_scheme, write_facts_case
+from tests.support.engine import HDI_DATA, HDI_SCHEME, facts_scheme, write_facts_case
 
 from kaohe import __version__
 

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from engine_support import REPO
+from tests.support.engine import REPO
 
 from kaohe.scheme import load_scheme
 from kaohe.scheme.actions import ACTIONS

@@ -14,7 +14,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from engine_support import HDI_DATA, HDI_SCHEME, kaohe_subprocess
+from tests.support.engine import HDI_DATA, HDI_SCHEME, kaohe_subprocess
 
 TOLERANCE = 0.0005
 

@@ -13,9 +13,16 @@ import json
 
 import numpy as np
 import pytest
-from engine_support import Kaohe, facts_scheme, per_unit, run_facts, write_csv, write_facts_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.engine import (
+    Kaohe,
+    facts_scheme,
+    per_unit,
+    run_facts,
+    write_csv,
+    write_facts_case,
+)
 
 from kaohe.errors import SchemeError
 from kaohe.scheme import load_scheme

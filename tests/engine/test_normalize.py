@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from engine_support import per_unit, run_facts
+from tests.support.engine import per_unit, run_facts
 
 from kaohe.scheme.model import Indicator
 from kaohe.scoring.normalize import normalize

@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-from engine_support import facts_scheme, write_csv, write_facts_case
+from tests.support.engine import facts_scheme, write_csv, write_facts_case
 
 # Two dimensions: results (60 points: growth by target, income by goalposts) and accuracy (40
 # points: wrong-exit rate by a score table, lower is better). A bonus, a veto and outcomes.

@@ -14,9 +14,9 @@ import math
 import duckdb
 import numpy as np
 import pytest
-from engine_support import dump_yaml, facts_scheme, write_csv, write_facts_case
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from tests.support.engine import dump_yaml, facts_scheme, write_csv, write_facts_case
 
 from kaohe.run import assess
 from kaohe.scheme import load_scheme

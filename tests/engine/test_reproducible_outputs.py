@@ -11,7 +11,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from engine_support import facts_scheme, write_facts_case
+from tests.support.engine import facts_scheme, write_facts_case
 
 from kaohe.formatting import XLSX_PERCENT
 

@@ -4,7 +4,7 @@ recomputed from the rolled-up parts, and non-additive measures are recomputed fr
 from __future__ import annotations
 
 import pytest
-from engine_support import dump_yaml, per_unit, write_csv
+from tests.support.engine import dump_yaml, per_unit, write_csv
 
 from kaohe.run import assess
 from kaohe.scheme import load_scheme

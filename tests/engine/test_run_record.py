@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from engine_support import HDI_DATA, HDI_SCHEME, dump_yaml, facts_scheme, write_facts_case
+from tests.support.engine import HDI_DATA, HDI_SCHEME, dump_yaml, facts_scheme, write_facts_case
 
 from kaohe.measures import plan_measures
 from kaohe.measures.presence import with_row_counts

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from engine_support import HDI_SCHEME, kaohe_subprocess
+from tests.support.engine import HDI_SCHEME, kaohe_subprocess
 
 from kaohe.errors import SchemeError
 from kaohe.scheme import load_scheme

@@ -1,15 +1,9 @@
-"""Fixtures for the measure-engine tests (helpers in ``measures_support``, imported by path)."""
+"""Fixtures for the measure-engine tests (helpers in ``tests.support.measures``)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from measures_support import write_case  # noqa: E402
+from tests.support.measures import write_case
 
 
 @pytest.fixture(scope="module")

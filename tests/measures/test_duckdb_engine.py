@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from measures_support import EXPECTED, measures_by_unit
+from tests.support.measures import EXPECTED, measures_by_unit
 from typer.testing import CliRunner
 
 from kaohe.cli import app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from measures_support import EXPECTED, measures_by_unit
+from tests.support.measures import EXPECTED, measures_by_unit
 from typer.testing import CliRunner
 
 pytest.importorskip("pyspark")

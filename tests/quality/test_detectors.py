@@ -4,7 +4,7 @@ checks, eligibility flags — each finding counted by hand."""
 from __future__ import annotations
 
 import pytest
-from verify_support import (
+from tests.support.verify import (
     field_check,
     household,
     person,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
-from verify_support import person, resident_id, write_parquet, write_units
+from tests.support.verify import person, resident_id, write_parquet, write_units
 
 from kaohe.quality.context import QualityContext, mask_id
 from kaohe.quality.quality_rules import load_quality_rules

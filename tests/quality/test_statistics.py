@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
-from verify_support import household, write_csv, write_parquet, write_units
+from tests.support.verify import household, write_csv, write_parquet, write_units
 
 from kaohe.quality.benford import benford_test, expected, mad_band
 from kaohe.quality.bunching import bunching_test

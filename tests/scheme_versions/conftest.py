@@ -1,17 +1,9 @@
-"""Fixtures for the scheme-version tests (local schemes, diffs, comparisons).
-
-Test modules are imported by path (``--import-mode=importlib``), so this folder is put on
-``sys.path`` for them to ``import versions_support``.
-"""
+"""Fixtures for the scheme-version tests (local schemes, diffs, comparisons); helpers in
+``tests.support.scheme_versions``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from versions_support import kaohe, write, write_csv
+from tests.support.scheme_versions import kaohe, write, write_csv
 
 SCHEME = """
 id: {id}

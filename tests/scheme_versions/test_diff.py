@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from versions_support import EXAMPLE, kaohe, write
+from tests.support.scheme_versions import EXAMPLE, kaohe, write
 
 from kaohe.scheme import load_scheme
 from kaohe.scheme.diff import diff_schemes

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from versions_support import BUNDLED, EXAMPLE, kaohe, line_of_text, write
+from tests.support.scheme_versions import BUNDLED, EXAMPLE, kaohe, line_of_text, write
 
 from kaohe.errors import SchemeError
 from kaohe.scheme import load_scheme

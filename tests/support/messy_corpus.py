@@ -4,7 +4,7 @@ Importable: ``write_case(case, folder)`` writes one case's file into ``folder``;
 and ``FILE_CASES`` list the cases with the places their error must name (file, line, column,
 value). Run as a script, it writes every case into a folder for a person to look at:
 
-    .venv/bin/python tests/data/messy_corpus.py /tmp/messy
+    .venv/bin/python tests/support/messy_corpus.py /tmp/messy
 
 The cases use the source ``visits`` (``VISITS_SCHEMA`` for ``kaohe import``, ``VISITS_SOURCE``
 for a scheme's data directory), whose rows belong to the counties of ``data_support.UNITS``.

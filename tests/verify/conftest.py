@@ -1,13 +1,10 @@
-"""Fixtures for the verification tests; helpers live in ``verify_support`` (imported by path)."""
+"""Fixtures for the verification tests; helpers live in ``tests.support.verify``."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from verify_support import write_units
+from tests.support.verify import write_units
 
 from kaohe.data.units import load_units
 from kaohe.errors import DataError

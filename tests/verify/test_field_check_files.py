@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from statsmodels.stats.proportion import proportion_confint
+from tests.support.verify import field_check, household, write_csv, write_units
 from typer.testing import CliRunner
-from verify_support import field_check, household, write_csv, write_units
 
 import kaohe.cli.quality  # noqa: F401
 import kaohe.cli.verify  # noqa: F401

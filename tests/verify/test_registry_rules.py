@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from verify_support import field_check, household, person, write_csv, write_parquet, write_units
+from tests.support.verify import (
+    field_check,
+    household,
+    person,
+    write_csv,
+    write_parquet,
+    write_units,
+)
 
 from kaohe.errors import DataError, SchemeError
 from kaohe.verify.eligibility import evaluate_eligibility
