@@ -38,9 +38,9 @@ def _prepare(directory: Path) -> tuple[str, str, str, int, list[str]]:
     """A demo database; returns (url, username, password, cycle id, unit codes with results)."""
     from sqlalchemy import select
 
+    from kaohe.demo.platform import PROVINCIAL, load_demo
     from kaohe.store import Database, migrate
     from kaohe.store.models import Cycle, Result
-    from kaohe.web.demo import PROVINCIAL, load_demo
 
     url = f"sqlite:///{directory / 'kaohe.db'}"
     db = Database.connect(url)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from kaohe.cli import app
 from kaohe.demo.generate import generate_demo
+from kaohe.demo.job import DEMO_SCHEMES
 
 SMALL = 20_000
 
@@ -108,8 +109,6 @@ def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out), "--persons", str(SMALL)])
     assert result.exit_code == 0, result.output
-    from kaohe.demo.run import DEMO_SCHEMES
-
     for scheme in DEMO_SCHEMES:
         run = out / "runs" / scheme
         for name in (

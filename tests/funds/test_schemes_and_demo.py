@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kaohe.funds.demo import write_funds_demo
+from kaohe.demo.fund_year import write_funds_demo
 from kaohe.funds.library import Library
 from kaohe.run import assess
 

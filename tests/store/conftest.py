@@ -1,6 +1,5 @@
 import pytest
-
-from kaohe.store.testing import empty, migrated_database, postgres_unreachable
+from tests.support.platform_world import empty, migrated_database, postgres_unreachable
 
 _REASON = postgres_unreachable()
 

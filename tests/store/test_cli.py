@@ -48,10 +48,10 @@ def test_db_upgrade_uses_the_environment_url(tmp_path, monkeypatch):
 
 def test_administration_from_the_command_line(tmp_path, monkeypatch):
     from sqlalchemy import select
+    from tests.support.platform_world import WORLD_UNITS, world_run
 
     from kaohe.store.accounts import check_password, user_for_token
     from kaohe.store.models import Result, User
-    from kaohe.store.testing import WORLD_UNITS, world_run
 
     monkeypatch.setenv("KAOHE_LANG", "en")
     url = f"sqlite:///{tmp_path / 'k.db'}"

@@ -3,9 +3,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-
-from kaohe.store.models import Team, User
-from kaohe.store.testing import (
+from tests.support.platform_world import (
     WORLD_PASSWORD,
     build_world,
     empty,
@@ -13,6 +11,8 @@ from kaohe.store.testing import (
     postgres_unreachable,
     world_run,
 )
+
+from kaohe.store.models import Team, User
 from kaohe.web import create_app
 from kaohe.workflow import cycles, findings, rectification, verification
 from kaohe.workflow import platform_results as results
@@ -97,7 +97,8 @@ def app(db):
 @pytest.fixture
 def settings(app, tmp_path):
     """Computation settings of the app: runs under tmp_path, the world's scheme as a local file."""
-    from kaohe.store.testing import WORLD_SCHEME
+    from tests.support.platform_world import WORLD_SCHEME
+
     from kaohe.workflow.computation import ComputeSettings
 
     schemes = tmp_path / "schemes"

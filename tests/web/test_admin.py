@@ -8,11 +8,11 @@ import re
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import select
+from tests.support.platform_world import WORLD_PASSWORD
 from typer.testing import CliRunner
 
 from kaohe.cli import app as cli
 from kaohe.store.models import AuditEntry, Cycle, User
-from kaohe.store.testing import WORLD_PASSWORD
 
 from .conftest import csrf_of
 

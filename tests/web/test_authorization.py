@@ -5,8 +5,8 @@ import io
 
 import pytest
 from openpyxl import Workbook
+from tests.support.platform_world import WORLD_USERS
 
-from kaohe.store.testing import WORLD_USERS
 from kaohe.workflow import rectification, submissions, verification_sheet
 
 from .test_computation import HEBEI, SHANXI, _cycle_with_submissions

@@ -9,8 +9,8 @@ import pytest
 import uvicorn
 from openpyxl import Workbook
 from playwright.sync_api import expect
+from tests.support.platform_world import WORLD_PASSWORD
 
-from kaohe.store.testing import WORLD_PASSWORD
 from kaohe.web import create_app
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select, text
+from tests.support.platform_world import WORLD_PASSWORD, build_world, migrated_database
 
 from kaohe.store import Database, audit_log
 from kaohe.store.models import SubmissionVersion
-from kaohe.store.testing import WORLD_PASSWORD, build_world, migrated_database
 from kaohe.workflow import cycles
 from kaohe.workflow.roles import Actor
 

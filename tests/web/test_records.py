@@ -4,8 +4,9 @@ the file changed after the run."""
 
 import re
 
+from tests.support.platform_world import WORLD_SCHEME, WORLD_UNITS
+
 from kaohe.run import assess
-from kaohe.store.testing import WORLD_SCHEME, WORLD_UNITS
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results
 

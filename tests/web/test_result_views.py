@@ -13,8 +13,8 @@ import httpx
 import psutil
 import pytest
 from sqlalchemy import event
+from tests.support.platform_world import WORLD_PASSWORD, build_world, migrated_database
 
-from kaohe.store.testing import WORLD_PASSWORD, build_world, migrated_database
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results
 

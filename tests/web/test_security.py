@@ -3,10 +3,10 @@ and the schema check of ``kaohe serve``."""
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.support.platform_world import WORLD_PASSWORD
 from typer.testing import CliRunner
 
 from kaohe.cli import app as cli
-from kaohe.store.testing import WORLD_PASSWORD
 
 from .conftest import csrf_of
 

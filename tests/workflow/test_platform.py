@@ -6,9 +6,9 @@ import io
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from tests.support.platform_world import build_world, world_run
 
 from kaohe.store.models import AuditEntry, CycleEvent, Figure, Team, User
-from kaohe.store.testing import build_world, world_run
 from kaohe.workflow import cycles, findings, rectification, submissions, verification
 from kaohe.workflow import platform_results as results
 from kaohe.workflow.collection import catalog, prefill

@@ -10,6 +10,10 @@ import typer
 from ..i18n import text
 from .app import app, console, user_errors
 
+# Commands import their area inside the function: `kaohe --help` and every command then start
+# without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
+# 1 s instead of 4 s.
+
 
 @app.command()
 @user_errors
@@ -48,7 +52,7 @@ def serve(
     db = Database.connect(url or None)
     if demo:
         migrate.upgrade(db.write_engine)
-        from ..web.demo import load_demo
+        from ..demo.platform import load_demo
 
         console.print(text("正在载入演示数据……", "loading the demo data…"))
         accounts = load_demo(db, demo_dir, seed)

@@ -1,5 +1,16 @@
-"""The demo: a deterministic synthetic national data set and the job that runs the bundled schemes."""
+"""The demo: a deterministic synthetic national data set, the job that runs the bundled schemes
+on it, and its loading into the web platform. Only the CLI (and tests) import this package.
 
-from .run import run_demo
-
-__all__ = ["run_demo"]
+- ``job``: the demo job of ``kaohe demo`` (data, runs, outcomes, robustness and report);
+- ``generate``: the national data set (units, registry, field checks, surveys, findings), with
+  ``geography`` (real provinces and counties) and ``banks``;
+- ``fund_year``: the funds demo, one year of project fund management, from ``fund_projects``
+  (the submitted projects and their hidden truth, from the ``fund_project_*.csv`` tables)
+  through ``fund_pipeline`` (evaluation, audit, allocation) to ``fund_sources`` (what the fund
+  schemes read);
+- ``sectors``: the sources of the sector and transition schemes, with the monitoring inputs and
+  last cycle's rectifications;
+- ``outcome_ledger``: the outcomes of the demo's runs recorded in a ledger;
+- ``platform``: the demo loaded into the web platform (``kaohe serve --demo``);
+- ``random_streams`` and ``csv_files``: how every part draws its numbers and writes its files.
+"""

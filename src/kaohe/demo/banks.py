@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import random_streams
 from .geography import provinces
 
 NATIONAL = [
@@ -40,7 +41,8 @@ def banks() -> list[tuple[str, str, str]]:
 
 
 def bank_rows(seed: int, period: str) -> tuple[list[str], list[list]]:
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 7])))
+    """The figures of every demo bank (``bank_figures.csv``): header and rows, in code order."""
+    rng = random_streams.rng(seed, 7)
     header = [
         "unit",
         "agri_loan_balance",

@@ -11,101 +11,28 @@ memory stays bounded by the largest county however many persons are asked for.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .geography import County, Province, counties, provinces
+from ..derived.verification import run_verification
+from . import random_streams
+from .banks import bank_rows, banks
+from .csv_files import flag, write_csv
+from .geography import County
+from .id_numbers import birth_dates, inject_id_errors, resident_ids
+from .world import PERIOD, POVERTY_LINE, ProvinceProfile, province_profiles
 
-PERIOD = "2019"
-POVERTY_LINE = (
-    3747.0  # demo assumption: the national line of 2019 in current yuan (~¥2,300 at 2010 prices)
-)
 DEFAULT_PERSONS = 300_000
-PERSONS_PER_COUNTY_CAP = 400_000  # above this the demo adds counties rather than growing them
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_CHECK = np.array(list("10X98765432"))
 _CHUNK_ROWS = 1_000_000
-
-
-@dataclass(frozen=True)
-class ProvinceProfile:
-    province: Province
-    quality: float  # 0 (weak) to 1 (strong): drives every synthetic figure of the province
-    fabricates: bool
-    counties: list[County]
-    reduction_plan: float
-
-
-def _rng(seed: int, *key: int) -> np.random.Generator:
-    """An independent, reproducible stream per (seed, key…): order of generation does not matter."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *key])))
-
-
-def _profiles(seed: int, persons: int) -> list[ProvinceProfile]:
-    rng = _rng(seed, 1)
-    chosen = provinces()
-    per_province = max(6, -(-persons // (PERSONS_PER_COUNTY_CAP * len(chosen))))
-    qualities = rng.uniform(0.0, 1.0, len(chosen))
-    fabricators = set(rng.choice(len(chosen), size=2, replace=False).tolist())
-    profiles = []
-    for i, province in enumerate(chosen):
-        available = counties(province)
-        take = min(len(available), per_province)
-        picked = sorted(rng.choice(len(available), size=take, replace=False).tolist())
-        profiles.append(
-            ProvinceProfile(
-                province=province,
-                quality=float(qualities[i]),
-                fabricates=i in fabricators,
-                counties=[available[j] for j in picked],
-                reduction_plan=round(float(rng.uniform(0.25, 0.45)), 3),
-            )
-        )
-    return profiles
-
-
-def _birth_span(first_year: int) -> int:
-    return int(
-        (np.datetime64(f"{PERIOD}-12-31") - np.datetime64(f"{first_year}-01-01")).astype(int)
-    )
-
-
-def birth_dates(index: np.ndarray, first_year: int = 1920) -> np.ndarray:
-    """Birth dates spread from ``first_year`` to the period by a bijection on the person's index.
-
-    ``first_year`` is at least the year the county's code was assigned: an ID number whose region
-    code did not exist at the birth date is invalid (python-stdnum checks this).
-    """
-    days = _birth_span(first_year)
-    step = next(p for p in (7919, 7927, 7933, 7937) if np.gcd(p, days) == 1)
-    offset = (index * step) % days
-    return np.datetime64(f"{first_year}-01-01") + offset.astype("timedelta64[D]")
-
-
-def resident_ids(
-    county: str, index: np.ndarray, births: np.ndarray, first_year: int = 1920
-) -> np.ndarray:
-    """Valid 18-digit resident ID numbers (GB 11643), unique per county.
-
-    Region code, birth date, a sequence number from the index, and the standard's check digit.
-    """
-    ymd = np.char.replace(np.datetime_as_string(births, unit="D"), "-", "")
-    sequence = np.char.zfill(((index // _birth_span(first_year)) % 1000).astype(str), 3)
-    body = np.char.add(np.char.add(county, ymd), sequence)
-    digits = np.frombuffer("".join(body.tolist()).encode(), dtype=np.uint8).reshape(-1, 17) - 48
-    check = _CHECK[(digits.astype(np.int64) @ _ID_WEIGHTS) % 11]
-    return np.char.add(body, check)
 
 
 def _households(profile: ProvinceProfile, county: County, persons: int, seed: int, k: int):
     """One county's registry: households, then their members."""
-    rng = _rng(seed, 2, int(county.code), k)
+    rng = random_streams.rng(seed, 2, int(county.code), k)
     q = profile.quality
     sizes = rng.choice(
         [1, 2, 3, 4, 5, 6], size=max(1, persons // 3), p=[0.12, 0.2, 0.25, 0.23, 0.13, 0.07]
@@ -168,21 +95,6 @@ def _households(profile: ProvinceProfile, county: County, persons: int, seed: in
     return households, persons_table
 
 
-def _inject_id_errors(
-    persons_table: dict, rng: np.random.Generator, previous: np.ndarray | None
-) -> None:
-    """A few invalid check digits and IDs duplicated from another county: for the quality checks."""
-    ids = persons_table["person_id"].astype(object)
-    n = len(ids)
-    for i in rng.choice(n, size=max(1, n // 20_000), replace=False):
-        last = ids[i][-1]
-        ids[i] = ids[i][:-1] + ("0" if last != "0" else "1")
-    if previous is not None and len(previous):
-        for i in rng.choice(n, size=max(1, n // 50_000), replace=False):
-            ids[i] = previous[rng.integers(len(previous))]
-    persons_table["person_id"] = ids.astype(str)
-
-
 class _ParquetSink:
     """Appends column dicts to one Parquet file in row groups (bounded memory)."""
 
@@ -201,17 +113,6 @@ class _ParquetSink:
             self.writer.close()
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def _b(value) -> str:
-    return "true" if bool(value) else "false"
-
-
 def generate_demo(
     directory: Path,
     seed: int = 2016,
@@ -228,9 +129,9 @@ def generate_demo(
     persons = persons or DEFAULT_PERSONS
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    profiles = _profiles(seed, persons)
+    profiles = province_profiles(seed, persons)
     all_counties = [(p, c) for p in profiles for c in p.counties]
-    rng = _rng(seed, 3)
+    rng = random_streams.rng(seed, 3)
     weights = rng.uniform(0.5, 1.5, len(all_counties))
     per_county = np.maximum(50, np.round(weights / weights.sum() * persons)).astype(int)
 
@@ -241,8 +142,8 @@ def generate_demo(
     try:
         for k, ((profile, county), size) in enumerate(zip(all_counties, per_county, strict=True)):
             households, members = _households(profile, county, int(size), seed, k)
-            local = _rng(seed, 4, k)
-            _inject_id_errors(members, local, previous_ids)
+            local = random_streams.rng(seed, 4, k)
+            inject_id_errors(members, local, previous_ids)
             previous_ids = members["person_id"][: min(1000, len(members["person_id"]))]
             households_sink.write(households)
             persons_sink.write(members)
@@ -256,7 +157,7 @@ def generate_demo(
         persons_sink.close()
 
     _write_units(directory, profiles)
-    _write_csv(
+    write_csv(
         directory / "field_checks.csv",
         [
             "unit",
@@ -274,7 +175,7 @@ def generate_demo(
         ],
         field_rows,
     )
-    _write_csv(
+    write_csv(
         directory / "monitoring_survey.csv",
         [
             "unit",
@@ -288,14 +189,21 @@ def generate_demo(
         ],
         survey_rows,
     )
-    _write_csv(
+    write_csv(
         directory / "fund_evaluation.csv",
         ["unit", "fund_score", "period"],
         [
             [
                 p.province.code,
                 round(
-                    float(np.clip(62 + 34 * p.quality + _rng(seed, 5, i).normal(0, 3), 0, 100)), 1
+                    float(
+                        np.clip(
+                            62 + 34 * p.quality + random_streams.rng(seed, 5, i).normal(0, 3),
+                            0,
+                            100,
+                        )
+                    ),
+                    1,
                 ),
                 PERIOD,
             ]
@@ -305,16 +213,17 @@ def generate_demo(
     for i, profile in enumerate(profiles):
         if profile.fabricates:
             finding_rows.append(
-                [profile.province.code, "弄虚作假", int(1 + _rng(seed, 6, i).integers(3)), PERIOD]
+                [
+                    profile.province.code,
+                    "弄虚作假",
+                    int(1 + random_streams.rng(seed, 6, i).integers(3)),
+                    PERIOD,
+                ]
             )
-    _write_csv(directory / "findings.csv", ["unit", "kind", "cases", "period"], finding_rows)
-    from .banks import bank_rows
-
+    write_csv(directory / "findings.csv", ["unit", "kind", "cases", "period"], finding_rows)
     header, rows = bank_rows(seed, PERIOD)
-    _write_csv(directory / "bank_figures.csv", header, rows)
+    write_csv(directory / "bank_figures.csv", header, rows)
     if derived:
-        from ..derived.verification import run_verification
-
         run_verification(directory, None, period=PERIOD, sources_into=directory)
 
 
@@ -337,11 +246,11 @@ def _field_checks(profile: ProvinceProfile, county: County, households: dict, rn
                 county.code,
                 households["household_id"][i],
                 "true",
-                _b(exited),
+                flag(exited),
                 verdict,
-                _b(rng.random() < recognition),
-                _b(rng.random() < recognition + 0.02),
-                _b(rng.random() < recognition + 0.01),
+                flag(rng.random() < recognition),
+                flag(rng.random() < recognition + 0.02),
+                flag(rng.random() < recognition + 0.01),
                 round(float(households["income_per_capita"][i]) * rng.uniform(0.9, 1.05), 1),
                 weight,
                 county.code,
@@ -358,9 +267,9 @@ def _field_checks(profile: ProvinceProfile, county: County, households: dict, rn
                 "false",
                 "false",
                 "漏评" if omitted else "正确",
-                _b(rng.random() < recognition),
-                _b(rng.random() < recognition),
-                _b(rng.random() < recognition),
+                flag(rng.random() < recognition),
+                flag(rng.random() < recognition),
+                flag(rng.random() < recognition),
                 round(income, 1),
                 round(n / 10, 4),
                 county.code,
@@ -384,9 +293,9 @@ def _survey_row(profile: ProvinceProfile, county: County, households: dict, rng)
         rural_population,
         round(income, 1),
         round(income / (1 + growth), 1),
-        _b(poor_county),
-        _b(planned),
-        _b(exited),
+        flag(poor_county),
+        flag(planned),
+        flag(exited),
         PERIOD,
     ]
 
@@ -404,8 +313,6 @@ def _findings(profile: ProvinceProfile, county: County, rng) -> list[list]:
 
 
 def _write_units(directory: Path, profiles: list[ProvinceProfile]) -> None:
-    from .banks import banks
-
     rows = [["000000", "全国", "", "nation", "region", "", "", "", ""]]
     for p in profiles:
         rows.append(
@@ -416,7 +323,7 @@ def _write_units(directory: Path, profiles: list[ProvinceProfile]) -> None:
                 "province",
                 "region",
                 p.province.region,
-                _b(p.province.western),
+                flag(p.province.western),
                 "",
                 p.reduction_plan,
             ]
@@ -430,14 +337,14 @@ def _write_units(directory: Path, profiles: list[ProvinceProfile]) -> None:
                     "county",
                     "region",
                     p.province.region,
-                    _b(p.province.western),
+                    flag(p.province.western),
                     "",
                     "",
                 ]
             )
     for code, name, group in banks():
         rows.append([code, name, "", "bank", "bank", "", "", group, ""])
-    _write_csv(
+    write_csv(
         directory / "units.csv",
         [
             "unit",

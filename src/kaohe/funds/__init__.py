@@ -12,6 +12,7 @@ The full cycle of a poverty-alleviation project's funds, one idea per module:
 - ``evaluation``: the year-end self-evaluation (年终评价) scored from target achievement;
 - ``spot_checks``: the finance department's spot-check sample and verified scores;
 - ``allocation``: next year's allocation by the factor method (因素法) with a performance factor;
-- ``audit``: the audit rules (问题导向) that open rectification items;
-- ``demo``: the synthetic project data of the national demo.
+- ``audit``: the audit rules (问题导向) that open rectification items.
+
+The synthetic project data of the national demo is written by ``kaohe.demo.fund_year``.
 """

@@ -3,9 +3,9 @@
 ``write_sector_demo`` runs after the national demo data set (``kaohe.demo.generate``) has been
 written: it reads ``units.csv`` (and the registry where a source derives from it), appends the
 units it needs, and writes the sources of ``rural-revitalization-2021``,
-``special-post-teachers`` and ``east-west-cooperation-2017`` (with the monitoring results from
-``kaohe.monitoring.demo`` and last cycle's rectifications from ``kaohe.outcomes.demo``).
-Deterministic by seed.
+``special-post-teachers`` and ``east-west-cooperation-2017``, with the monitoring inputs and
+their evaluation (``monitoring_inputs``) and last cycle's rectifications
+(``previous_rectifications``) that the transition scheme also reads. Deterministic by seed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .east_west import write_east_west_demo
+from .monitoring_inputs import write_monitoring_demo
+from .previous_rectifications import write_rectifications_demo
 from .revitalization import write_revitalization_demo
 from .teachers import write_teachers_demo
 
@@ -20,9 +22,6 @@ from .teachers import write_teachers_demo
 def write_sector_demo(directory: Path, seed: int) -> None:
     """Write every source of issue-6 schemes into ``directory`` (after ``generate_demo``): the
     monitoring inputs and their evaluation, last cycle's rectifications, and the sector data."""
-    from ...monitoring.demo import write_monitoring_demo
-    from ...outcomes.demo import write_rectifications_demo
-
     write_monitoring_demo(directory, seed)
     write_revitalization_demo(directory, seed)
     write_teachers_demo(directory, seed)
@@ -32,6 +31,8 @@ def write_sector_demo(directory: Path, seed: int) -> None:
 
 __all__ = [
     "write_east_west_demo",
+    "write_monitoring_demo",
+    "write_rectifications_demo",
     "write_revitalization_demo",
     "write_sector_demo",
     "write_teachers_demo",

@@ -14,7 +14,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .units import append_units, provinces, rng, write_csv
+from ..csv_files import write_csv
+from ..random_streams import rng
+from ..world import PERIOD
+from .units import append_units, provinces
 
 PAIRS_FILE = Path(__file__).with_name("east_west_pairs.csv")
 CHECKED_ITEMS = ("funds_delivered", "labourers_employed", "villages_paired")
@@ -33,8 +36,6 @@ def pairs(western: set[str]) -> list[tuple[str, str, str]]:
 def write_east_west_demo(directory: Path, seed: int) -> None:
     """Append the eastern units; write ``east_west_cooperation.csv`` and
     ``east_west_cross_checks.csv``."""
-    from ..generate import PERIOD
-
     directory = Path(directory)
     chosen = pairs(set(provinces(directory)))
     eastern = dict.fromkeys(code for code, _, _ in chosen)

@@ -4,7 +4,7 @@ Each province gets a hidden "capacity" (its own random stream) that drives budge
 the share of funds going to industry, whether industry projects keep operating and link
 households, and how well its exited counties hold up in the post-exit review. The monitoring
 results and last cycle's rectifications, which the scheme also reads, come from
-``kaohe.monitoring.demo`` and ``kaohe.outcomes.demo``.
+``monitoring_inputs`` and ``previous_rectifications``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .units import counties, flag, rng, write_csv
+from ..csv_files import flag, write_csv
+from ..random_streams import rng
+from ..world import PERIOD
+from .units import counties
 
 CATEGORIES = ("产业发展", "基础设施", "就业帮扶", "其他")
 
@@ -24,8 +27,6 @@ def _poor_counties(directory: Path) -> set[str]:
 
 def write_revitalization_demo(directory: Path, seed: int) -> None:
     """Write ``linkage_projects.csv`` and ``county_exit_reviews.csv`` into ``directory``."""
-    from ..generate import PERIOD
-
     directory = Path(directory)
     poor = _poor_counties(directory)
     capacity: dict[str, float] = {}

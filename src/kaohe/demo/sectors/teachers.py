@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .units import counties, flag, rng, write_csv
+from ..csv_files import flag, write_csv
+from ..random_streams import rng
+from ..world import PERIOD
+from .units import counties
 
 SUBJECTS = ("语文", "数学", "英语", "音乐", "体育", "美术", "信息技术", "科学")
 SHORTAGE = {"英语", "音乐", "体育", "美术", "信息技术", "科学"}  # the demo's shortage subjects
@@ -20,8 +23,6 @@ SERVICE_YEARS = 3
 
 def write_teachers_demo(directory: Path, seed: int) -> None:
     """Write ``special_post_posts.csv`` and ``special_post_teachers.csv`` into ``directory``."""
-    from ..generate import PERIOD
-
     directory = Path(directory)
     year = int(PERIOD)
     posts, roster = [], []

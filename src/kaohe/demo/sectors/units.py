@@ -12,8 +12,6 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class County:
@@ -21,11 +19,6 @@ class County:
     name: str
     province: str
     western: bool
-
-
-def rng(seed: int, *key: int) -> np.random.Generator:
-    """An independent, reproducible stream per (seed, key…)."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *key])))
 
 
 def read_units(directory: Path) -> list[dict[str, str]]:
@@ -71,14 +64,3 @@ def append_units(directory: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         for row in new:
             writer.writerow([row.get(column, "") for column in header])
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with Path(path).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def flag(value) -> str:
-    return "true" if bool(value) else "false"

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..i18n import text
+from ..run import assess
 from ..store import Database
 from ..store.accounts import hash_password
 from ..store.models import Cycle, Figure, Team, Unit, User
@@ -26,10 +28,45 @@ from ..store.units import import_units
 from ..workflow import cycles, findings, rectification, verification
 from ..workflow import platform_results as results
 from ..workflow.roles import ROLES, Actor
+from .generate import generate_demo
+from .world import PERIOD
 
 PROVINCIAL = "provincial-effectiveness-2016"
 BANKS = "financial-institutions-2021"
 DEMO_PERSONS = 40_000
+
+
+@dataclass(frozen=True)
+class DemoCycle:
+    scheme: str
+    period: str
+    title: str
+    deadlines: dict[str, int]  # state → days after the day the demo is loaded
+
+    def create(self, session: Session, admin: Actor, today: dt.date) -> Cycle:
+        due = {
+            state: (today + dt.timedelta(days=days)).isoformat()
+            for state, days in self.deadlines.items()
+        }
+        return cycles.create_cycle(session, admin, self.scheme, self.period, self.title, due)
+
+
+# last year's: published, feedback open; this year's: submissions open; banks: in review
+LAST_YEAR = DemoCycle(
+    PROVINCIAL,
+    "2018",
+    "省级党委和政府扶贫开发工作成效考核（2018年度）",
+    {"feedback": 14, "outcomes": 90},
+)
+THIS_YEAR = DemoCycle(
+    PROVINCIAL,
+    "2019",
+    "省级党委和政府扶贫开发工作成效考核（2019年度）",
+    {"submission": 30, "verification": 60},
+)
+BANKS_CYCLE = DemoCycle(
+    BANKS, "2019", "金融机构服务乡村振兴考核评估（2019年度）", {"review": 7, "approval": 14}
+)
 
 
 @dataclass(frozen=True)
@@ -41,18 +78,30 @@ class DemoAccount:
 
 
 def _generate(directory: Path, seed: int) -> None:
-    from ..demo.generate import generate_demo
-
     if not (directory / "units.csv").exists():
         generate_demo(directory, seed, DEMO_PERSONS)
 
 
 def _run(scheme: str, data: Path, out: Path) -> Path:
-    from ..run import assess
-
     if not (out / "explain.json").exists():
-        assess(scheme, data, out, period="2019")
+        assess(scheme, data, out, period=PERIOD)
     return out
+
+
+def _computed_cycle(
+    session: Session,
+    admin: Actor,
+    assessor: Actor,
+    cycle: DemoCycle,
+    today: dt.date,
+    run_dir: Path,
+) -> Cycle:
+    """The cycle moved straight to computation, with the run in ``run_dir`` imported."""
+    created = cycle.create(session, admin, today)
+    created.state = "computation"
+    session.flush()
+    results.import_run(session, assessor, created.id, run_dir)
+    return created
 
 
 def _accounts(db: Database) -> list[DemoAccount]:
@@ -131,28 +180,11 @@ def load_demo(db: Database, directory: Path, seed: int = 2016) -> list[DemoAccou
         teams = list(session.scalars(select(Team.id).order_by(Team.id)))
     admin, assessor = users["admin"], users["assessor"]
     today = dt.date.today()
-
-    def due(days: int) -> str:
-        return (today + dt.timedelta(days=days)).isoformat()
-
-    # 2018: published, feedback open
+    # the runs are computed before their cycle's transaction opens (no write lock held meanwhile)
+    last_run = _run(PROVINCIAL, last_year, directory / "runs-2018" / PROVINCIAL)
+    banks_run = _run(BANKS, data, directory / "runs" / BANKS)
     with db.write("demo", "demo.cycle-2018") as session:
-        cycle = cycles.create_cycle(
-            session,
-            admin,
-            PROVINCIAL,
-            "2018",
-            "省级党委和政府扶贫开发工作成效考核（2018年度）",
-            {"feedback": due(14), "outcomes": due(90)},
-        )
-        cycle.state = "computation"
-        session.flush()
-        results.import_run(
-            session,
-            assessor,
-            cycle.id,
-            _run(PROVINCIAL, last_year, directory / "runs-2018" / PROVINCIAL),
-        )
+        cycle = _computed_cycle(session, admin, assessor, LAST_YEAR, today, last_run)
         for row in _rows(last_year / "findings.csv"):
             finding = findings.create_finding(
                 session, assessor, cycle.id, row["unit"], row["kind"], int(row["cases"])
@@ -182,14 +214,7 @@ def load_demo(db: Database, directory: Path, seed: int = 2016) -> list[DemoAccou
             )
     # 2019: submissions open, households assigned
     with db.write("demo", "demo.cycle-2019") as session:
-        cycle = cycles.create_cycle(
-            session,
-            admin,
-            PROVINCIAL,
-            "2019",
-            "省级党委和政府扶贫开发工作成效考核（2019年度）",
-            {"submission": due(30), "verification": due(60)},
-        )
+        cycle = THIS_YEAR.create(session, admin, today)
         cycles.move(session, admin, cycle.id, "submission")
         checks = _rows(data / "field_checks.csv")
         for index, team in enumerate(teams):
@@ -213,18 +238,6 @@ def load_demo(db: Database, directory: Path, seed: int = 2016) -> list[DemoAccou
             )
     # 2019 banks: computed, waiting for review
     with db.write("demo", "demo.cycle-banks") as session:
-        cycle = cycles.create_cycle(
-            session,
-            admin,
-            BANKS,
-            "2019",
-            "金融机构服务乡村振兴考核评估（2019年度）",
-            {"review": due(7), "approval": due(14)},
-        )
-        cycle.state = "computation"
-        session.flush()
-        results.import_run(
-            session, assessor, cycle.id, _run(BANKS, data, directory / "runs" / BANKS)
-        )
+        cycle = _computed_cycle(session, admin, assessor, BANKS_CYCLE, today, banks_run)
         cycles.move(session, assessor, cycle.id, "review")
     return accounts

@@ -1,5 +1,5 @@
 """Real test databases for the platform's tests: SQLite in a temporary file and PostgreSQL in a
-schema of its own, both migrated with the shipped Alembic scripts.
+schema of its own, both migrated with the shipped Alembic scripts (a test helper, not shipped).
 
 ``backends()`` lists the backends to parametrize over; PostgreSQL is skipped (with the reason)
 only when it cannot be reached.
@@ -15,9 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, delete, text, update
 
-from .database import Database
-from .migrate import upgrade
-from .models import AuditHead, Base, Role
+from kaohe.run import assess
+from kaohe.store.accounts import hash_password
+from kaohe.store.database import Database
+from kaohe.store.migrate import upgrade
+from kaohe.store.models import AuditHead, Base, Role, Team, User
+from kaohe.store.units import import_units
 
 POSTGRES = os.environ.get(
     "KAOHE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,9 +110,6 @@ _hash: list[str] = []
 
 def build_world(db: Database, directory: Path) -> dict[str, int]:
     """Units, teams and users (password ``WORLD_PASSWORD``); returns username -> user id."""
-    from .accounts import hash_password
-    from .models import Team, User
-    from .units import import_units
 
     if not _hash:
         _hash.append(hash_password(WORLD_PASSWORD))  # argon2 is slow on purpose: hash once
@@ -184,7 +184,6 @@ WORLD_SURVEY = """unit,rural_population,income_per_capita,income_per_capita_last
 
 def world_run(directory: Path) -> Path:
     """Run the world's scheme with the real engine; returns the run directory."""
-    from ..run import assess
 
     data = directory / "world-data"
     data.mkdir(parents=True, exist_ok=True)

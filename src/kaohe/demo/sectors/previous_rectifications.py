@@ -18,11 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from .export import write_source
-from .ledger import Ledger
-from .lifecycle import due_for_overdue
+from ...outcomes.export import write_source
+from ...outcomes.ledger import Ledger
+from ...outcomes.lifecycle import due_for_overdue
+from .. import random_streams
+from ..world import PERIOD
+from .units import provinces
 
 PREVIOUS_SCHEME = "provincial-effectiveness-2016"
+RECTIFICATIONS_STREAM = 100  # this demo's random streams are keyed (seed, 100, …)
+ACTOR = "省考核办（演示）"
 # typical problems fed back after an effectiveness assessment (demo wording)
 PROBLEMS = (
     "识别不精准，存在错评、漏评",
@@ -35,18 +40,7 @@ PROBLEMS = (
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 100, *key])))
-
-
-def _provinces(directory: Path) -> list[tuple[str, str]]:
-    import csv
-
-    with (directory / "units.csv").open(encoding="utf-8") as handle:
-        return [
-            (row["unit"], row["name"])
-            for row in csv.DictReader(handle)
-            if row["level"] == "province" and row.get("kind", "region") in ("", "region")
-        ]
+    return random_streams.rng(seed, RECTIFICATIONS_STREAM, *key)
 
 
 def _at(day: dt.date) -> str:
@@ -55,8 +49,6 @@ def _at(day: dt.date) -> str:
 
 def write_rectifications_demo(directory: Path, seed: int) -> None:
     """Write ``DATA/ledger-<year-1>/events.jsonl`` and ``DATA/rectifications.csv``."""
-    from ..demo.generate import PERIOD
-
     directory = Path(directory)
     year = int(PERIOD)
     previous = str(year - 1)
@@ -68,7 +60,7 @@ def write_rectifications_demo(directory: Path, seed: int) -> None:
     ledger = Ledger(folder)
     rng = _rng(seed, 1)
     days: dict[dt.date, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for code, name in _provinces(directory):
+    for code, name in provinces(directory).items():
         if rng.random() > 0.6:
             continue
         for k in sorted(rng.choice(len(PROBLEMS), int(rng.integers(1, 4)), replace=False)):
@@ -126,42 +118,9 @@ def write_rectifications_demo(directory: Path, seed: int) -> None:
             late = due_for_overdue(ledger.state(), day)
             ledger.append(
                 [("marked_overdue", {"item": i.id, "as_of": day.isoformat()}) for i in late],
-                actor="省考核办（演示）",
+                actor=ACTOR,
                 at=_at(day),
             )
         if days.get(day):
-            ledger.append(days[day], actor="省考核办（演示）", at=_at(day))
+            ledger.append(days[day], actor=ACTOR, at=_at(day))
     write_source(ledger.state(), directory / "rectifications.csv", dt.date(year, 12, 31), PERIOD)
-
-
-def open_demo_ledger(ledger_dir: Path, run_dirs: list[Path], console: Any = None) -> None:
-    """Record the demo runs' outcomes in ``ledger_dir`` (a fresh ledger), opened on 1 March of
-    the year after the demo year; print one line per run when given a console."""
-    from ..demo.generate import PERIOD
-    from ..i18n import text
-    from .from_run import open_from_run
-
-    ledger_dir = Path(ledger_dir)
-    if (ledger_dir / "events.jsonl").exists():
-        (ledger_dir / "events.jsonl").unlink()  # the demo rewrites its output
-    ledger = Ledger(ledger_dir)
-    opened = dt.date(int(PERIOD) + 1, 3, 1)
-    for run_dir in run_dirs:
-        counts = open_from_run(ledger, Path(run_dir), opened, "kaohe demo", at=_at(opened))
-        if console is not None:
-            console.print(
-                text(
-                    f"{Path(run_dir).name}：{counts.actions} 项结果应用，{counts.rectifications} 项整改，"
-                    f"{counts.findings} 项问题",
-                    f"{Path(run_dir).name}: {counts.actions} actions, {counts.rectifications} "
-                    f"rectifications, {counts.findings} findings",
-                )
-            )
-    if console is not None:
-        console.print(
-            text(
-                f"结果应用与整改台账：{ledger_dir}（kaohe outcomes list --ledger {ledger_dir}）",
-                f"outcomes and rectifications ledger: {ledger_dir} "
-                f"(kaohe outcomes list --ledger {ledger_dir})",
-            )
-        )

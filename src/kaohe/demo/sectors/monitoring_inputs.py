@@ -23,8 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .evaluate import evaluate_monitoring
-from .monitoring_rules import DEFAULT_RULES, load_rules
+from ...monitoring import DEFAULT_RULES, evaluate_monitoring, load_rules
+from .. import random_streams
+from ..world import PERIOD, POVERTY_LINE
 
 EVENT_KINDS = np.array(["医疗支出", "自然灾害", "失业", "教育支出"])
 EVENT_DEPARTMENTS = np.array(["卫生健康", "应急管理", "人力资源社会保障", "教育"])
@@ -40,10 +41,11 @@ MEASURES_BY_KIND = {
 NO_LABOUR_MEASURES = ["低保兜底", "临时救助"]
 GROUPS = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 _BATCH = 200_000
+MONITORING_STREAM = 60  # the monitoring demo's random streams are keyed (seed, 60, …)
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 60, *key])))
+    return random_streams.rng(seed, MONITORING_STREAM, *key)
 
 
 _TEXT, _DATE, _BOOL = pa.string(), pa.date32(), pa.bool_()
@@ -278,8 +280,6 @@ def _batch(columns: dict, diligence: dict[str, float], k: int, seed: int, line: 
 def write_monitoring_demo(directory: Path, seed: int) -> None:
     """Write the monitoring inputs into ``directory`` and evaluate them into
     ``monitoring_results.parquet`` (as of the end of the demo year, with the bundled rules)."""
-    from ..demo.generate import PERIOD, POVERTY_LINE
-
     directory = Path(directory)
     year = int(PERIOD)
     counties = _provinces(directory)
