@@ -51,9 +51,7 @@ def documented_layers() -> list[set[str]]:
 
 def test_the_documented_layers_are_the_enforced_ones():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    contract = next(
-        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"
-    )
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
     enforced = [{p.strip() for p in layer.split("|")} for layer in contract["layers"]]
     assert documented_layers() == enforced
 
@@ -62,7 +60,9 @@ def test_every_import_between_packages_goes_down_the_documented_layers(graph):
     layers = documented_layers()
     level = {package: i for i, layer in enumerate(layers) for package in layer}
     packages = {_package_of(m) for m in graph.modules} - {"kaohe", "kaohe.__main__"}
-    assert packages <= set(level), f"packages missing from docs/internals.md: {packages - set(level)}"
+    assert packages <= set(level), (
+        f"packages missing from docs/internals.md: {packages - set(level)}"
+    )
     upward = []
     for module in sorted(graph.modules):
         for imported in graph.find_modules_directly_imported_by(module):
