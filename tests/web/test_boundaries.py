@@ -10,8 +10,7 @@ from pathlib import Path
 
 WEB = Path(str(resources.files("kaohe.web")))
 # app.py builds the app around the database and maps its errors (StaleDataError) to answers.
-# demo.py is being moved to kaohe.demo (issue 12); it loads the demo data set, no screen.
-MAY_USE_THE_DATABASE = {"app.py", "demo.py"}
+MAY_USE_THE_DATABASE = {"app.py"}
 FORBIDDEN = ("sqlalchemy", "kaohe.store.models")
 MAX_LINES = 400
 

@@ -26,6 +26,7 @@ from ..expr import quote
 from ..i18n import text
 from ..store.models import Unit
 from .errors import Invalid, NotFound
+from .platform_results import scheme_facts
 from .result_views import RunView
 
 PAGE = 100
@@ -47,8 +48,6 @@ class MeasureSource:
 def measure_source(run: RunView, measure: str) -> MeasureSource:
     known = run.manifest.get("measure_sources")
     if known is None:  # a run imported before the platform recorded it
-        from .platform_results import scheme_facts
-
         known = scheme_facts(run.manifest)["measure_sources"]
     found = known.get(measure)
     if found is None:
