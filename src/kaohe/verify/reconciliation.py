@@ -70,7 +70,10 @@ def _rows(inputs: Inputs, rules, name: str, rule) -> dict[str, np.ndarray]:
     sql = (
         f"SELECT f.{UNIT_KEY} AS unit, CAST({weight} AS DOUBLE) AS weight, "
         f"CAST({claimed} AS DOUBLE) AS claimed, CAST({verified} AS DOUBLE) AS verified "
-        f"FROM (SELECT * FROM {view}) AS f {' '.join(joins)} WHERE coalesce({where}, false)"
+        f"FROM (SELECT * FROM {view}) AS f {' '.join(joins)} WHERE coalesce({where}, false) "
+        # A parallel join returns rows in any order, and floating-point sums depend on the order:
+        # sorted by every column, equal inputs give the same totals to the last digit.
+        "ORDER BY ALL"
     )
     return inputs.con.execute(sql).fetchnumpy()
 
