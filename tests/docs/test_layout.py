@@ -45,7 +45,7 @@ def documented_layers() -> list[set[str]]:
     layers = []
     for line in section.splitlines():
         if re.match(r"^\d+\. ", line):
-            layers.append(set(re.findall(r"`(kaohe\.[a-z_]+)`", line)))
+            layers.append(set(re.findall(r"`(kaohe\.[a-z0-9_]+)`", line)))
     return layers
 
 

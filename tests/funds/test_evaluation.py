@@ -161,7 +161,7 @@ def test_check_rows_for_unknown_projects_or_items_are_placed(tmp_path):
         )
     assert str(error.value).splitlines() == [
         "checks.csv:line 2, column item: project P1 has no item 'Q9'; use one of "
-        "budget_executed, Q1, C1, B1, S1",
+        "budget_executed, Q1, C1, B1, S1 (or an indicator's name)",
         "checks.csv:line 3, column project_id: project 'P5' of the table is not in the library",
         "checks.csv:line 4, column value: '多' is not a number",
     ]

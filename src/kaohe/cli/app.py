@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from .. import __version__
 from ..errors import KaoheError, UsageError
@@ -21,12 +23,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+# Options several commands share, declared once so that their help reads the same everywhere.
+DataOption = Annotated[Path, typer.Option(help="Data directory: units.csv and the source files.")]
+PeriodOption = Annotated[
+    str | None, typer.Option(help="Period to select in sources with a period column.")
+]
+ParamsOption = Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")]
+
 scheme_app = typer.Typer(help="考核办法 schemes: check, list.", no_args_is_help=True)
 app.add_typer(scheme_app, name="scheme")
 
 console = Console()
 # soft_wrap: a 'FILE:LINE: message' stays on one line in CI logs and pipes.
 errors = Console(stderr=True, soft_wrap=True)
+
+
+def with_columns(table: Table, headers: Iterable[str | tuple[str, str]], **options: Any) -> Table:
+    """``table`` with one column per header — a text, or a (Chinese, English) pair shown in the
+    user's language — each with the same ``options`` (e.g. no_wrap)."""
+    for header in headers:
+        table.add_column(header if isinstance(header, str) else text(*header), **options)
+    return table
 
 
 def user_errors(command: Callable) -> Callable:

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import text
 from ..scoring.status import status_label
-from .app import app, console, parse_params, user_errors
+from .app import ParamsOption, PeriodOption, app, console, parse_params, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -26,13 +26,11 @@ def assess(
     data: Annotated[
         Path | None, typer.Option(help="Directory: units.csv and one CSV/Parquet per source.")
     ] = None,
-    period: Annotated[
-        str | None, typer.Option(help="Period to select in sources with a period column.")
-    ] = None,
+    period: PeriodOption = None,
     seed: Annotated[
         int, typer.Option(help="Seed recorded in the manifest (for random steps).")
     ] = 0,
-    param: Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")] = [],  # noqa: B006
+    param: ParamsOption = [],  # noqa: B006
     store: Annotated[
         Path | None,
         typer.Option(
@@ -96,17 +94,16 @@ def print_results(result, limit: int = 40) -> None:
 
     rows = result_rows(result.state)
     model = result.scheme.model
-    table = Table(title=f"{model.title}（{model.id} {model.version}）", title_justify="left")
-    for header in (
-        text("名次", "rank"),
-        text("代码", "unit"),
-        text("名称", "name"),
-        text("得分", "score"),
-        text("等次", "grade"),
-        text("数据完整度", "completeness"),
-        text("结果应用", "outcomes"),
-    ):
-        table.add_column(header)
+    # fmt: off
+    table = with_columns(
+        Table(title=f"{model.title}（{model.id} {model.version}）", title_justify="left"),
+        (  # (Chinese, English) pairs
+            ("名次", "rank"), ("代码", "unit"), ("名称", "name"),
+            ("得分", "score"), ("等次", "grade"), ("数据完整度", "completeness"),
+            ("结果应用", "outcomes"),
+        ),
+    )
+    # fmt: on
     decimals = 3 if result.scheme.tree.points <= 10 else 2  # 0–1 indices need more digits
     for row in rows[:limit]:
         table.add_row(

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..i18n import text
-from .app import app, console, errors, user_errors
+from .app import app, console, errors, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -167,17 +167,16 @@ def list_snapshots(
         console.print(text(f"{store} 中没有快照", f"no snapshots in {store}"))
         return
     latest = {s.source: s.sha256 for s in found}  # sorted oldest first: the last one wins
-    table = Table(title_justify="left")
-    for header in (
-        text("数据源", "source"),
-        text("快照", "snapshot"),
-        text("行数", "rows"),
-        text("拒收", "rejected"),
-        text("导入时间", "created"),
-        text("原始文件", "files"),
-        text("最新", "latest"),
-    ):
-        table.add_column(header)
+    # fmt: off
+    table = with_columns(
+        Table(title_justify="left"),
+        (  # (Chinese, English) pairs
+            ("数据源", "source"), ("快照", "snapshot"), ("行数", "rows"),
+            ("拒收", "rejected"), ("导入时间", "created"), ("原始文件", "files"),
+            ("最新", "latest"),
+        ),
+    )
+    # fmt: on
     for snapshot in found:
         table.add_row(
             snapshot.source,

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..i18n import text
 from ..scoring.status import status_label
-from .app import app, console, parse_params, user_errors
+from .app import ParamsOption, PeriodOption, app, console, parse_params, user_errors, with_columns
 from .assess import parse_snapshots
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
@@ -33,10 +33,8 @@ def check(
     store: Annotated[
         Path | None, typer.Option(help="Snapshot store (kaohe import): the latest snapshots.")
     ] = None,
-    period: Annotated[
-        str | None, typer.Option(help="Period to select in sources with a period column.")
-    ] = None,
-    param: Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")] = [],  # noqa: B006
+    period: PeriodOption = None,
+    param: ParamsOption = [],  # noqa: B006
     snapshot: Annotated[
         list[str],
         typer.Option(help="With --store: read this snapshot of a source: source=HASH (a prefix)."),
@@ -54,42 +52,26 @@ def check(
         store=store,
         snapshots=parse_snapshots(snapshot),
     )
-    sources = Table(title=text("数据源", "Sources"), title_justify="left")
-    for header in (
-        text("数据源", "source"),
-        text("行数（本期）", "rows (period)"),
-        text("考核期", "periods"),
-        text("有数据的考核对象", "units with rows"),
-        text("未使用的列", "unmapped columns"),
-    ):
-        sources.add_column(header)
-    for item in report.sources:
-        sources.add_row(
-            item.name,
-            str(item.rows),
-            ", ".join(f"{p}: {n}" for p, n in item.periods.items()),
-            f"{item.units_with_rows} / {item.units_expected}",
-            _some(item.unmapped),
-        )
-    console.print(sources)
-    units = Table(title=text("考核对象", "Units"), title_justify="left")
-    for header in (
-        text("代码", "unit"),
-        text("名称", "name"),
-        text("状态", "status"),
-        text("数据完整度", "completeness"),
-        text("原因", "why"),
-    ):
-        units.add_column(header)
-    for unit in report.units:
-        units.add_row(
-            unit.unit,
-            unit.name,
-            status_label(unit.status),
-            f"{unit.completeness * 100:.2f} %",
-            "; ".join(unit.reasons),
-        )
-    console.print(units)
+    _print_table(
+        text("数据源", "Sources"),
+        [("数据源", "source"), ("行数（本期）", "rows (period)"), ("考核期", "periods"),
+         ("有数据的考核对象", "units with rows"), ("未使用的列", "unmapped columns")],
+        [
+            [item.name, str(item.rows), ", ".join(f"{p}: {n}" for p, n in item.periods.items()),
+             f"{item.units_with_rows} / {item.units_expected}", _some(item.unmapped)]
+            for item in report.sources
+        ],
+    )  # fmt: skip
+    _print_table(
+        text("考核对象", "Units"),
+        [("代码", "unit"), ("名称", "name"), ("状态", "status"),
+         ("数据完整度", "completeness"), ("原因", "why")],
+        [
+            [unit.unit, unit.name, status_label(unit.status),
+             f"{unit.completeness * 100:.2f} %", "; ".join(unit.reasons)]
+            for unit in report.units
+        ],
+    )  # fmt: skip
     missing = report.not_graded
     if missing:
         console.print(
@@ -113,3 +95,10 @@ def _some(names: tuple[str, ...], shown: int = 6) -> str:
     return ", ".join(names[:shown]) + (
         text(f" 等 {len(names)} 列", f" … ({more} more)") if more > 0 else ""
     )
+
+
+def _print_table(title: str, headers: list[tuple[str, str]], rows: list[list[str]]) -> None:
+    table = with_columns(Table(title=title, title_justify="left"), headers)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..i18n import text
-from .app import app, console, errors, parse_params, user_errors
+from .app import app, console, errors, parse_params, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -164,9 +164,15 @@ def _print_flags(flags, limit: int = 30) -> None:
 
     if not flags:
         return
-    table = Table(show_lines=False)
-    for header in (text("预警编号", "flag"), text("状态", "status"), text("说明", "detail")):
-        table.add_column(header, overflow="fold")
+    table = with_columns(
+        Table(show_lines=False),
+        (
+            text("预警编号", "flag"),
+            text("状态", "status"),
+            text("说明", "detail"),
+        ),
+        overflow="fold",
+    )
     for flag in flags[:limit]:
         status = text("待答复", "open") if flag.status == "open" else text("已答复", "answered")
         table.add_row(flag.flag_id, status, flag_message(flag))
@@ -320,16 +326,15 @@ def evaluate(
         highlight=False,
         soft_wrap=True,
     )
-    table = Table(title=text("抽查项目：自评与核查", "checked projects: self vs verified"))
-    for header in (
-        text("项目", "project"),
-        text("县", "county"),
-        text("自评", "self"),
-        text("核查", "verified"),
-        text("差异", "difference"),
-        text("等级", "grade"),
-    ):
-        table.add_column(header)
+    # fmt: off
+    table = with_columns(
+        Table(title=text("抽查项目：自评与核查", "checked projects: self vs verified")),
+        (  # (Chinese, English) pairs
+            ("项目", "project"), ("县", "county"), ("自评", "self"),
+            ("核查", "verified"), ("差异", "difference"), ("等级", "grade"),
+        ),
+    )
+    # fmt: on
     for r in sorted(checked, key=lambda r: r.difference or 0.0)[:15]:
         table.add_row(
             r.project.project_id,
@@ -402,15 +407,16 @@ def allocate(
         highlight=False,
         soft_wrap=True,
     )
-    table = Table(title=text("绩效因素影响最大的县", "counties most affected by performance"))
-    for header in (
-        text("县", "county"),
-        text("绩效得分", "score"),
-        text("含绩效", "with"),
-        text("不含绩效", "without"),
-        text("影响", "effect"),
-    ):
-        table.add_column(header)
+    table = with_columns(
+        Table(title=text("绩效因素影响最大的县", "counties most affected by performance")),
+        (
+            text("县", "county"),
+            text("绩效得分", "score"),
+            text("含绩效", "with"),
+            text("不含绩效", "without"),
+            text("影响", "effect"),
+        ),
+    )
     for row in sorted(rows, key=lambda r: -abs(r["performance_effect"]))[:12]:
         score = row["performance_score"]
         table.add_row(

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..i18n import text
-from .app import app, console, user_errors
+from .app import app, console, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -112,26 +112,24 @@ def monitor_run(
     loaded = load_rules(rules)
     day = _date(as_of, period)
     run = evaluate_monitoring(data, loaded, day, out=out, period=period)
-    table = Table(
-        title=text(
-            f"防返贫动态监测（截至 {run.as_of}，规则 {loaded.id}）",
-            f"return-to-poverty monitoring (as of {run.as_of}, rules {loaded.id})",
+    # fmt: off
+    table = with_columns(
+        Table(
+            title=text(
+                f"防返贫动态监测（截至 {run.as_of}，规则 {loaded.id}）",
+                f"return-to-poverty monitoring (as of {run.as_of}, rules {loaded.id})",
+            ),
+            title_justify="left",
         ),
-        title_justify="left",
+        (  # (Chinese, English) pairs
+            ("省份", "province"), ("农户", "households"), ("存在风险", "at risk"),
+            ("已纳入监测", "identified"), ("覆盖率", "coverage"), ("平均识别天数", "mean days"),
+            ("有帮扶措施", "assisted"), ("风险已消除", "eliminated"), ("消除不实", "wrongly eliminated"),
+            ("返贫", "returned"),
+        ),
+        justify="right",
     )
-    for header in (
-        text("省份", "province"),
-        text("农户", "households"),
-        text("存在风险", "at risk"),
-        text("已纳入监测", "identified"),
-        text("覆盖率", "coverage"),
-        text("平均识别天数", "mean days"),
-        text("有帮扶措施", "assisted"),
-        text("风险已消除", "eliminated"),
-        text("消除不实", "wrongly eliminated"),
-        text("返贫", "returned"),
-    ):
-        table.add_column(header, justify="right")
+    # fmt: on
     for s in run.provinces:
         coverage = s.identified_at_risk / s.at_risk if s.at_risk else None
         table.add_row(

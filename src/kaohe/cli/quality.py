@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import app, console, user_errors
+from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -24,13 +24,11 @@ app.add_typer(quality_app, name="quality")
 @quality_app.command("check")
 @user_errors
 def quality_check(
-    data: Annotated[Path, typer.Option(help="Data directory: units.csv and the source files.")],
+    data: DataOption,
     out: Annotated[
         Path, typer.Option(help="Findings CSV to write (a .json twin is written beside it).")
     ],
-    period: Annotated[
-        str | None, typer.Option(help="Period to select in sources with a period column.")
-    ] = None,
+    period: PeriodOption = None,
     rules: Annotated[
         Path | None, typer.Option(help="Quality rules YAML (default: the bundled one).")
     ] = None,
@@ -77,15 +75,16 @@ def print_summary(rows: list[dict]) -> None:
         entry = counts.setdefault(key, [0, 0])
         entry[0] += 1
         entry[1] += row["count"]
-    table = Table(title=text("问题汇总", "Findings by rule"), title_justify="left")
-    for header in (
-        text("规则", "rule"),
-        text("说明", "label"),
-        text("严重程度", "severity"),
-        text("考核对象数", "units"),
-        text("涉及记录", "records"),
-    ):
-        table.add_column(header)
+    table = with_columns(
+        Table(title=text("问题汇总", "Findings by rule"), title_justify="left"),
+        (
+            text("规则", "rule"),
+            text("说明", "label"),
+            text("严重程度", "severity"),
+            text("考核对象数", "units"),
+            text("涉及记录", "records"),
+        ),
+    )
     order = {"严重": 0, "一般": 1, "提示": 2}
     for (rule, label, severity), (units, records) in sorted(
         counts.items(), key=lambda item: (order.get(item[0][2], 9), item[0][0])

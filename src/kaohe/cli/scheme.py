@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import console, scheme_app, user_errors
+from .app import console, scheme_app, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -41,9 +41,15 @@ def scheme_list() -> None:
     """List the bundled schemes."""
     from ..scheme import bundled_schemes, load_scheme
 
-    table = Table()
-    for header in ("id", text("名称", "title"), text("版本", "version"), text("依据", "source")):
-        table.add_column(header)
+    table = with_columns(
+        Table(),
+        (
+            "id",
+            text("名称", "title"),
+            text("版本", "version"),
+            text("依据", "source"),
+        ),
+    )
     for name, path in sorted(bundled_schemes().items()):
         model = load_scheme(str(path)).model
         table.add_row(name, model.title, model.version, model.policy_source)

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..i18n import text
-from .app import console, scheme_app, user_errors
+from .app import PeriodOption, console, scheme_app, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -107,16 +107,16 @@ def scheme_diff(
     if not changes:
         console.print(text("两个办法没有差别。", "the two schemes are the same."))
         return
-    table = Table(title=title, title_justify="left")
-    for header in (
-        text("部分", "section"),
-        text("项目", "item"),
-        text("变化", "change"),
-        text("字段", "field"),
-        text("旧", "old"),
-        text("新", "new"),
-    ):
-        table.add_column(header, overflow="fold")
+    # fmt: off
+    table = with_columns(
+        Table(title=title, title_justify="left"),
+        (  # (Chinese, English) pairs
+            ("部分", "section"), ("项目", "item"), ("变化", "change"),
+            ("字段", "field"), ("旧", "old"), ("新", "new"),
+        ),
+        overflow="fold",
+    )
+    # fmt: on
     for change in changes:
         item = change.item if not change.label else f"{change.item}（{change.label}）"
         table.add_row(
@@ -136,9 +136,7 @@ def scheme_compare(
     old: Annotated[str, typer.Option("--old", help="The older scheme (file or bundled name).")],
     new: Annotated[str, typer.Option("--new", help="The newer scheme (file or bundled name).")],
     data: Annotated[Path, typer.Option(help="Data directory (units.csv and the sources).")],
-    period: Annotated[
-        str | None, typer.Option(help="Period to select in sources with a period column.")
-    ] = None,
+    period: PeriodOption = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Write both runs (OUT/old, OUT/new) and OUT/compare.csv."),
@@ -150,26 +148,23 @@ def scheme_compare(
 
     comparison = compare_schemes(old, new, data, period=period, out=out)
     a, b = comparison.old.scheme, comparison.new.scheme
-    table = Table(
-        title=text(
-            f"办法调整的影响：{a.id} → {b.id}（同一数据{f'，{period} 年度' if period else ''}）",
-            f"effect of the change: {a.id} → {b.id} (same data{f', period {period}' if period else ''})",
+    # fmt: off
+    table = with_columns(
+        Table(
+            title=text(
+                f"办法调整的影响：{a.id} → {b.id}（同一数据{f'，{period} 年度' if period else ''}）",
+                f"effect of the change: {a.id} → {b.id} (same data{f', period {period}' if period else ''})",
+            ),
+            title_justify="left",
         ),
-        title_justify="left",
+        (  # (Chinese, English) pairs
+            ("代码", "unit"), ("名称", "name"), ("旧得分", "old score"),
+            ("旧等次", "old grade"), ("旧名次", "old rank"), ("新得分", "new score"),
+            ("新等次", "new grade"), ("新名次", "new rank"), ("名次变化", "rank change"),
+            ("等次变化", "movement"),
+        ),
     )
-    for header in (
-        text("代码", "unit"),
-        text("名称", "name"),
-        text("旧得分", "old score"),
-        text("旧等次", "old grade"),
-        text("旧名次", "old rank"),
-        text("新得分", "new score"),
-        text("新等次", "new grade"),
-        text("新名次", "new rank"),
-        text("名次变化", "rank change"),
-        text("等次变化", "movement"),
-    ):
-        table.add_column(header)
+    # fmt: on
     for unit in comparison.units[:limit]:
         table.add_row(
             unit.unit,

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import app, console, user_errors
+from .app import app, console, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -88,18 +88,19 @@ def sensitivity(
 def print_analysis(analysis, limit: int = 30) -> None:
     for note in analysis.notes:
         console.print(f"[yellow]{note}[/]")
-    inputs = Table(
-        title=text(
-            "哪些不确定输入最影响排名（方差分解）", "Which uncertain inputs move ranks most"
+    inputs = with_columns(
+        Table(
+            title=text(
+                "哪些不确定输入最影响排名（方差分解）", "Which uncertain inputs move ranks most"
+            ),
+            title_justify="left",
         ),
-        title_justify="left",
+        (
+            text("输入", "input"),
+            text("一阶指数", "first order"),
+            text("总效应指数", "total"),
+        ),
     )
-    for header in (
-        text("输入", "input"),
-        text("一阶指数", "first order"),
-        text("总效应指数", "total"),
-    ):
-        inputs.add_column(header)
     indices = analysis.indices
     order = sorted(range(len(analysis.groups)), key=lambda g: -indices.total[g])
     for g in order:
@@ -110,23 +111,24 @@ def print_analysis(analysis, limit: int = 30) -> None:
             f"{indices.total[g]:.3f} ± {indices.total_conf[g]:.3f}",
         )
     console.print(inputs)
-    units = Table(
-        title=text(
-            f"排名区间与等次概率（{analysis.rows} 次抽样）",
-            f"Rank intervals and grade probabilities ({analysis.rows} draws)",
+    units = with_columns(
+        Table(
+            title=text(
+                f"排名区间与等次概率（{analysis.rows} 次抽样）",
+                f"Rank intervals and grade probabilities ({analysis.rows} draws)",
+            ),
+            title_justify="left",
         ),
-        title_justify="left",
+        (
+            text("名次", "rank"),
+            text("名称", "name"),
+            text("等次", "grade"),
+            text("排名中位数", "median"),
+            text("90% 区间", "90% interval"),
+            text("原等次概率", "P(grade)"),
+            "",
+        ),
     )
-    for header in (
-        text("名次", "rank"),
-        text("名称", "name"),
-        text("等次", "grade"),
-        text("排名中位数", "median"),
-        text("90% 区间", "90% interval"),
-        text("原等次概率", "P(grade)"),
-        "",
-    ):
-        units.add_column(header)
     ranked = sorted(analysis.units, key=lambda u: (u.rank or 10**9, u.unit))
     for u in ranked[:limit]:
         units.add_row(

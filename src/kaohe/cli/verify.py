@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import app, console, user_errors
+from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -25,10 +25,6 @@ verify_app = typer.Typer(
 app.add_typer(sample_app, name="sample")
 app.add_typer(verify_app, name="verify")
 
-DataOption = Annotated[Path, typer.Option(help="Data directory: units.csv and the source files.")]
-PeriodOption = Annotated[
-    str | None, typer.Option(help="Period to select in sources with a period column.")
-]
 RulesOption = Annotated[
     Path | None, typer.Option(help="Verification rules YAML (default: the bundled one).")
 ]
@@ -93,14 +89,15 @@ def sample_draw(
     )
     plan = draw(frame, request)
     sidecar = write_plan(plan, out)
-    table = Table(title=text("抽样方案", "Sampling plan"), title_justify="left")
-    for header in (
-        text("层", "stratum"),
-        text("总体数", "N"),
-        text("样本数", "n"),
-        text("依据", "rule"),
-    ):
-        table.add_column(header)
+    table = with_columns(
+        Table(title=text("抽样方案", "Sampling plan"), title_justify="left"),
+        (
+            text("层", "stratum"),
+            text("总体数", "N"),
+            text("样本数", "n"),
+            text("依据", "rule"),
+        ),
+    )
     for s in plan.strata[:30]:
         table.add_row(s.stratum, str(s.population), str(s.sample), s.rule)
     if len(plan.strata) > 30:
@@ -316,20 +313,19 @@ def print_verdicts(rows: list[dict], limit: int = 30) -> None:
     if len(levels) > 1:
         shown = [r for r in shown if r["level"] == levels[min(1, len(levels) - 1)]]
     shown.sort(key=lambda r: (r["verdict"] != FAIL, r["unit"], r["estimate"]))
-    table = Table(
-        title=text("未达标或不确定的估计", "Estimates that fail or are inconclusive"),
-        title_justify="left",
+    # fmt: off
+    table = with_columns(
+        Table(
+            title=text("未达标或不确定的估计", "Estimates that fail or are inconclusive"),
+            title_justify="left",
+        ),
+        (  # (Chinese, English) pairs
+            ("代码", "unit"), ("名称", "name"), ("指标", "estimate"),
+            ("估计值", "rate"), ("置信区间", "interval"), ("标准", "threshold"),
+            ("结论", "verdict"),
+        ),
     )
-    for header in (
-        text("代码", "unit"),
-        text("名称", "name"),
-        text("指标", "estimate"),
-        text("估计值", "rate"),
-        text("置信区间", "interval"),
-        text("标准", "threshold"),
-        text("结论", "verdict"),
-    ):
-        table.add_column(header)
+    # fmt: on
     for r in shown[:limit]:
         interval = "" if r["low"] is None else f"[{r['low']:.2%}, {r['high']:.2%}]"
         rate = "" if r["rate"] is None else f"{r['rate']:.2%}"

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..data.schemas import load_schema
 from ..derived.verification import run_verification
 from . import random_streams
 from .banks import bank_rows, banks
@@ -159,20 +160,7 @@ def generate_demo(
     _write_units(directory, profiles)
     write_csv(
         directory / "field_checks.csv",
-        [
-            "unit",
-            "household_id",
-            "registered",
-            "exited",
-            "verdict",
-            "recognizes",
-            "satisfied_team",
-            "satisfied_cadre",
-            "income_verified",
-            "weight",
-            "stratum",
-            "period",
-        ],
+        list(load_schema("field_checks").model.columns),  # the declared order
         field_rows,
     )
     write_csv(

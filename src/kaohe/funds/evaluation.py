@@ -21,8 +21,8 @@ from ..errors import DataError
 from ..i18n import text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import LibraryState
-from .monitoring import resolve_item
-from .tables import Table, number
+from .monitoring import item_and_value
+from .tables import Table
 from .targets import BUDGET_ITEM, Project, framework
 
 VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -196,27 +196,10 @@ def read_values(
                 )
             )
             continue
-        item = resolve_item(project, row.text("item"))
-        if item is None:
-            known = [BUDGET_ITEM, *(t.indicator_id for t in project.targets)]
-            problems.append(
-                text(
-                    f"{row.cell('item')}：项目 {pid} 没有指标 {row.text('item')!r}；可填："
-                    + "、".join(known),
-                    f"{row.cell('item')}: project {pid} has no item {row.text('item')!r}; "
-                    f"use one of {', '.join(known)}",
-                )
-            )
+        read = item_and_value(row, project, problems)
+        if read is None:
             continue
-        value = number(row.get("value"))
-        if value is None:
-            problems.append(
-                text(
-                    f"{row.cell('value')}：{row.get('value')!r} 不是数值",
-                    f"{row.cell('value')}: {row.get('value')!r} is not a number",
-                )
-            )
-            continue
+        item, value = read
         if (pid, item) in seen:
             problems.append(
                 text(

@@ -22,7 +22,7 @@ from ..expr import suggest
 from ..i18n import language, text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import Flag, Library, LibraryState
-from .tables import Table, date, number
+from .tables import Row, Table, date, number
 from .targets import BUDGET_ITEM, Project
 
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -93,27 +93,10 @@ def read_reports(table: Table, state: LibraryState) -> dict[tuple[str, dt.date],
                 )
             )
             continue
-        item = resolve_item(project, row.text("item"))
-        if item is None:
-            known = [BUDGET_ITEM, *(t.indicator_id for t in project.targets)]
-            problems.append(
-                text(
-                    f"{row.cell('item')}：项目 {pid} 没有指标 {row.text('item')!r}；"
-                    f"可填：{'、'.join(known)}（或指标名称）",
-                    f"{row.cell('item')}: project {pid} has no item {row.text('item')!r}; "
-                    f"use one of {', '.join(known)} (or an indicator's name)",
-                )
-            )
+        read = item_and_value(row, project, problems)
+        if read is None:
             continue
-        value = number(row.get("value"))
-        if value is None:
-            problems.append(
-                text(
-                    f"{row.cell('value')}：{row.get('value')!r} 不是数值",
-                    f"{row.cell('value')}: {row.get('value')!r} is not a number",
-                )
-            )
-            continue
+        item, value = read
         key = (pid, day, item)
         if key in seen:
             problems.append(
@@ -139,6 +122,33 @@ def resolve_item(project: Project, written: str) -> str | None:
             return target.indicator_id
     named = [t.indicator_id for t in project.targets if t.name == written]
     return named[0] if len(named) == 1 else None
+
+
+def item_and_value(row: Row, project: Project, problems: list[str]) -> tuple[str, float] | None:
+    """A row's item (by ``resolve_item``) and value; None, with the problem added, if either is
+    not usable."""
+    item = resolve_item(project, row.text("item"))
+    if item is None:
+        known = [BUDGET_ITEM, *(t.indicator_id for t in project.targets)]
+        problems.append(
+            text(
+                f"{row.cell('item')}：项目 {project.project_id} 没有指标 {row.text('item')!r}；"
+                f"可填：{'、'.join(known)}（或指标名称）",
+                f"{row.cell('item')}: project {project.project_id} has no item "
+                f"{row.text('item')!r}; use one of {', '.join(known)} (or an indicator's name)",
+            )
+        )
+        return None
+    value = number(row.get("value"))
+    if value is None:
+        problems.append(
+            text(
+                f"{row.cell('value')}：{row.get('value')!r} 不是数值",
+                f"{row.cell('value')}: {row.get('value')!r} is not a number",
+            )
+        )
+        return None
+    return item, value
 
 
 def check_report(

@@ -3,5 +3,5 @@
 One detector per module (``resident_ids``, ``duplicate_ids``, ``implausible_records``,
 ``bunching``, ``benford``, ``digit_heaping``, ``outliers``, ``cross_source``,
 ``eligibility_flags``); ``registry`` lists them in order, ``findings`` holds the finding record and
-its writer, ``rules`` reads the quality rules file.
+its writer, ``quality_rules`` reads the quality rules file.
 """

@@ -49,7 +49,7 @@ def write_report(
 
             write_pdf(data, staging)
         else:
-            from .xlsx import write_xlsx  # on demand: openpyxl
+            from .xlsx import write_xlsx  # on demand: xlsxwriter
 
             write_xlsx(data, staging)
     return path

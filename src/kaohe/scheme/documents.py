@@ -207,6 +207,21 @@ def _value_at(doc: Any, path: Sequence[Any]) -> Any:
     return node
 
 
+# What a value should have been, by pydantic's error kinds for a value of the wrong type.
+_EXPECTED = {
+    ("数值", "a number"): ("float_parsing", "float_type"),
+    ("整数", "a whole number"): ("int_parsing", "int_type", "int_from_float"),
+    ("true 或 false", "true or false"): ("bool_parsing", "bool_type"),
+    ("文本", "text"): ("string_type",),
+    ("映射（key: value）", "a mapping (key: value)"): (
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+    ),
+    ("列表", "a list"): ("list_type", "tuple_type"),
+}
+
+
 def pydantic_message(item: dict, where: str) -> str:
     """pydantic's message in the user's language, for the kinds of mistakes assessors make."""
     kind, ctx = item["type"], item.get("ctx") or {}
@@ -234,21 +249,7 @@ def pydantic_message(item: dict, where: str) -> str:
             f"{where}: {value!r} is not a valid name (a letter or underscore, then letters, "
             "digits or underscores)",
         )
-    expected = {
-        "float_parsing": ("数值", "a number"),
-        "float_type": ("数值", "a number"),
-        "int_parsing": ("整数", "a whole number"),
-        "int_type": ("整数", "a whole number"),
-        "int_from_float": ("整数", "a whole number"),
-        "bool_parsing": ("true 或 false", "true or false"),
-        "bool_type": ("true 或 false", "true or false"),
-        "string_type": ("文本", "text"),
-        "dict_type": ("映射（key: value）", "a mapping (key: value)"),
-        "model_type": ("映射（key: value）", "a mapping (key: value)"),
-        "model_attributes_type": ("映射（key: value）", "a mapping (key: value)"),
-        "list_type": ("列表", "a list"),
-        "tuple_type": ("列表", "a list"),
-    }.get(kind)
+    expected = next((name for name, kinds in _EXPECTED.items() if kind in kinds), None)
     if expected is not None:
         zh, en = expected
         return text(f"{where}：{value!r} 应为{zh}", f"{where}: {value!r} should be {en}")

@@ -2,6 +2,7 @@
 eligibility rules — how far field verification confirms the registry's figures.
 
 One idea per module: ``sample_size``, ``sampling``, ``assignment``, ``estimates``, ``verdicts``,
-``reconciliation``, ``eligibility``; ``inputs`` opens a data directory, ``rules`` reads the rules
-files, ``report`` writes the per-unit verification report.
+``reconciliation``, ``eligibility``; ``inputs`` opens a data directory, ``verification_rules`` reads the rules
+files, ``unit_tables`` writes the per-unit verification report (the job that also runs the
+quality detectors is ``kaohe.derived.verification``).
 """

@@ -43,6 +43,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from ..data.schemas import load_schema
 from ..derived.verification import run_verification
 from ..errors import KaoheError
 from ..i18n import text, use_language
@@ -204,20 +205,7 @@ def _write_field_checks(session: Session, cycle: Cycle, data: Path) -> int:
         target.unlink()
     _write_csv(
         target,
-        [
-            "unit",
-            "household_id",
-            "registered",
-            "exited",
-            "verdict",
-            "recognizes",
-            "satisfied_team",
-            "satisfied_cadre",
-            "income_verified",
-            "weight",
-            "stratum",
-            "period",
-        ],
+        list(load_schema("field_checks").model.columns),  # the declared order
         [
             [
                 a.unit_code,
