@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import re
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.bench_measures import _gib, _machine, ensure_demo, ensure_store
-from bench.process import ROOT, Measured, python
+from bench.process import ROOT, Measured, python, write_section
 
 HEADING = "## Import with validation"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -71,17 +70,6 @@ def _import(demo: Path, path: Path, *extra: str) -> Measured:
         store = Path(folder) / "store"
         python("kaohe", "import", "units", str(demo / "units.csv"), "--store", str(store))
         return python("kaohe", "import", "persons", str(path), "--store", str(store), *extra)
-
-
-def write_section(body: str) -> None:
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    text = f"{HEADING}\n{body.rstrip()}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + text
-    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -137,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         f"machine shared with other developers' test runs (load average at the end: "
         f"{machine['load']}).",
     ]
-    write_section("\n".join(lines))
+    write_section(HEADING, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 pages for 60 s. Bounded: a fixed number of users, each a loop that stops at the deadline; only
 127.0.0.1. Writes p50/p95/p99 latency and the error count to docs/benchmarks.md (## Web load).
 
-    .venv/bin/python bench/bench_load.py [--users 50] [--seconds 60] [--workers 1 2]
+    .venv/bin/python -m bench.bench_load [--users 50] [--seconds 60] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from bench.process import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -127,19 +129,6 @@ def _percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(share * 100) - 1]
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) this benchmark's own section of docs/benchmarks.md."""
-    DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    section = f"{HEADING}\n{body.rstrip()}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section + "\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + section
-    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -189,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                 server.terminate()
                 server.wait(timeout=20)
     body = (
-        f"`.venv/bin/python bench/bench_load.py` — {args.users} concurrent logged-in users "
+        f"`.venv/bin/python -m bench.bench_load` — {args.users} concurrent logged-in users "
         f"(provincial officer) for {args.seconds:g} s per row on loopback, cycling through the "
         f"ranking page and the {len(units)} score cards of the 2018 demo cycle; "
         "`kaohe serve --workers N` with SQLite (WAL); the load generator (httpx, asyncio) runs on the same "
@@ -215,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         body += "\nErrors: " + "; ".join(notes) + "\n"
     print(body)
     if not args.no_write:
-        write_section(body)
+        write_section(HEADING, body)
 
 
 if __name__ == "__main__":

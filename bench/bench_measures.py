@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.process import ROOT, Measured, python
+from bench.process import ROOT, Measured, python, write_section
 
 SCHEME = "provincial-effectiveness-2016"
 SOURCES = (
@@ -529,18 +528,6 @@ def targets(results: dict) -> list[str]:
     return lines
 
 
-def write_section(body: str) -> None:
-    """Replace (or append) this benchmark's own section of docs/benchmarks.md."""
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    text = f"{HEADING}\n{body.rstrip()}\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text + "\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + text
-    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = [int(n) for n in os.environ.get("KAOHE_BENCH_PERSONS", "").split()] or [
@@ -565,7 +552,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.report_only:
         saved = json.loads(results_file.read_text(encoding="utf-8"))
         sizes = [int(n) for n in saved["results"]]
-        write_section(section(saved["results"], saved["machine"], sizes, args.repeat))
+        write_section(HEADING, section(saved["results"], saved["machine"], sizes, args.repeat))
         return
     args.data.mkdir(parents=True, exist_ok=True)
     results: dict = {}
@@ -599,7 +586,7 @@ def main(argv: list[str] | None = None) -> None:
             json.dumps({"machine": machine, "results": results}, indent=1), encoding="utf-8"
         )
         sizes = [int(n) for n in results]
-        write_section(section(results, machine, sizes, args.repeat))
+        write_section(HEADING, section(results, machine, sizes, args.repeat))
 
 
 if __name__ == "__main__":

@@ -14,11 +14,15 @@ The per-draw loop (bench/sensitivity_loop.py) runs the scoring steps once per dr
 on the first LOOP_DRAWS draws of the same design and scaled to all draws (its cost per draw is
 constant), and its ranks and grades are checked against the vectorized ones on those draws.
 
-Run: ``.venv/bin/python bench/bench_sensitivity.py`` (or ``make bench``).
+Run: ``.venv/bin/python -m bench.bench_sensitivity [--draws N] [--repeat N] [--loop-draws N]
+[--no-write]`` (or ``make bench``). It replaces its own section of docs/benchmarks.md
+(``## Sensitivity``) unless ``--no-write`` is given or the loop disagrees.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import importlib.util
 import os
 import platform
@@ -26,12 +30,21 @@ import resource
 import statistics
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+from bench.process import write_section
+from kaohe.run import assess
+from kaohe.sensitivity import Settings, analyse, parse_weights
+from kaohe.sensitivity.draws import build_design
+from kaohe.sensitivity.rescoring import Rescorer
+from kaohe.sensitivity.sampling import build_samplers
 
 UNITS = 3000
 DIMENSIONS = 10
@@ -39,6 +52,11 @@ PER_DIMENSION = 10
 DRAWS = 10_000
 REPEATS = 3
 LOOP_DRAWS = 25
+# The issue's targets: the whole analysis within this many seconds, this many times the loop.
+TARGET_SECONDS = 10
+TARGET_RATIO = 30
+HEADING = "## Sensitivity"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def _loop_module():
@@ -127,46 +145,59 @@ grading:
     return path
 
 
-def main() -> dict:
-    from kaohe.run import assess
-    from kaohe.sensitivity import Settings, analyse, parse_weights
-    from kaohe.sensitivity.draws import build_design
-    from kaohe.sensitivity.rescoring import Rescorer
-    from kaohe.sensitivity.sampling import build_samplers
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=DRAWS, help=f"default {DRAWS}")
+    parser.add_argument(
+        "--repeat", type=int, default=REPEATS, help="runs of the vectorized analysis"
+    )
+    parser.add_argument(
+        "--loop-draws", type=int, default=LOOP_DRAWS, help="draws the per-draw loop is timed on"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    # `python -m bench` calls main() with its own command line: no options there
+    args = parser.parse_args(argv if argv is not None else [])
+    result = measure(args.draws, args.repeat, args.loop_draws)
+    if result["loop_agrees"] and not args.no_write:
+        write_section(HEADING, section(result))
+    return result
 
+
+def measure(draws: int, repeats: int, loop_draws: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         scheme = write_case(Path(tmp))
         started = time.perf_counter()
         state = assess(str(scheme), Path(tmp) / "data", out=None).state
         assess_seconds = time.perf_counter() - started
     settings = Settings(
-        draws=DRAWS,
+        draws=draws,
         seed=1,
         weights=parse_weights("uniform:0.2"),
         normalizations=("minmax",),
         aggregations=("geometric",),
     )
+    load_before = os.getloadavg()[0]
     timings, cpu = [], []
-    for _ in range(REPEATS):
+    for _ in range(repeats):
         started, started_cpu = time.perf_counter(), time.process_time()
         design, simulation, indices, units, *_ = analyse(state, settings)
         timings.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     vectorized = statistics.median(timings)
 
-    # The per-draw loop on the first LOOP_DRAWS rows of the same design, checked against them.
+    # The per-draw loop on the first loop_draws rows of the same design, checked against them.
     samplers, _ = build_samplers(state, settings, {})
     design = build_design(state.scheme.tree, settings, samplers, {})
-    rows = next(design.chunks(-(-LOOP_DRAWS // design.width)))
+    rows = next(design.chunks(-(-loop_draws // design.width)))
     loop = _loop_module()
     started, started_cpu = time.perf_counter(), time.process_time()
-    _, loop_ranks, loop_grades = loop.score_rows_by_loop(state, settings, rows, LOOP_DRAWS)
-    loop_per_draw = (time.perf_counter() - started) / LOOP_DRAWS
-    loop_cpu_per_draw = (time.process_time() - started_cpu) / LOOP_DRAWS
+    _, loop_ranks, loop_grades = loop.score_rows_by_loop(state, settings, rows, loop_draws)
+    loop_per_draw = (time.perf_counter() - started) / loop_draws
+    loop_cpu_per_draw = (time.process_time() - started_cpu) / loop_draws
     fast = Rescorer(state, settings, {s.indicator for s in samplers}).score(rows)
     agree = bool(
-        np.array_equal(fast.ranks[:LOOP_DRAWS], loop_ranks)
-        and np.array_equal(fast.grades[:LOOP_DRAWS], loop_grades)
+        np.array_equal(fast.ranks[:loop_draws], loop_ranks)
+        and np.array_equal(fast.grades[:loop_draws], loop_grades)
     )
     loop_total = loop_per_draw * design.rows
     result = {
@@ -178,10 +209,12 @@ def main() -> dict:
         "vectorized_runs": [round(t, 2) for t in timings],
         "vectorized_cpu_seconds": round(statistics.median(cpu), 2),
         "loop_cpu_seconds_per_draw": round(loop_cpu_per_draw, 4),
+        "load_before": round(load_before, 1),
         "load_average": round(os.getloadavg()[0], 1),
         "loop_seconds_per_draw": round(loop_per_draw, 4),
         "loop_seconds_scaled": round(loop_total, 1),
         "ratio": round(loop_total / vectorized, 1),
+        "cpu_ratio": round(loop_cpu_per_draw * design.rows / statistics.median(cpu), 1),
         "loop_agrees": agree,
         "unstable_units": sum(u.unstable for u in units),
         "assess_seconds": round(assess_seconds, 2),
@@ -189,13 +222,16 @@ def main() -> dict:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "duckdb": duckdb.__version__,
+        "repeats": repeats,
+        "loop_draws": loop_draws,
     }
     print(
         f"sensitivity: {result['units']} units × {result['indicators']} indicators × "
         f"{result['draws']} draws ({result['groups']} input groups): vectorized "
-        f"{vectorized:.2f} s (median of {REPEATS}: {result['vectorized_runs']}); per-draw loop "
+        f"{vectorized:.2f} s (median of {repeats}: {result['vectorized_runs']}); per-draw loop "
         f"{loop_per_draw * 1000:.0f} ms/draw → {loop_total:.0f} s for all draws "
-        f"(timed on {LOOP_DRAWS}); ratio {result['ratio']}×; loop agrees: {agree}; "
+        f"(timed on {loop_draws}); ratio {result['ratio']}×; loop agrees: {agree}; "
         f"CPU time vectorized {result['vectorized_cpu_seconds']} s, loop "
         f"{loop_cpu_per_draw * 1000:.0f} ms/draw; load average {result['load_average']}; "
         f"peak RSS {result['peak_rss_mib']} MiB"
@@ -203,5 +239,61 @@ def main() -> dict:
     return result
 
 
+def section(result: dict) -> str:
+    """The ``## Sensitivity`` section of docs/benchmarks.md for one measurement."""
+    draws = result["draws"]
+    vectorized_cpu = result["vectorized_cpu_seconds"]
+    loop_cpu = result["loop_cpu_seconds_per_draw"]
+    met = (
+        result["vectorized_seconds"] <= TARGET_SECONDS
+        and result["ratio"] >= TARGET_RATIO
+        and result["loop_agrees"]
+    )
+    runs = ", ".join(f"{t:.2f}" for t in result["vectorized_runs"])
+    setup = (
+        "`.venv/bin/python -m bench.bench_sensitivity` (or `make bench`; `--help` for options) — "
+        f"`kaohe.sensitivity.analyse` on a synthetic run of {result['units']:,} units × "
+        f"{result['indicators']} indicators ({DIMENSIONS} dimensions × {PER_DIMENSION}; "
+        "goalposts, targets, min-max and score tables; one field-checked rate per dimension with "
+        f"binomial sampling error; a veto over one rate), {draws:,} draws varying everything at "
+        "once: every node's weights (uniform ±20 %), the normalization (the scheme's or min-max), "
+        f"the aggregation (the scheme's or geometric) and the {DIMENSIONS} rates — "
+        f"{result['groups']} input groups. It includes the draws, re-scoring, ranks, grades and "
+        "veto re-evaluation (ranks and grades by the rank and grade steps' own array functions), "
+        "the percentiles, grade probabilities and Sobol indices (not the recomputation of the "
+        "run). The baseline is the straightforward loop (`bench/sensitivity_loop.py`): one draw "
+        "at a time through `kaohe.scoring.score` with the run's own steps, timed on "
+        f"{result['loop_draws']} draws and scaled (its cost per draw is constant); on those draws "
+        f"its ranks and grades {'equal' if result['loop_agrees'] else 'DO NOT equal'} the "
+        f"vectorized ones. Machine: {result['cpus']} cores, Python {result['python']}, numpy "
+        f"{result['numpy']}, DuckDB {result['duckdb']}; measured {dt.date.today().isoformat()} "
+        "on a machine shared with other developers (load average "
+        f"{result['load_before']} before, {result['load_average']} after), so wall-clock times "
+        "vary with the load; CPU time (all threads together) is the steady figure."
+    )
+    table = [
+        "| implementation | wall clock | CPU time | per draw (CPU) |",
+        "|---|---|---|---|",
+        f"| vectorized, {result['cpus']} threads | {result['vectorized_seconds']:.2f} s (median "
+        f"of {result['repeats']}: {runs}) | {vectorized_cpu:.2f} s | "
+        f"{vectorized_cpu / draws * 1000:.2f} ms |",
+        f"| per-draw loop through the scoring steps (scaled) | "
+        f"{result['loop_seconds_scaled']:.0f} s | {loop_cpu * draws:.0f} s | "
+        f"{loop_cpu * 1000:.1f} ms |",
+        f"| **ratio** | **{result['ratio']}×** | **{result['cpu_ratio']}×** | |",
+    ]
+    verdict = (
+        f"Targets ({result['units']:,} units × {result['indicators']} indicators × {draws:,} "
+        f"draws within {TARGET_SECONDS} s of wall clock, at least {TARGET_RATIO}× the loop): "
+        f"**{'met' if met else 'not met'}** at this load. Peak RSS {result['peak_rss_mib']} MiB. "
+        f"The assessment itself (not timed above) took {result['assess_seconds']} s."
+    )
+    return "\n\n".join([_wrapped(setup), "\n".join(table), _wrapped(verdict)]) + "\n"
+
+
+def _wrapped(paragraph: str) -> str:
+    return textwrap.fill(paragraph, width=100, break_long_words=False, break_on_hyphens=False)
+
+
 if __name__ == "__main__":
-    sys.exit(0 if main()["loop_agrees"] else 1)
+    sys.exit(0 if main(sys.argv[1:])["loop_agrees"] else 1)

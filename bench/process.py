@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -88,3 +89,18 @@ def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 720
 def python(module: str, *args: str, env: dict[str, str] | None = None) -> Measured:
     """``python -m module args…`` with this interpreter."""
     return run([sys.executable, "-m", module, *args], env=env)
+
+
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def write_section(heading: str, body: str) -> None:
+    """Replace (or append) one benchmark's own section (``## …``) of docs/benchmarks.md."""
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    section = f"{heading}\n{body.rstrip()}\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: section + "\n", current, count=1)
+    else:
+        updated = current.rstrip() + "\n\n" + section
+    DOC.write_text(updated.rstrip() + "\n", encoding="utf-8")

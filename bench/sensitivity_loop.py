@@ -1,11 +1,12 @@
 """The straightforward Monte Carlo: one draw at a time through the scoring steps themselves.
 
 Kept out of ``src`` on purpose. It is what a first implementation would do — copy the scheme
-with the draw's weights and methods, put the draw's sampled values into the state, and run
-``normalize → aggregate → adjust → flags → veto → rank → grade`` for every draw — and it serves
-two ends: the benchmark's baseline for the vectorized engine (``kaohe.sensitivity.rescoring``),
-and an independent check that both give the same ranks and grades for the same draws
-(tests/sensitivity/test_loop_agrees.py).
+with the draw's weights and methods, put the draw's sampled values into the state, and run the
+run's own steps after the indicator values (``DRAW_STEPS``: flags → normalize → coverage →
+aggregate → adjust → veto → status → rank → grade, a part of ``kaohe.scoring.STEPS``) for every
+draw — and it serves two ends: the benchmark's baseline for the vectorized engine
+(``kaohe.sensitivity.rescoring``), and an independent check that both give the same ranks and
+grades for the same draws (tests/sensitivity/test_loop_agrees.py).
 """
 
 from __future__ import annotations
@@ -15,32 +16,17 @@ import dataclasses
 import duckdb
 import numpy as np
 
-from kaohe.scheme import model as m
 from kaohe.scheme.tree import TreeNode
-from kaohe.scoring import ScoringState
-from kaohe.scoring.adjust import apply_adjustments
-from kaohe.scoring.aggregate import aggregate_tree
+from kaohe.scoring import STEPS, ScoringState, score
 from kaohe.scoring.flags import compute_flags
-from kaohe.scoring.grade import assign_grades
-from kaohe.scoring.normalize import normalize_indicators
-from kaohe.scoring.rank import assign_ranks
-from kaohe.scoring.veto import apply_vetoes
+from kaohe.scoring.grade import Grader, assign_grades
+from kaohe.scoring.rank import NO_RANK
 from kaohe.sensitivity.draws import Rows
-from kaohe.sensitivity.settings import Settings
+from kaohe.sensitivity.settings import ALTERNATIVE_RULES, Settings
 
-STEPS = (
-    normalize_indicators,
-    aggregate_tree,
-    apply_adjustments,
-    compute_flags,
-    apply_vetoes,
-    assign_ranks,
-    assign_grades,
-)
-ALTERNATIVE_RULES = {
-    "minmax": m.MinMax(method="minmax"),
-    "percentile": m.PercentileRank(method="percentile"),
-}
+# A draw changes indicator values, not the data they come from: every step after the indicators
+# runs again (outcomes are not compared, so they are left out).
+DRAW_STEPS = STEPS[STEPS.index(compute_flags) : STEPS.index(assign_grades) + 1]
 
 
 def _tree(node: TreeNode, shares: dict[str, np.ndarray], aggregate: str | None) -> TreeNode:
@@ -59,7 +45,7 @@ def score_rows_by_loop(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores, ranks and grade indices of the first ``limit`` rows, one draw at a time."""
     scheme = state.scheme
-    order = scheme.model.grading.grades
+    grader = Grader(state)
     count = rows.count if limit is None else min(limit, rows.count)
     scores = np.empty((count, state.size))
     ranks = np.empty((count, state.size), dtype=np.int32)
@@ -91,10 +77,12 @@ def score_rows_by_loop(
                 values=values,
                 con=con,
                 targets=state.targets,
+                intervals=state.intervals,
+                # what the indicator step found (e.g. a division by zero) holds in every draw
+                failed=[list(reasons) for reasons in state.failed],
             )
-            for step in STEPS:
-                step(draw)
+            score(draw, steps=DRAW_STEPS)
             scores[r] = draw.values["score"]
-            ranks[r] = draw.values["rank"]
-            grades[r] = [order.index(g) if g is not None else -1 for g in draw.values["grade"]]
+            ranks[r] = np.nan_to_num(draw.values["rank"], nan=NO_RANK)
+            grades[r] = grader.indices(draw.values["grade"])
     return scores, ranks, grades

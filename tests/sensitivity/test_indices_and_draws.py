@@ -9,6 +9,7 @@ from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 from sensitivity_support import assess_case, run_cli
 
+from kaohe.errors import DataError
 from kaohe.sensitivity.draws import build_design
 from kaohe.sensitivity.indices import sobol_indices
 from kaohe.sensitivity.reload import reload_run
@@ -128,8 +129,6 @@ def test_intervals_from_an_estimates_file_shape_the_draws(state, tmp_path):
 def test_an_estimate_outside_its_interval_is_refused(state, tmp_path):
     estimates = tmp_path / "estimates.csv"
     estimates.write_text("unit,indicator,low,high\n110000,wrong_rate,0.03,0.05\n", encoding="utf-8")
-    from kaohe.errors import DataError
-
     with pytest.raises(DataError, match=r"estimates.csv:2: wrong_rate of 110000 is 0.01"):
         build_samplers(state, Settings(draws=10, estimates=estimates), {})
 

@@ -6,23 +6,15 @@ normalization and aggregation methods, sampled rates and a veto over a sampled r
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-from sensitivity_support import RATE_SCHEME, assess_case
+from sensitivity_support import RATE_SCHEME, assess_case, sensitivity_loop
 
 from kaohe.sensitivity.draws import build_design
 from kaohe.sensitivity.reload import reload_run
 from kaohe.sensitivity.rescoring import Rescorer
 from kaohe.sensitivity.sampling import build_samplers
 from kaohe.sensitivity.settings import Settings, parse_methods, parse_weights
-
-_LOOP = Path(__file__).parents[2] / "bench" / "sensitivity_loop.py"
-_spec = importlib.util.spec_from_file_location("sensitivity_loop", _LOOP)
-sensitivity_loop = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sensitivity_loop)
 
 VETO_SCHEME = RATE_SCHEME.replace(
     "[[null, 0.02, 1.0], [0.02, null, 0.0]]", "[[null, 0.05, 1.0], [0.05, null, 0.0]]"

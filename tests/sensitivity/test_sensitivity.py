@@ -12,9 +12,8 @@ import pytest
 from scipy.stats import beta
 from sensitivity_support import RATE_SCHEME, assess_case, run_cli
 
-from kaohe.scoring.rank import competition_rank
+from kaohe.scoring.rank import competition_rank, competition_ranks
 from kaohe.sensitivity import Settings, analyse, parse_weights
-from kaohe.sensitivity.ranking import competition_ranks
 from kaohe.sensitivity.reload import reload_run
 
 # A wider score table (full marks below 5 %) so that between 2 % and 5 % only the veto (a flag

@@ -136,9 +136,8 @@ def _node_value(state: ScoringState, node: TreeNode, withheld: dict[str, np.ndar
     missing = np.isnan(children)
     shares = nominal.copy()
     held = np.zeros(state.size, dtype=bool)
-    if node.missing == "zero":
-        children = np.where(missing, 0.0, children)
-    else:
+    children = zero_missing(children, node)
+    if node.missing != "zero":
         if node.missing == "fail" and missing.any():
             _fail(state, node, missing)
         allowed = node.reweight_at_most if node.missing == "reweight" else 0.0
@@ -169,6 +168,12 @@ def _node_value(state: ScoringState, node: TreeNode, withheld: dict[str, np.ndar
     state.node_values[node.id] = value
     state.child_values[node.id] = (children, shares)
     return value
+
+
+def zero_missing(values: np.ndarray, node: TreeNode) -> np.ndarray:
+    """Children's values as ``node`` counts them: under ``missing: zero`` a missing child is zero;
+    under any other policy it stays missing (NaN) for ``combine`` to leave out."""
+    return np.where(np.isnan(values), 0.0, values) if node.missing == "zero" else values
 
 
 def below_any(withheld: dict[str, np.ndarray], node: TreeNode) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DataError
 from ..i18n import text
 from .evaluate import evaluate
 from .state import ScoringState
@@ -41,8 +42,6 @@ def compute_indicators(state: ScoringState) -> None:
 
 
 def raise_non_numeric(state: ScoringState, name: str, values: np.ndarray) -> None:
-    from ..errors import DataError
-
     sample = next((v for v in values if v is not None), None)
     raise DataError(
         text(

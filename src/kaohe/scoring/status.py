@@ -35,8 +35,13 @@ def decide_status(state: ScoringState) -> None:
         dtype=object,
     )
     state.values["status"] = status
-    state.values["score"] = np.where(status == GRADED, state.values["score"], np.nan)
+    state.values["score"] = graded_scores(state.values["score"], status)
     state.log["status"] = {name: int(np.sum(status == name)) for name in (GRADED, WITHHELD, FAILED)}
+
+
+def graded_scores(scores: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Scores (..., units) of graded units only: the others get no score, so no rank or grade."""
+    return np.where(status == GRADED, scores, np.nan)
 
 
 def status_reasons(state: ScoringState, i: int) -> list[str]:

@@ -5,6 +5,8 @@ Like sqlglot's optimizer RULES: to see what scoring does, read this tuple.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from .adjust import apply_adjustments
 from .aggregate import aggregate_tree
 from .coverage import check_coverage
@@ -18,7 +20,9 @@ from .state import ScoringState
 from .status import decide_status
 from .veto import apply_vetoes
 
-STEPS = (
+Step = Callable[[ScoringState], None]
+
+STEPS: tuple[Step, ...] = (
     compute_indicators,  # measures + attributes → indicator values and targets
     compute_flags,  # named conditions (e.g. 三率一度 thresholds)
     normalize_indicators,  # values → normalized scores by each indicator's rule
@@ -33,7 +37,13 @@ STEPS = (
 )
 
 
-def score(state: ScoringState) -> ScoringState:
-    for step in STEPS:
+def score(state: ScoringState, steps: Sequence[Step] = STEPS) -> ScoringState:
+    """Run ``steps`` in order on ``state``: all of STEPS for a run; a caller that re-scores part
+    of a run (e.g. one Monte Carlo draw) passes a part of STEPS itself, never its own copy."""
+    order = [STEPS.index(step) if step in STEPS else -1 for step in steps]
+    if min(order, default=0) < 0 or order != sorted(set(order)):
+        # a private list or another order would be a second scoring path, out of step with this one
+        raise ValueError("score(): steps must be taken from STEPS, once each, in STEPS' order")
+    for step in steps:
         step(state)
     return state

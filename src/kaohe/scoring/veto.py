@@ -10,17 +10,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..i18n import text
+from ..scheme import model as m
 from .evaluate import evaluate_truth
 from .state import ScoringState
+
+
+def veto_applies(veto: m.Veto, holds: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Where ``veto`` applies, given where its condition holds and where it cannot be told: an
+    undetermined veto applies only under ``when_missing: apply`` (under ``withhold`` the unit
+    gets no grade to apply it to)."""
+    return holds | unknown if veto.when_missing == "apply" else holds
 
 
 def apply_vetoes(state: ScoringState) -> None:
     hits, undetermined = [], []
     for veto, when in zip(state.scheme.model.vetoes, state.scheme.vetoes, strict=True):
         holds, unknown = evaluate_truth(state, when)
-        if veto.when_missing == "apply":
-            holds = holds | unknown
-        elif veto.when_missing == "withhold":
+        if veto.when_missing == "withhold":
             for i in np.flatnonzero(unknown):
                 state.withhold(
                     int(i),
@@ -30,7 +36,7 @@ def apply_vetoes(state: ScoringState) -> None:
                         f"{veto.when} missing)",
                     ),
                 )
-        hits.append(holds)
+        hits.append(veto_applies(veto, holds, unknown))
         undetermined.append(unknown)
     state.veto_hits = hits
     state.veto_undetermined = undetermined

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import UsageError
 from ..i18n import text
 from ..scheme.tree import ROOT_ID, TreeNode
 from .sampling import Sampler
@@ -169,8 +170,6 @@ def build_design(
             )
         )
     if not groups:
-        from ..errors import UsageError
-
         raise UsageError(
             text(
                 "没有可变化的输入：权重固定（--weights none）、没有备选方法（--methods），"

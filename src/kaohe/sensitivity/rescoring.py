@@ -8,43 +8,39 @@ What a draw may change, and where it enters:
   with the tree the run resolved. Children that do not vary between draws stay one units ×
   children block (the run's recorded normalized scores), so the weighted sums are matrix products;
 - vetoes whose conditions read a drawn indicator, a flag built on one, or the score: evaluated
-  per draw by DuckDB from the scheme's parsed expressions, as the veto step does.
+  per draw by DuckDB from the scheme's parsed expressions, as the veto step does
+  (``drawn_vetoes``);
+- ranks and grades: ``scoring.rank`` and ``scoring.grade``'s ``Grader``, the rank and grade
+  steps' own array functions, on rows × units.
 Bonus and deduction items keep the run's amounts (their conditions read data, not scores).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
-import pyarrow as pa
-from sqlglot import exp
 
 from ..errors import KaoheError
-from ..expr import Expression
 from ..i18n import text
 from ..scheme import model as m
 from ..scheme.tree import TreeNode
 from ..scoring import ScoringState
-from ..scoring.aggregate import combine_blocks
+from ..scoring.aggregate import combine_blocks, zero_missing
+from ..scoring.grade import Grader
 from ..scoring.normalize import normalize
+from ..scoring.rank import NO_RANK, competition_ranks
+from ..scoring.status import graded_scores
+from .drawn_vetoes import DrawnVetoes
 from .draws import Rows
-from .ranking import Grader, competition_ranks
-from .settings import Settings
-
-_ALTERNATIVE_RULES = {
-    "minmax": m.MinMax(method="minmax"),
-    "percentile": m.PercentileRank(method="percentile"),
-}
+from .settings import ALTERNATIVE_RULES, Settings
 
 
 @dataclass
 class Scored:
     scores: np.ndarray  # rows × units
     ranks: np.ndarray  # rows × units, 1 = best
-    grades: np.ndarray  # rows × units, index into the scheme's grades (0 = best, -1 = none)
+    grades: np.ndarray  # rows × units, index into the scheme's grades (0 = best, NO_GRADE)
 
 
 class Rescorer:
@@ -56,7 +52,7 @@ class Rescorer:
         indicators = state.scheme.model.indicators
         self.rules: list[dict[str, m.Indicator]] = [dict(indicators)]
         for method in settings.normalizations:
-            rule = _ALTERNATIVE_RULES[method]
+            rule = ALTERNATIVE_RULES[method]
             self.rules.append(
                 {n: i.model_copy(update={"score": rule}) for n, i in indicators.items()}
             )
@@ -72,9 +68,9 @@ class Rescorer:
         self.adjustment = state.values["bonus"] - state.values["deduction"]
         # A unit withheld or failed in the run stays so in every draw: its evidence is what it
         # is, whatever the weights (it gets no score, rank or grade, as in the run).
-        self.graded = state.values["status"] == "graded"
+        self.status = state.values["status"]
         self.grader = Grader(state)
-        self.conditions = DrawnConditions(state, drawn)
+        self.vetoes = DrawnVetoes(state, drawn)
 
     def score(self, rows: Rows) -> Scored:
         chunk = _Chunk(
@@ -83,9 +79,9 @@ class Rescorer:
             _or_zeros(rows.aggregation, rows.count),
         )
         value = self._node(self.tree, chunk, np.arange(rows.count)).full()
-        scores = np.where(self.graded, value * self.tree.points + self.adjustment, np.nan)
+        scores = graded_scores(value * self.tree.points + self.adjustment, self.status)
         ranks = competition_ranks(scores)
-        hits = self.conditions.veto_hits(rows, scores, self.adjustment)
+        hits = self.vetoes.veto_hits(rows, scores, self.adjustment)
         return Scored(scores, ranks, self.grader.grade(scores, hits))
 
     def _distinct(self, deps: tuple[str, ...], chunk: _Chunk, index: np.ndarray):
@@ -162,8 +158,7 @@ class Rescorer:
             # children stacked first (contiguous copies) and viewed as rows × units × children:
             # stacking on the last axis would scatter every value, several times slower
             values = np.moveaxis(np.stack([v.full() for v in varying], axis=0), 0, -1)
-            if node.missing == "zero":
-                values = np.nan_to_num(values, nan=0.0)
+            values = zero_missing(values, node)
             blocks.append((values, shares[..., varying_positions]))
         with np.errstate(invalid="ignore"):
             combined = combine_blocks(blocks, method)
@@ -193,8 +188,7 @@ class Rescorer:
             ]
             columns = [self.fixed[normalization][node.children[j].id] for j in positions]
             block = np.column_stack(columns) if columns else np.empty((self.state.size, 0))
-            if node.missing == "zero":
-                block = np.nan_to_num(block, nan=0.0)
+            block = zero_missing(block, node)
             self._blocks[key] = (block, positions)
         return self._blocks[key]
 
@@ -224,66 +218,6 @@ def _or_zeros(choice: np.ndarray | None, count: int) -> np.ndarray:
     return np.zeros(count, dtype=np.int64) if choice is None else choice
 
 
-class DrawnConditions:
-    """Vetoes whose conditions can change between draws, evaluated per draw in DuckDB."""
-
-    def __init__(self, state: ScoringState, drawn: set[str]):
-        scheme = state.scheme
-        self.state = state
-        self.flags = {
-            name: expression
-            for name, expression in scheme.flags.items()
-            if expression.names & drawn
-        }
-        varying = drawn | set(self.flags) | {"score", "base_score"}
-        self.vetoes: list[Expression | None] = [
-            expression if expression.names & varying else None for expression in scheme.vetoes
-        ]
-        self.fixed_hits = state.veto_hits
-        self._local = threading.local()  # one DuckDB connection per scoring thread
-
-    def veto_hits(self, rows: Rows, scores: np.ndarray, adjustment: np.ndarray) -> list[np.ndarray]:
-        if not any(v is not None for v in self.vetoes):
-            return self.fixed_hits
-        columns: dict[str, np.ndarray] = {
-            "score": scores,
-            "base_score": scores - adjustment,
-            **{name: values for name, values in rows.values.items()},
-        }
-        for name, expression in self.flags.items():
-            columns[name] = self._evaluate(expression, columns, rows.count)
-        return [
-            fixed if expression is None else self._evaluate(expression, columns, rows.count)
-            for expression, fixed in zip(self.vetoes, self.fixed_hits, strict=True)
-        ]
-
-    def _evaluate(self, expression: Expression, columns: dict, count: int) -> np.ndarray:
-        """A condition over rows × units; NULL counts as not met, as in the veto step."""
-        size = self.state.size
-        tree = expression.tree
-        if isinstance(tree, exp.Column) and columns.get(tree.name, np.empty(0)).dtype == bool:
-            return columns[tree.name]  # a veto that is just a drawn flag: no query needed
-        table = {}
-        for name in sorted(expression.names):
-            if name in columns:
-                table[name] = pa.array(columns[name].ravel(), from_pandas=True)
-            else:
-                table[name] = pa.array(np.tile(self.state.values[name], count), from_pandas=True)
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = self._local.con = duckdb.connect()
-        con.register("unit_values", pa.table(table))
-        try:
-            result = con.execute(
-                f"SELECT {expression.sql()} AS value FROM unit_values"
-            ).fetchnumpy()
-        finally:
-            con.unregister("unit_values")
-        result = result["value"]
-        met = np.ma.filled(np.ma.asarray(result).astype(bool), False)
-        return np.asarray(met).reshape(count, size)
-
-
 def check_nominal(rescorer: Rescorer, state: ScoringState, settings: Settings) -> None:
     """The nominal inputs must give back the run's scores, ranks and grades exactly."""
     rows = Rows(start=0, count=1)
@@ -292,14 +226,13 @@ def check_nominal(rescorer: Rescorer, state: ScoringState, settings: Settings) -
             rows.weights[node.id] = np.array([node.shares])
     rows.values = {name: state.values[name][None, :].astype(float) for name in rescorer.drawn}
     scored = rescorer.score(rows)
-    grades = rescorer.grader.grades
-    expected_grades = [grades.index(g) if g is not None else -1 for g in state.values["grade"]]
+    expected_grades = rescorer.grader.indices(state.values["grade"]).tolist()
+    expected_ranks = np.nan_to_num(state.values["rank"], nan=NO_RANK).astype(int).tolist()
     score = state.values["score"]
     same_scores = np.allclose(scored.scores[0], score, rtol=1e-9, atol=1e-9, equal_nan=True)
     if not (
         same_scores
-        and scored.ranks[0].tolist()
-        == np.nan_to_num(state.values["rank"], nan=0).astype(int).tolist()
+        and scored.ranks[0].tolist() == expected_ranks
         and scored.grades[0].tolist() == expected_grades
     ):
         raise KaoheError(

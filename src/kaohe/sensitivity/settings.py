@@ -7,11 +7,16 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import text
+from ..scheme import model as m
 
 # Alternative rules must need no parameters of their own and keep scores on the 0-to-1 scale the
 # points and grade bands are written for; goalposts, targets, tables and thresholds need scheme
 # data, and z-scores are unbounded.
-NORMALIZATIONS = ("minmax", "percentile")
+ALTERNATIVE_RULES = {
+    "minmax": m.MinMax(method="minmax"),
+    "percentile": m.PercentileRank(method="percentile"),
+}
+NORMALIZATIONS = tuple(ALTERNATIVE_RULES)
 AGGREGATIONS = ("arithmetic", "geometric", "harmonic", "minimum")
 SAMPLING = ("auto", "intervals", "binomial", "none")
 

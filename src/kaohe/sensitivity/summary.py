@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..scoring import ScoringState
-from .ranking import NO_RANK
+from ..scoring.rank import NO_RANK
 
 
 @dataclass
