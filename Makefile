@@ -35,8 +35,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix $(CODE)
 	$(BIN)/ruff format $(CODE)
 
+# Two workers: the suite is mostly independent processes and databases (each test its own
+# temporary folder, SQLite file, PostgreSQL schema and port), so both cores stay busy.
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal
 
 # docs/cli.md is generated from the command definitions (a test checks it is current).
 docs: $(STAMP)

@@ -1,19 +1,9 @@
-"""Fixtures for the funds tests; the helpers live in ``funds_support``.
-
-Test modules are imported by path (``--import-mode=importlib``), so this folder is put on
-``sys.path`` for them to ``import funds_support``.
-"""
+"""Fixtures for the funds tests; the helpers live in ``tests.support.funds``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from funds_support import Kaohe  # noqa: E402
+from tests.support.funds import Kaohe
 
 
 @pytest.fixture

@@ -4,29 +4,13 @@ and the invariants (exact totals, no effect without a performance weight)."""
 from __future__ import annotations
 
 import pytest
-from funds_support import write_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.funds import ALLOCATION_FORMULA, write_csv
 
 from kaohe.errors import SchemeError
 from kaohe.funds.allocation import allocate, combine, load_allocation_rules, split
 from kaohe.funds.tables import read_table
-
-FORMULA = """\
-id: allocation-test
-title: 测试分配公式
-policy_source: tests
-parameters:
-  weight_performance: {value: 0.2, status: open}
-level: county
-total: 1000
-sources:
-  need: {columns: {poor: number, income: number}}
-need_factors:
-  poor: {label: 贫困人口, source: need, expr: "sum(poor)", weight: 0.6}
-  income: {label: 收入, source: need, expr: "avg(income)", transform: inverse, weight: 0.2}
-performance: {label: 绩效, column: final_score, baseline: 60, weight: $weight_performance}
-"""
 
 
 @pytest.fixture
@@ -51,7 +35,7 @@ def case(tmp_path):
         tmp_path / "unit_scores.csv", ["unit", "final_score"], [["A", 90], ["B", 70]]
     )
     formula = tmp_path / "formula.yaml"
-    formula.write_text(FORMULA, encoding="utf-8")
+    formula.write_text(ALLOCATION_FORMULA, encoding="utf-8")
     return data, formula, read_table(scores, {"unit": ()}, ["unit", "final_score"])
 
 
@@ -82,7 +66,7 @@ def test_without_a_performance_weight_performance_changes_nothing(case):
 def test_a_formula_with_an_unknown_source_or_bad_expression_is_refused(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        FORMULA.replace(
+        ALLOCATION_FORMULA.replace(
             'source: need, expr: "sum(poor)"', 'source: needs, expr: "sum(poor)"'
         ).replace('expr: "avg(income)"', 'expr: "avg(incme)"'),
         encoding="utf-8",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from funds_support import VALUE_HEADER, library_with, write_csv
+from tests.support.funds import VALUE_HEADER, library_with, write_csv
 
 from kaohe.errors import DataError, SchemeError
 from kaohe.funds.audit_checks import (

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from funds_support import (
+from tests.support.funds import ALLOCATION_FORMULA as FORMULA
+from tests.support.funds import (
     REPORT_HEADER,
     VALUE_HEADER,
     project,
@@ -17,7 +18,6 @@ from funds_support import (
     targets,
     write_csv,
 )
-from test_allocation import FORMULA
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from funds_support import VALUE_HEADER, library_with, write_csv
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.support.funds import VALUE_HEADER, library_with, write_csv
 
 from kaohe.errors import DataError, UsageError
 from kaohe.funds.evaluation import (
@@ -38,7 +38,7 @@ def values(tmp_path, name, rows, state):
     return read_values(read_table(path, VALUE_COLUMNS, list(VALUE_COLUMNS)), state, ("表", "table"))
 
 
-# P1's targets (see funds_support.targets): Q1 ≥ 100 亩 and C1 ≤ 1 万元/亩 (outputs, 50 points:
+# P1's targets (see tests.support.funds.targets): Q1 ≥ 100 亩 and C1 ≤ 1 万元/亩 (outputs, 50 points:
 # 25 each), B1 ≥ 200 人 (benefit, 30), S1 ≥ 90 % (satisfaction, 10); budget execution 10.
 SELF_P1 = [
     ["P1", "budget_executed", 90],  # 90/100 → 9
@@ -173,7 +173,7 @@ def test_the_sample_covers_ten_percent_of_each_county_and_is_reproducible(tmp_pa
 
     def build(root):
         library = library_with(root / "a", *big, unit="110101")
-        from funds_support import project, submission, targets
+        from tests.support.funds import project, submission, targets
 
         from kaohe.funds.gate import check_submission, load_gate_rules, read_submission
         from kaohe.funds.library import admit

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from funds_support import PROJECT_HEADER, TARGET_HEADER, project, submission, targets, write_csv
 from openpyxl import Workbook
+from tests.support.funds import (
+    PROJECT_HEADER,
+    TARGET_HEADER,
+    project,
+    submission,
+    targets,
+    write_csv,
+)
 
 from kaohe.errors import DataError, SchemeError, UsageError
 from kaohe.funds.gate import check_submission, load_gate_rules, read_submission

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from funds_support import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.support.funds import (
     project,
     submission,
     targets,
     write_csv,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from kaohe.errors import DataError, UsageError
 from kaohe.funds.gate import check_submission, load_gate_rules, read_submission

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from funds_support import REPORT_HEADER, library_with, write_csv
+from tests.support.funds import REPORT_HEADER, library_with, write_csv
 
 from kaohe.errors import DataError, UsageError
 from kaohe.funds.monitoring import (

@@ -9,8 +9,8 @@ import textwrap
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from monitoring_support import household, quarterly, write_case
-from test_evaluate import case
+from tests.support.monitoring import household, quarterly, write_case
+from tests.support.monitoring import monitoring_case as case
 from typer.testing import CliRunner
 
 from kaohe.cli import app

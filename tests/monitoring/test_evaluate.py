@@ -11,63 +11,13 @@ import datetime as dt
 
 import duckdb
 import pytest
-from monitoring_support import household, quarterly, write_case
+from tests.support.monitoring import household, monitoring_case, quarterly, write_case
 
 from kaohe.errors import DataError
 from kaohe.monitoring import evaluate_monitoring, load_rules
 
 AS_OF = dt.date(2021, 12, 31)
 LABOUR = "有劳动能力（无劳动能力户持续监测）"
-
-
-def case(tmp_path):
-    return write_case(
-        tmp_path / "data",
-        households=[
-            household("130100", "A1"),
-            household("130100", "A2", size=3),
-            household("130200", "A3", status="一般农户", size=4),
-            household("130200", "A4", status="一般农户"),
-            household("130100", "A5"),
-            household("130100", "A6", labour=False),
-            household("520100", "A7", size=1),
-            household("520100", "A8", status="一般农户"),
-            household("130100", "A9", status="一般农户"),
-            household("130100", "A10", water=False),
-            household("130100", "A11"),
-        ],
-        checks=[
-            *quarterly("130100", "A1", [7000] * 5),
-            *quarterly("130100", "A2", [7000, 7000, 7000, 6500, 5800]),
-            *quarterly("130200", "A3", [5500] * 5),
-            *quarterly("130200", "A4", [9000] * 5),
-            *quarterly("130100", "A5", [5000, 6500, 6800, 7000, 7200]),
-            *quarterly("130100", "A6", [5000, 6500, 6800, 7000, 7200]),
-            *quarterly("520100", "A7", [3800] * 5),
-            *quarterly("520100", "A8", [6100] * 5),
-            *quarterly("130100", "A9", [6100] * 5),
-            *quarterly("130100", "A10", [8000] * 5),
-            *quarterly("130100", "A11", [7000] * 5),
-        ],
-        events=[
-            ["130200", "A4", "E1", "医疗支出", "卫生健康", "2021-05-01", 10000, 0, None],
-            ["130100", "A11", "E2", "失业", "人力资源社会保障", "2020-06-01", 0, 20000, None],
-        ],
-        records=[
-            ["130100", "A2", "2021-11-20", "脱贫不稳定户", None],
-            ["130200", "A4", "2021-05-13", "突发严重困难户", None],
-            ["130100", "A5", "2021-01-10", "脱贫不稳定户", "2021-10-01"],
-            ["130100", "A6", "2021-01-10", "脱贫不稳定户", "2021-10-01"],
-            ["520100", "A7", "2021-02-01", "脱贫不稳定户", None],
-            ["520100", "A8", "2021-03-01", "边缘易致贫户", None],
-        ],
-        assistance=[
-            ["130100", "A2", "就业帮扶", "2021-11-25"],
-            ["130200", "A4", "医疗救助", "2021-05-20"],
-            ["130200", "A4", "临时救助", "2021-06-01"],
-            ["130200", "A4", "临时救助", "2021-07-01"],
-        ],
-    )
 
 
 def rows(path) -> dict[str, dict]:
@@ -77,7 +27,7 @@ def rows(path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
-    data = case(tmp_path_factory.mktemp("monitoring"))
+    data = monitoring_case(tmp_path_factory.mktemp("monitoring"))
     run = evaluate_monitoring(data, load_rules(), AS_OF)
     return run, rows(run.output)
 
@@ -140,7 +90,7 @@ def test_summary_by_province(judged):
 
 
 def test_the_output_is_replaced_whole_and_is_deterministic(tmp_path):
-    data = case(tmp_path)
+    data = monitoring_case(tmp_path)
     first = evaluate_monitoring(data, load_rules(), AS_OF).output.read_bytes()
     second = evaluate_monitoring(data, load_rules(), AS_OF).output.read_bytes()
     assert first == second

@@ -1,18 +1,14 @@
 """Fixtures for the report tests: small real runs (with sensitivity and a previous year).
 
-The scheme and data helpers are shared with the sensitivity tests (``sensitivity_support``).
+The scheme and data helpers are shared with the sensitivity tests (``tests.support.sensitivity``).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sensitivity"))
-
-from sensitivity_support import assess_case, run_cli  # noqa: E402
+from tests.support.sensitivity import assess_case, run_cli
 
 PROVINCES = [
     # code, name, output, quality, wrong, checked

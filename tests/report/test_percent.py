@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sensitivity_support import RATE_SCHEME, assess_case, run_cli
+from tests.support.sensitivity import RATE_SCHEME, assess_case, run_cli
 
 from kaohe.formatting import (
     XLSX_PERCENT,

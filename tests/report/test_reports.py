@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
-from sensitivity_support import assess_case, run_cli
+from tests.support.sensitivity import assess_case, run_cli
 
 CHROMIUM = "/usr/bin/chromium"
 

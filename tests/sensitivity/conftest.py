@@ -1,17 +1,8 @@
-"""Fixtures for the sensitivity tests; helpers live in ``sensitivity_support``.
-
-Test modules are imported by path (``--import-mode=importlib``), so this folder is put on
-``sys.path`` for them to ``import sensitivity_support``.
-"""
+"""Fixtures for the sensitivity tests; helpers live in ``tests.support.sensitivity``."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import pytest
 from SALib.analyze import sobol
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
-from sensitivity_support import assess_case, run_cli
+from tests.support.sensitivity import assess_case, run_cli
 
 from kaohe.errors import DataError
 from kaohe.sensitivity.draws import build_design
@@ -153,7 +153,7 @@ def test_intervals_in_explain_json_are_used(tmp_path):
 
 def test_intervals_declared_by_the_scheme_are_drawn_from(tmp_path):
     """``interval: {low, high}`` over measures: the run computes it, the analysis draws in it."""
-    from sensitivity_support import RATE_SCHEME
+    from tests.support.sensitivity import RATE_SCHEME
 
     scheme = RATE_SCHEME.replace(
         "    estimated: true\n",

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sensitivity_support import RATE_SCHEME, assess_case, sensitivity_loop
+
+# the benchmark's baseline: one draw at a time through the scoring steps
+from bench import sensitivity_loop
+from tests.support.sensitivity import RATE_SCHEME, assess_case
 
 from kaohe.sensitivity.draws import build_design
 from kaohe.sensitivity.reload import reload_run

@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from sensitivity_support import assess_case, run_cli
+from tests.support.sensitivity import assess_case, run_cli
 
 from kaohe.errors import DataError
 from kaohe.run.opened import open_run

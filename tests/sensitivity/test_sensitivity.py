@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.stats import beta
-from sensitivity_support import RATE_SCHEME, assess_case, run_cli
+from tests.support.sensitivity import RATE_SCHEME, assess_case, run_cli
 
 from kaohe.scoring.rank import competition_rank, competition_ranks
 from kaohe.sensitivity import Settings, analyse, parse_weights
@@ -177,7 +177,7 @@ def test_every_grading_method_reproduces_the_run(tmp_path, grading, attributes):
         (f"{11 + i}0000", f"P{i}", 30.0 + 7 * i, 90.0 - 5 * i, i % 3, 60) for i in range(12)
     ]
     root = tmp_path
-    from sensitivity_support import write_csv, write_rate_case
+    from tests.support.sensitivity import write_csv, write_rate_case
 
     scheme_path, data = write_rate_case(root, provinces, scheme)
     if attributes:
@@ -281,7 +281,7 @@ def test_moving_the_run_directory_still_finds_its_inputs(tmp_path):
 
 
 def test_a_unit_without_data_has_no_rank_and_no_grade(tmp_path):
-    from sensitivity_support import write_csv, write_rate_case
+    from tests.support.sensitivity import write_csv, write_rate_case
 
     provinces = [*PROVINCES, ("140000", "山西省", 0.0, 0.0, 0, 0)]
     scheme, data = write_rate_case(tmp_path, provinces)

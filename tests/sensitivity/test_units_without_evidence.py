@@ -8,7 +8,10 @@ veto step does in the run — the nominal self-check (``check_nominal``) must pa
 from __future__ import annotations
 
 import numpy as np
-from sensitivity_support import RATE_SCHEME, assess_case, sensitivity_loop
+
+# the benchmark's baseline: one draw at a time through the scoring steps
+from bench import sensitivity_loop
+from tests.support.sensitivity import RATE_SCHEME, assess_case
 
 from kaohe.scoring.grade import NO_GRADE
 from kaohe.scoring.rank import NO_RANK

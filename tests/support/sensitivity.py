@@ -7,7 +7,6 @@ runs the real ``kaohe assess`` over them; nothing is mocked.
 from __future__ import annotations
 
 import csv
-import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,17 +121,3 @@ def assess_case(root: Path, provinces, scheme: str = RATE_SCHEME) -> Path:
     )
     assert code == 0, output
     return out
-
-
-def _bench_module(name: str):
-    """A module of bench/ (not a package the tests can import by name)."""
-    spec = importlib.util.spec_from_file_location(
-        name, Path(__file__).parents[2] / "bench" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-# The straightforward Monte Carlo, one draw at a time through the scoring steps.
-sensitivity_loop = _bench_module("sensitivity_loop")

@@ -113,3 +113,22 @@ class Kaohe:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return CliRun(result.exit_code, result.stdout, result.stderr)
+
+
+# A small factor-method allocation formula (funds/allocation.py), shared by the allocation
+# and CLI tests.
+ALLOCATION_FORMULA = """\
+id: allocation-test
+title: 测试分配公式
+policy_source: tests
+parameters:
+  weight_performance: {value: 0.2, status: open}
+level: county
+total: 1000
+sources:
+  need: {columns: {poor: number, income: number}}
+need_factors:
+  poor: {label: 贫困人口, source: need, expr: "sum(poor)", weight: 0.6}
+  income: {label: 收入, source: need, expr: "avg(income)", transform: inverse, weight: 0.2}
+performance: {label: 绩效, column: final_score, baseline: 60, weight: $weight_performance}
+"""
