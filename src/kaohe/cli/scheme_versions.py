@@ -148,15 +148,13 @@ def scheme_compare(
 
     comparison = compare_schemes(old, new, data, period=period, out=out)
     a, b = comparison.old.scheme, comparison.new.scheme
+    title = text(
+        f"办法调整的影响：{a.id} → {b.id}（同一数据{f'，{period} 年度' if period else ''}）",
+        f"effect of the change: {a.id} → {b.id} (same data{f', period {period}' if period else ''})",
+    )
     # fmt: off
     table = with_columns(
-        Table(
-            title=text(
-                f"办法调整的影响：{a.id} → {b.id}（同一数据{f'，{period} 年度' if period else ''}）",
-                f"effect of the change: {a.id} → {b.id} (same data{f', period {period}' if period else ''})",
-            ),
-            title_justify="left",
-        ),
+        Table(title=title, title_justify="left"),
         (  # (Chinese, English) pairs
             ("代码", "unit"), ("名称", "name"), ("旧得分", "old score"),
             ("旧等次", "old grade"), ("旧名次", "old rank"), ("新得分", "new score"),

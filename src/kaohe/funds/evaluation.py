@@ -21,7 +21,7 @@ from ..errors import DataError
 from ..i18n import text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import LibraryState
-from .monitoring import item_and_value
+from .monitoring import item_and_value, library_project
 from .tables import Table
 from .targets import BUDGET_ITEM, Project, framework
 
@@ -185,17 +185,12 @@ def read_values(
     values: dict[str, dict[str, float]] = {}
     seen: dict[tuple[str, str], Any] = {}
     for row in table.rows:
-        pid = row.text("project_id")
-        project = state.projects.get(pid)
+        project = library_project(
+            row, state, problems, where=(f"{what[0]}中的", f" of the {what[1]}")
+        )
         if project is None:
-            problems.append(
-                text(
-                    f"{row.cell('project_id')}：{what[0]}中的项目 {pid!r} 不在项目库中",
-                    f"{row.cell('project_id')}: project {pid!r} of the {what[1]} "
-                    "is not in the library",
-                )
-            )
             continue
+        pid = project.project_id
         read = item_and_value(row, project, problems)
         if read is None:
             continue

@@ -73,17 +73,12 @@ def read_reports(table: Table, state: LibraryState) -> dict[tuple[str, dt.date],
     reports: dict[tuple[str, dt.date], dict[str, float]] = {}
     seen: dict[tuple[str, dt.date, str], Any] = {}
     for row in table.rows:
-        pid = row.text("project_id")
-        project = state.projects.get(pid)
+        project = library_project(
+            row, state, problems, why=("（未入库的项目不能报告进度）", " (only admitted projects report progress)")
+        )  # fmt: skip
         if project is None:
-            problems.append(
-                text(
-                    f"{row.cell('project_id')}：项目 {pid!r} 不在项目库中（未入库的项目不能报告进度）",
-                    f"{row.cell('project_id')}: project {pid!r} is not in the library "
-                    "(only admitted projects report progress)",
-                )
-            )
             continue
+        pid = project.project_id
         day = date(row.get("as_of"))
         if day is None:
             problems.append(
@@ -122,6 +117,27 @@ def resolve_item(project: Project, written: str) -> str | None:
             return target.indicator_id
     named = [t.indicator_id for t in project.targets if t.name == written]
     return named[0] if len(named) == 1 else None
+
+
+def library_project(
+    row: Row,
+    state: LibraryState,
+    problems: list[str],
+    where: tuple[str, str] = ("", ""),
+    why: tuple[str, str] = ("", ""),
+) -> Project | None:
+    """The library's project a row names; None, with the problem added, if it has none.
+    ``where`` and ``why`` (Chinese, English) say which table and what the rule is."""
+    pid = row.text("project_id")
+    project = state.projects.get(pid)
+    if project is None:
+        problems.append(
+            text(
+                f"{row.cell('project_id')}：{where[0]}项目 {pid!r} 不在项目库中{why[0]}",
+                f"{row.cell('project_id')}: project {pid!r}{where[1]} is not in the library{why[1]}",
+            )
+        )
+    return project
 
 
 def item_and_value(row: Row, project: Project, problems: list[str]) -> tuple[str, float] | None:

@@ -131,6 +131,16 @@ def get(session: Session, actor: Actor, item_id: int) -> Rectification:
     return item
 
 
+def _to_change(
+    session: Session, actor: Actor, item_id: int, seen_version: int | None, permission: str
+) -> Rectification:
+    """The item ``actor`` may change with ``permission``, as the version the user saw."""
+    require(actor, permission)
+    item = get(session, actor, item_id)
+    expect_version(item, seen_version, text("整改事项", "the rectification"))
+    return item
+
+
 def submit_evidence(
     session: Session,
     actor: Actor,
@@ -140,9 +150,7 @@ def submit_evidence(
     note: str = "",
     seen_version: int | None = None,
 ) -> Rectification:
-    require(actor, "rectification.evidence")
-    item = get(session, actor, item_id)
-    expect_version(item, seen_version, text("整改事项", "the rectification"))
+    item = _to_change(session, actor, item_id, seen_version, "rectification.evidence")
     status = _move(item, "evidence_submitted")
     attached = attach(session, actor, "rectification", item.id, filename, content)
     item.status = status
@@ -166,9 +174,7 @@ def verify(
     note: str = "",
     seen_version: int | None = None,
 ) -> Rectification:
-    require(actor, "rectification.verify")
-    item = get(session, actor, item_id)
-    expect_version(item, seen_version, text("整改事项", "the rectification"))
+    item = _to_change(session, actor, item_id, seen_version, "rectification.verify")
     if item.status != "submitted":
         raise WrongState(
             text(
