@@ -4,6 +4,7 @@ evaluate → audit → allocate, with exit codes and messages in both languages.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import subprocess
 import sys
@@ -131,6 +132,23 @@ def test_the_whole_cycle(tmp_path, kaohe):
     assert scores["P1"]["difference"] == "-2.0" and scores["P1"]["checked"] == "true"
     detail = json.loads((tmp_path / "eval" / "evaluation.json").read_text(encoding="utf-8"))
     assert detail["coverage"]["checked"] == 2 and detail["rules"]["id"] == "evaluation-default"
+    # the run record: what the result was computed from and with, and what it holds
+    manifest = json.loads((tmp_path / "eval" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == "funds evaluate"
+    assert manifest["rules"]["id"] == "evaluation-default" and manifest["rules"]["sha256"]
+    assert {(i["role"], Path(i["file"]).name) for i in manifest["inputs"]} == {
+        ("self_evaluation", "self.csv"),
+        ("checks", "checks.csv"),
+    }
+    assert sorted(manifest["outputs"]) == [
+        "evaluation.json",
+        "project_scores.csv",
+        "unit_scores.csv",
+    ]
+    assert (
+        manifest["outputs"]["unit_scores.csv"]
+        == hashlib.sha256((tmp_path / "eval" / "unit_scores.csv").read_bytes()).hexdigest()
+    )
 
     audited = kaohe(
         "funds",

@@ -298,7 +298,7 @@ def evaluate(
     """Year-end evaluation: self scores, verified scores where checked, and their difference."""
     from ..funds import evaluation as ev
     from ..funds.library import Library
-    from ..funds.outputs import staged, write_csv, write_json
+    from ..funds.outputs import result_directory, write_csv, write_json
 
     loaded = ev.load_evaluation_rules(rules, parse_params(param))
     state = Library.open(library).state()
@@ -306,7 +306,8 @@ def evaluate(
     verified = _values(checks, state, ev.CHECK_SHEETS, ("抽查表", "spot checks"))
     result = ev.evaluate(state, own, verified, loaded, preliminary)
     rows = ev.project_rows(result)
-    with staged(out) as folder:
+    read = {"self_evaluation": self_evaluation, "checks": checks}
+    with result_directory(out, "funds evaluate", loaded, read) as folder:
         write_csv(folder / "project_scores.csv", ev.PROJECT_SCORE_COLUMNS, rows)
         write_csv(folder / "unit_scores.csv", ev.UNIT_SCORE_COLUMNS, ev.unit_rows(result))
         write_json(folder / "evaluation.json", ev.detail(result))
@@ -365,7 +366,7 @@ def allocate(
     """Next year's allocation per county by the factor method, with and without performance."""
     from ..funds.allocation import allocate as compute
     from ..funds.allocation import load_allocation_rules
-    from ..funds.outputs import staged, write_csv, write_json
+    from ..funds.outputs import result_directory, write_csv, write_json
     from ..funds.tables import read_table
 
     loaded = load_allocation_rules(formula, parse_params(param))
@@ -383,7 +384,8 @@ def allocate(
     )
     result = compute(data, loaded, score_table, period, total)
     rows = result.rows()
-    with staged(out) as folder:
+    read = {"data": data, "scores": scores}
+    with result_directory(out, "funds allocate", loaded, read) as folder:
         write_csv(folder / "allocation.csv", list(rows[0].keys()) if rows else ["unit"], rows)
         write_json(
             folder / "allocation.json",
@@ -451,7 +453,7 @@ def audit(
     from ..funds import audit_checks as au
     from ..funds.evaluation import CHECK_SHEETS, SELF_SHEETS
     from ..funds.library import Library
-    from ..funds.outputs import staged, write_csv, write_json
+    from ..funds.outputs import result_directory, write_csv, write_json
     from ..funds.tables import read_table
 
     loaded = au.load_audit_rules(rules, parse_params(param))
@@ -465,7 +467,8 @@ def audit(
         else None,
     )
     findings = au.audit(state, inputs, loaded, opened_on)
-    with staged(out) as folder:
+    read = {"self_evaluation": self_evaluation, "checks": checks, "files": files}
+    with result_directory(out, "funds audit", loaded, read) as folder:
         write_csv(folder / "rectifications.csv", au.FINDING_COLUMNS, [f.row() for f in findings])
         write_json(
             folder / "rectifications.json",

@@ -32,8 +32,9 @@ from ..funds.evaluation import (
 )
 from ..funds.fund_rules import LoadedRules
 from ..funds.library import Library, LibraryState
-from ..funds.outputs import staged, write_csv, write_json
+from ..funds.outputs import write_csv, write_json
 from ..funds.tables import read_table
+from ..run.record import staged_directory
 from .fund_projects import PERIOD, YEAR
 
 
@@ -59,7 +60,9 @@ def run_funds_pipeline(
     )
     result = evaluate(state, own, checked, evaluation_rules)
     scores = project_rows(result)
-    with staged(folder / "evaluation") as out:
+    # generated data, like the rest of the demo: no manifest, whose creation time would make two
+    # runs with one seed differ
+    with staged_directory(folder / "evaluation") as out:
         write_csv(out / "project_scores.csv", PROJECT_SCORE_COLUMNS, scores)
         write_csv(out / "unit_scores.csv", UNIT_SCORE_COLUMNS, unit_rows(result))
         write_json(out / "evaluation.json", detail(result))
@@ -68,7 +71,7 @@ def run_funds_pipeline(
         read_table(folder / "project_files.csv", FILE_COLUMNS, list(FILE_COLUMNS)), state
     )
     findings = audit(state, AuditInputs(own, checked, files), audit_rules, dt.date(YEAR + 1, 2, 1))
-    with staged(folder / "audit") as out:
+    with staged_directory(folder / "audit") as out:
         write_csv(out / "rectifications.csv", FINDING_COLUMNS, [f.row() for f in findings])
         write_json(
             out / "rectifications.json",
@@ -81,7 +84,7 @@ def run_funds_pipeline(
     )
     allocation = allocate(directory, formula, unit_table, PERIOD)
     rows = allocation.rows()
-    with staged(folder / "allocation") as out:
+    with staged_directory(folder / "allocation") as out:
         write_csv(out / "allocation.csv", list(rows[0].keys()), rows)
         write_json(
             out / "allocation.json",

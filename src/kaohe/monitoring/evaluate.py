@@ -13,7 +13,6 @@ the share with assistance measures, elimination and return-to-poverty rates are 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
+from ..run.record import staged_file
 from .inputs import INPUTS, OUTPUT
 from .monitoring_rules import MonitoringRules
 
@@ -330,14 +330,12 @@ def evaluate_monitoring(
             table[name] = [thresholds[p][name] for p in thresholds]
         con.register("kaohe_thresholds_arrow", pa.table(table))
         con.execute("CREATE TEMP TABLE kaohe_thresholds AS SELECT * FROM kaohe_thresholds_arrow")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial")
-        target = str(partial).replace("'", "''")
-        con.execute(
-            f"COPY ({results_sql(rules, as_of, period)}) TO '{target}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-        os.replace(partial, out)
+        with staged_file(out) as staging:  # the run record's atomic write: never half a file
+            target = str(staging).replace("'", "''")
+            con.execute(
+                f"COPY ({results_sql(rules, as_of, period)}) TO '{target}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
         summary = _summary(con, out, units)
     return MonitoringRun(out, as_of, period, sum(s.households for s in summary), summary)
 
