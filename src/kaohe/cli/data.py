@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..i18n import text
+from ..scheme.documents import bundled_files
 from .app import app, console, errors, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
@@ -24,9 +24,9 @@ app.add_typer(snapshots_app, name="snapshots")
 
 
 def _bundled_sources() -> list[str]:
-    # listed from the schema folder itself, so the help never falls behind it
-    folder = resources.files("kaohe.data") / "schemas"
-    return sorted(Path(e.name).stem for e in folder.iterdir() if e.name.endswith(".yaml"))
+    # listed from the schema folder itself (the rules-document loader's lookup), so the help never
+    # falls behind it
+    return sorted(bundled_files("data/schemas"))
 
 
 def progress_display() -> Progress:
