@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.cli import Kaohe
 from tests.support.engine import (
-    Kaohe,
     facts_scheme,
     per_unit,
     run_facts,

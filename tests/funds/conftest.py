@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.support.funds import Kaohe
+from tests.support.cli import Kaohe
 
 
 @pytest.fixture

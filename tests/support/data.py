@@ -4,13 +4,9 @@ resident ID numbers, and the real command line run in-process."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 from stdnum.cn import ric
-from typer.testing import CliRunner
-
-from kaohe.cli import app
 
 UNITS_HEADER = ["unit", "name", "parent", "level", "kind"]
 UNITS = [
@@ -73,21 +69,3 @@ def person(unit: str, n: int, poor: bool = True, exited: bool = False, **changes
 
 def person_rows(people: list[dict]) -> list[list[str]]:
     return [[p[c] for c in PERSONS_HEADER] for p in people]
-
-
-@dataclass
-class CliRun:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-class Kaohe:
-    """The real ``kaohe`` command line, in-process (wide COLUMNS: rich does not fold lines)."""
-
-    def __call__(self, *args, lang: str | None = "en") -> CliRun:
-        env = {"COLUMNS": "1000", "KAOHE_LANG": lang}
-        result = CliRunner().invoke(app, [str(a) for a in args], env=env)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return CliRun(result.exit_code, result.stdout, result.stderr)

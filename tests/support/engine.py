@@ -20,9 +20,7 @@ from typing import Any
 
 import numpy as np
 from ruamel.yaml import YAML
-from typer.testing import CliRunner
 
-from kaohe.cli import app
 from kaohe.run import RunResult, assess
 
 # --------------------------------------------------------------------------- files
@@ -152,28 +150,6 @@ def per_unit(result: RunResult, column: str | np.ndarray) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- the command line
-
-
-@dataclass
-class CliRun:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-class Kaohe:
-    """The real ``kaohe`` command, run in-process through typer's CliRunner.
-
-    COLUMNS is set wide so that rich does not fold long messages; the folding of messages on a
-    narrow, non-terminal stderr is tested on its own through a subprocess.
-    """
-
-    def __call__(self, *args: str, lang: str | None = "en") -> CliRun:
-        env = {"COLUMNS": "1000", "KAOHE_LANG": lang}  # None unsets: the default language
-        result = CliRunner().invoke(app, [str(a) for a in args], env=env)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
 def kaohe_subprocess(

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from kaohe.cli import app
 from kaohe.funds.gate import check_submission, load_gate_rules, read_submission
 from kaohe.funds.library import Library, admit
 
@@ -95,24 +91,6 @@ def library_with(root: Path, *pids: str, unit: str = "110101") -> Library:
     result = admit(library, checked, at="2019-01-10T00:00:00+08:00")
     assert sorted(result.admitted) == sorted(pids)
     return library
-
-
-@dataclass
-class CliRun:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-class Kaohe:
-    """The real ``kaohe`` command line run in-process (COLUMNS wide so rich does not fold)."""
-
-    def __call__(self, *args: Any, lang: str | None = "en") -> CliRun:
-        env = {"COLUMNS": "1000", "KAOHE_LANG": lang}
-        result = CliRunner().invoke(app, [str(a) for a in args], env=env)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
 # A small factor-method allocation formula (funds/allocation.py), shared by the allocation
