@@ -22,8 +22,8 @@ from tests.support.data import (
     person,
     person_rows,
     resident_id,
-    write_csv,
 )
+from tests.support.files import write_csv
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.support.data import UNITS, UNITS_HEADER, write_csv
+from tests.support.data import UNITS, UNITS_HEADER
+from tests.support.files import write_csv
 from tests.support.messy_corpus import (
     FILE_CASES,
     GOOD,

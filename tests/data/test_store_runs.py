@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.support.data import PERSONS_HEADER, UNITS, UNITS_HEADER, person, person_rows, write_csv
+from tests.support.data import PERSONS_HEADER, UNITS, UNITS_HEADER, person, person_rows
+from tests.support.files import write_csv
 
 SCHEME = """\
 id: store-test

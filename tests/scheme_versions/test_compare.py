@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from tests.support.scheme_versions import kaohe, write, write_csv
+from tests.support.files import write_csv
+from tests.support.scheme_versions import kaohe, write
 
 SCHEME = """
 id: {id}

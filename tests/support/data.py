@@ -3,9 +3,6 @@ resident ID numbers, and the real command line run in-process."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 from stdnum.cn import ric
 
 UNITS_HEADER = ["unit", "name", "parent", "level", "kind"]
@@ -39,15 +36,6 @@ def resident_id(region: str, birth: str, sequence: int) -> str:
 
 def broken_check_digit(number: str) -> str:
     return number[:-1] + ("0" if number[-1] != "0" else "1")
-
-
-def write_csv(path: Path, header: list[str], rows: list, encoding: str = "utf-8") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def person(unit: str, n: int, poor: bool = True, exited: bool = False, **changes) -> dict:

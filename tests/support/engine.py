@@ -7,34 +7,23 @@ it. Nothing is mocked.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from ruamel.yaml import YAML
+from tests.support.files import write_csv
 
 from kaohe.run import RunResult, assess
 
 # --------------------------------------------------------------------------- files
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    """A UTF-8 CSV; None is written as an empty field (missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
-    return path
 
 
 def dump_yaml(document: Mapping[str, Any]) -> str:

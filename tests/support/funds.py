@@ -6,10 +6,11 @@ real gate, library, monitoring, evaluation, allocation and audit code over them.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from tests.support.files import write_csv
 
 from kaohe.funds.gate import check_submission, load_gate_rules, read_submission
 from kaohe.funds.library import Library, admit
@@ -35,16 +36,6 @@ TARGET_HEADER = (
 )
 REPORT_HEADER = ("project_id", "as_of", "item", "value")
 VALUE_HEADER = ("project_id", "item", "value")
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
-    return path
 
 
 def project(pid: str, unit: str = "110101", **fields: Any) -> list[Any]:

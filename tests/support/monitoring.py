@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from tests.support.files import write_csv
 
 HOUSEHOLD_COLUMNS = [
     "unit", "household_id", "size", "registry_status", "labour_capacity", "food_clothing_ok",
     "education_ok", "medical_ok", "housing_ok", "water_ok",
 ]  # fmt: skip
 QUARTERS = ["2020-12-31", "2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return path
 
 
 def household(unit, hid, status="已脱贫户", size=2, labour=True, ok=True, water=True):
