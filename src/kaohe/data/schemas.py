@@ -19,6 +19,7 @@ from ..expr import suggest
 from ..i18n import text
 from ..scheme.documents import bundled_files, read_yaml, validate
 from ..scheme.model import ColumnType, Identifier
+from .headers import header_index
 
 UNITS_SOURCE = "units"
 
@@ -43,6 +44,12 @@ class Column(_Model):
     references: Identifier | None = None  # another column of the same source holding the key
     format: str | None = None  # date: a strftime format (%Y/%m/%d); default ISO YYYY-MM-DD
     exponent: bool = False  # number: also accept scientific notation (1.5e3)
+    # number: "%" stores a fraction (0.125) and also reads "12.5%" as 0.125
+    unit_of_measure: Literal["%"] | None = None
+    # other headers the column is known by in the systems the data come from (the poverty
+    # registry's exports, the statistics bureau's tables, the finance department's lists);
+    # a file's header matches the id, the label, the English label or one of these
+    aliases: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Column:
@@ -66,6 +73,8 @@ class Column(_Model):
             raise ValueError("format is a strftime format such as %Y/%m/%d")
         if self.exponent and self.type != "number":
             raise ValueError("exponent applies to number columns")
+        if self.unit_of_measure is not None and self.type != "number":
+            raise ValueError('unit_of_measure "%" applies to number columns')
         if self.required and self.optional:
             raise ValueError("a column cannot be both required and optional")
         return self
@@ -110,6 +119,7 @@ class SourceSchema(_Model):
             raise ValueError(f"unit column {self.unit.column} is not declared")
         if self.one_row_per_unit and self.unit is None:
             raise ValueError("one_row_per_unit needs a unit column (unit: {column: …})")
+        header_index(self.columns)  # one header never names two columns
         for name, column in self.columns.items():
             if column.references is not None and column.references not in self.columns:
                 raise ValueError(f"column {name} references undeclared column {column.references}")
