@@ -304,9 +304,10 @@ def test_missing_columns_unknown_sources_and_unsupported_files_are_usage_errors(
     assert run.exit_code == 2 and "no schema for source person" in run.stderr
     assert "did you mean persons" in run.stderr
     old = tmp_path / "persons.xls"
-    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # a damaged .xls
     run = kaohe("import", "persons", old, "--store", store)
     assert run.exit_code == 2 and "save it as .xlsx" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
 
 
 def test_messages_are_in_chinese_by_default(tmp_path, store, kaohe):

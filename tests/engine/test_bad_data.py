@@ -64,7 +64,7 @@ def test_missing_units_csv(case, tmp_path, kaohe):
 def test_missing_source_file(case, tmp_path, kaohe):
     (case.data / "facts.csv").unlink()
     message = assess_fails(kaohe, case, tmp_path)
-    assert f"{case.data}: no file for source facts (facts.csv or facts.parquet)" in message
+    assert f"{case.data}: no file for source facts (facts.csv, .parquet or .xlsx" in message
 
 
 def test_missing_column_in_a_source(case, tmp_path, kaohe):

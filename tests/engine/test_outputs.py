@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-from tests.support.engine import facts_scheme, write_csv, write_facts_case
+from tests.support.engine import facts_scheme, write_facts_case
 
 # Two dimensions: results (60 points: growth by target, income by goalposts) and accuracy (40
 # points: wrong-exit rate by a score table, lower is better). A bonus, a veto and outcomes.
@@ -164,18 +164,20 @@ def test_a_csv_saved_by_excel_with_a_byte_order_mark_is_read(tmp_path):
     assert list(result.state.values["score"]) == [97.0, 30.0]
 
 
-def test_a_gbk_csv_gets_a_plain_message(tmp_path, kaohe):
+def test_a_gbk_csv_is_read_as_the_same_text(tmp_path, kaohe):
+    """Issue 13: what Chinese office software saves (GBK/GB18030) is read, not refused."""
     case = write_facts_case(tmp_path / "case", SCHEME, FACTS, ATTRIBUTES)
-    write_csv(case.data / "units.csv", ["unit", "name", "parent", "level", "plan"], [])
-    content = "unit,name,parent,level,plan\nP,省,,province,\nA,甲县,P,county,0.5\n"
-    (case.data / "units.csv").write_bytes(content.encode("gbk"))
+    utf8 = case.assess()
+    for name in ("units.csv", "facts.csv"):
+        path = case.data / name
+        path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
     run = kaohe(
         "assess", "--scheme", case.scheme, "--data", case.data, "--out", tmp_path / "out"
     )  # fmt: skip
-    assert run.exit_code == 2
-    assert "units.csv" in run.stderr and "UTF-8" in run.stderr
-    assert "sample_size" not in run.stderr and "ignore_errors" not in run.stderr
-    assert len(run.stderr.strip().splitlines()) <= 3
+    assert run.exit_code == 0, run.stderr
+    assert list(utf8.state.values["score"]) == [97.0, 30.0]
+    results = (tmp_path / "out" / "results.csv").read_text(encoding="utf-8")
+    assert "97" in results and "30" in results
 
 
 def test_an_estimated_indicator_carries_its_interval_into_explain_json(tmp_path):

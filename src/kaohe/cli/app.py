@@ -29,6 +29,13 @@ PeriodOption = Annotated[
     str | None, typer.Option(help="Period to select in sources with a period column.")
 ]
 ParamsOption = Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")]
+MappingOption = Annotated[
+    list[Path],
+    typer.Option(
+        help="Mapping file (kaohe data map): how a file's headers and values are read as a "
+        "source. Repeatable; DATA/*.mapping.yaml are read too."
+    ),
+]
 
 scheme_app = typer.Typer(help="考核办法 schemes: check, list.", no_args_is_help=True)
 app.add_typer(scheme_app, name="scheme")

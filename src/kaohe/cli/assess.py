@@ -11,7 +11,16 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import text
 from ..scoring.status import status_label
-from .app import ParamsOption, PeriodOption, app, console, parse_params, user_errors, with_columns
+from .app import (
+    MappingOption,
+    ParamsOption,
+    PeriodOption,
+    app,
+    console,
+    parse_params,
+    user_errors,
+    with_columns,
+)
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -24,8 +33,13 @@ def assess(
     scheme: Annotated[str, typer.Option(help="Scheme file, or the name of a bundled scheme.")],
     out: Annotated[Path, typer.Option(help="Output directory (replaced atomically).")],
     data: Annotated[
-        Path | None, typer.Option(help="Directory: units.csv and one CSV/Parquet per source.")
+        Path | None,
+        typer.Option(
+            help="Directory: units and one file per source (CSV, Excel, Parquet, or a "
+            "workbook with a sheet per source)."
+        ),
     ] = None,
+    mapping: MappingOption = [],  # noqa: B006
     period: PeriodOption = None,
     seed: Annotated[
         int, typer.Option(help="Seed recorded in the manifest (for random steps).")
@@ -68,6 +82,7 @@ def assess(
             engine=engine,
             memory_limit=memory_limit,
             tracker=Tracker(progress),
+            mappings=mapping,
         )
     print_results(result)
     console.print(text(f"结果已写入 {out}", f"results written to {out}"))

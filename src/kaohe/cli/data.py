@@ -51,7 +51,10 @@ def import_command(
     ],
     files: Annotated[
         list[Path],
-        typer.Argument(help="CSV (UTF-8 or GB18030), Excel (.xlsx) or Parquet; read as one table."),
+        typer.Argument(
+            help="CSV (UTF-8, GB18030 or UTF-16), Excel (.xlsx, .xls) or Parquet; read as one "
+            "table. Headers may be the columns' ids, labels or aliases."
+        ),
     ],
     store: Annotated[Path, typer.Option(help="Snapshot store directory (created if missing).")],
     quarantine: Annotated[
@@ -60,7 +63,16 @@ def import_command(
             help="Keep the rows that pass; write the others with their reasons to a rejects file."
         ),
     ] = False,
-    encoding: Annotated[str, typer.Option(help="CSV encoding: auto, utf-8 or gb18030.")] = "auto",
+    encoding: Annotated[
+        str, typer.Option(help="CSV encoding: auto, utf-8, gb18030 or utf-16.")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="Mapping file (kaohe data map): the files' headers and values."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel: the worksheet to read (default: the source's).")
+    ] = None,
     memory_limit: Annotated[
         str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB (spills to disk beyond).")
     ] = None,
@@ -83,11 +95,13 @@ def import_command(
 ) -> None:
     """Check files against the source's schema and add them to the store as a snapshot."""
     from ..data.importer import import_files, report
+    from ..data.mappings import load_mapping
     from ..data.progress import Tracker
     from ..data.schemas import load_schema
     from ..data.snapshots import Store
 
     schema = load_schema(source)
+    chosen = load_mapping(mapping, schema) if mapping is not None else None
     repository = Store(store)
     with progress_display() as progress:
         result = import_files(
@@ -101,9 +115,14 @@ def import_command(
             tracker=Tracker(progress),
             min_rows_share=min_rows_share,
             allow_shrink=allow_shrink,
+            mapping=chosen,
+            sheet=sheet,
         )
     snapshot = result.snapshot
     name = schema.model.source
+    for item in result.files:
+        for notice in item.notices():
+            console.print(notice, highlight=False, markup=False)
     if result.failed:
         errors.print(report(result), highlight=False, markup=False)
     if not result.created:

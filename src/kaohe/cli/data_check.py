@@ -10,7 +10,16 @@ from rich.table import Table
 
 from ..i18n import text
 from ..scoring.status import status_label
-from .app import ParamsOption, PeriodOption, app, console, parse_params, user_errors, with_columns
+from .app import (
+    MappingOption,
+    ParamsOption,
+    PeriodOption,
+    app,
+    console,
+    parse_params,
+    user_errors,
+    with_columns,
+)
 from .assess import parse_snapshots
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
@@ -28,8 +37,13 @@ app.add_typer(data_app, name="data")
 def check(
     scheme: Annotated[str, typer.Option(help="Scheme file, or the name of a bundled scheme.")],
     data: Annotated[
-        Path | None, typer.Option(help="Directory: units.csv and one CSV/Parquet per source.")
+        Path | None,
+        typer.Option(
+            help="Directory: units and one file per source (CSV, Excel, Parquet, or a "
+            "workbook with a sheet per source)."
+        ),
     ] = None,
+    mapping: MappingOption = [],  # noqa: B006
     store: Annotated[
         Path | None, typer.Option(help="Snapshot store (kaohe import): the latest snapshots.")
     ] = None,
@@ -51,6 +65,7 @@ def check(
         parse_params(param),
         store=store,
         snapshots=parse_snapshots(snapshot),
+        mappings=mapping,
     )
     _print_table(
         text("数据源", "Sources"),

@@ -168,7 +168,7 @@ def csv_layout(path: Path) -> CsvLayout:
     return _LAYOUTS[stamp]
 
 
-def _text_lines(readable: Path):
+def text_lines(readable: Path):
     """The physical lines of a UTF-8 file, line endings kept (each at most MAX_LINE_BYTES)."""
     with readable.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
         yield from handle
@@ -191,7 +191,7 @@ def _find_unclosed_quote(path: Path, readable: Path) -> None:
     opened: tuple[int, str] | None = None  # (line, the record's text up to that line)
     header: list[str] = []
     delimiter = ","
-    for number, line in enumerate(_text_lines(readable), start=1):
+    for number, line in enumerate(text_lines(readable), start=1):
         if number == 1:
             delimiter = _delimiter(line)
             header = next(csv.reader([line], delimiter=delimiter), [])
@@ -225,7 +225,7 @@ def _find_unclosed_quote(path: Path, readable: Path) -> None:
 def check_csv_header(path: Path, readable: Path | None = None) -> list[str]:
     """The header's column names; an empty or repeated name is an error (DuckDB would rename it
     and a column would silently go missing)."""
-    lines = _text_lines(readable or path)
+    lines = text_lines(readable or path)
     first = next(lines, "")
     lines.close()
     names = [n.strip() for n in next(csv.reader([first], delimiter=_delimiter(first)), [])]
@@ -280,7 +280,7 @@ def _line_shifts(readable: Path) -> tuple[list[int], list[int]]:
     shifts: list[int] = []
     record = 0  # data records started so far (the header is record 0)
     inside = False
-    for number, line in enumerate(_text_lines(readable), start=1):
+    for number, line in enumerate(text_lines(readable), start=1):
         if not inside:
             if number > 1 and line.strip("\r\n") == "":
                 continue  # DuckDB skips blank lines
@@ -363,18 +363,51 @@ def _reject_non_utf8(path: Path) -> None:
 
 def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """The file's columns and their DuckDB types (CSV: all VARCHAR), in file order."""
+    names = None
     if path.suffix == ".csv":
         check_csv(path)
+        names = check_csv_header(path)
     try:
-        return {
+        types = {
             row[0]: row[1]
             for row in con.execute(f"DESCRIBE SELECT * FROM {scan_sql(path)}").fetchall()
         }
     except duckdb.Error as error:
+        if names is not None:
+            find_ragged_line(path, names)
+        kind = text("Parquet 文件", "Parquet file") if path.suffix == ".parquet" else "CSV"
         raise DataError(
             text(
-                f"{path}：无法读取文件（{str(error).splitlines()[0]}）。CSV 须为 UTF-8 编码、首行为列名",
-                f"{path}: cannot read the file ({str(error).splitlines()[0]}). "
-                "CSV must be UTF-8 with a header row",
+                f"{path}：无法作为 {kind} 读取（文件可能已损坏或只写了一部分）。请重新导出",
+                f"{path}: cannot be read as a {kind} (damaged or only partly written). "
+                "Export it again",
             )
+            + f" [{type(error).__name__}]"
         ) from None
+    if names is not None and len(types) != len(names):
+        find_ragged_line(path, names)  # DuckDB guessed another dialect because of a ragged row
+    return types
+
+
+def find_ragged_line(path: Path, names: list[str]) -> None:
+    """Raise an error naming the first line with more or fewer fields than the header.
+
+    Python's csv module on the error path only (DuckDB's sniffer reports no line)."""
+    lines = text_lines(path)
+    try:
+        first = next(lines, "")
+        reader = csv.reader(lines, delimiter=_delimiter(first))
+        for record in reader:
+            if record and len(record) != len(names):
+                line = reader.line_num + 1
+                raise DataError(
+                    text(
+                        f"{path.name}:第 {line} 行：有 {len(record)} 个值，但表头有 {len(names)} 列。"
+                        "请补齐或删去多余的值（值内的逗号须用引号括起）",
+                        f"{path.name}:line {line}: {len(record)} values, but the header has "
+                        f"{len(names)} columns. Fill in or remove values (a comma inside a "
+                        "value must be quoted)",
+                    )
+                )
+    finally:
+        lines.close()

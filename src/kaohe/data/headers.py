@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from ..i18n import text
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -55,3 +57,13 @@ def match_headers(headers: Iterable[object], columns: Mapping[str, object]) -> d
         for position, header in enumerate(headers)
         if (key := normalize_header(header)) in index
     }
+
+
+def some_columns(names: list[str], shown: int = 20) -> str:
+    """A file's column names for a message: the first ``shown`` and how many in all (a broken
+    export can have tens of thousands)."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + text(
+        f" …（共 {len(names)} 列）", f" … ({len(names)} columns)"
+    )

@@ -24,6 +24,7 @@ from ..i18n import text
 from .files import csv_line_shifts, sha256_of
 from .import_plan import ImportPlan, sql_literal
 from .import_report import DuplicateKey, ImportRejected, ImportResult, Violation, report
+from .mappings import Mapping
 from .progress import Tracker
 from .readers import InputFile, prepare
 from .schemas import UNITS_SOURCE, LoadedSchema
@@ -44,6 +45,8 @@ def import_files(
     tracker: Tracker | None = None,
     min_rows_share: float = 0.5,
     allow_shrink: bool = False,
+    mapping: Mapping | None = None,
+    sheet: str | None = None,
 ) -> ImportResult:
     """Check ``paths`` (one source's files, read as one table) and add them to ``store``.
 
@@ -69,13 +72,28 @@ def import_files(
             # CSV conversion advances by bytes; an Excel sheet's row count is unknown up front
             size = path.stat().st_size if path.is_file() and path.suffix != ".xlsx" else None
             with tracker.step(text(f"读取 {path.name}", f"reading {path.name}"), size) as advance:
-                files.append(prepare(path, scratch, encoding, advance))
+                files.append(
+                    prepare(
+                        path,
+                        scratch,
+                        encoding,
+                        advance,
+                        columns=schema.model.columns,
+                        source=source,
+                        mapping=mapping,
+                        sheet=sheet,
+                    )
+                )
         result = ImportResult(source, files)
         key = {
             "schema_sha256": schema.sha256,
             "files": [f.sha256 for f in files],
             "quarantine": quarantine,
         }
+        if mapping is not None:  # the same file read through another mapping is another import
+            key["mapping"] = mapping.model_dump(mode="json")
+        if sheet is not None:
+            key["sheet"] = sheet
         if existing := store.same_inputs(source, key):
             result.snapshot, result.created = existing, False
             result.rows_read = result.rows_accepted = existing.rows

@@ -1,4 +1,5 @@
-"""Input files as DuckDB relations with row numbers: CSV (UTF-8 or GB18030), Excel and Parquet.
+"""Input files as DuckDB relations with row numbers: CSV (UTF-8, GB18030 or UTF-16), Excel
+(.xlsx, .xls) and Parquet — the one reader of ``kaohe import``, ``data check`` and ``assess``.
 
 Every relation has ``__row`` (1-based, in file order) so that a problem is reported where the
 user will look for it (``InputFile.position``: the line an editor shows). A CSV is checked as a
@@ -8,31 +9,33 @@ Two formats need a conversion first, streamed into the store's scratch folder:
 
 - GB18030 (what Chinese office software exports): DuckDB only reads it through an extension it
   downloads, which an offline server cannot; Python's codec transcodes to UTF-8 in 1 MiB blocks.
-- Excel (.xlsx): openpyxl's read-only mode streams rows into Parquet in batches; the values
-  become text, exactly as a CSV export would give them, and are then checked like a CSV's.
+- Excel (.xlsx, .xls): ``workbooks.sheet_to_parquet`` reads one worksheet as text, exactly as
+  a CSV export would give it, and the values are then checked like a CSV's.
+
+Offices' layouts are read too: the header is found under title rows and may be two rows
+(``header_rows``), headers name columns by id, label or alias (``headers``) or by a mapping file
+(``mappings``), whose value maps are applied before the strict casts, and 合计 rows are left out.
 """
 
 from __future__ import annotations
 
 import codecs
-import datetime as dt
+import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from ..errors import DataError, UsageError
+from ..expr import quote
 from ..i18n import text
-from .files import CsvScanner, check_csv_header, csv_sql, position
+from .file_kinds import check_encoding_option, detect_encoding, file_format
+from .files import CsvScanner, check_csv_header, csv_layout, csv_line, csv_sql, text_lines
+from .header_rows import SEARCH_ROWS, TOTAL_COLUMNS, TOTAL_PATTERN, find_header
+from .mappings import Mapping
+from .workbooks import sheet_to_parquet
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
-ENCODINGS = ("auto", "utf-8", "gb18030")
-_SNIFF_BYTES = 4 << 20
 _BLOCK = 1 << 20
-_XLSX_BATCH = 50_000
 
 Advance = Callable[[float], None]
 
@@ -42,32 +45,96 @@ class InputFile:
     """One file given to an import, ready to be read by DuckDB as ``relation``."""
 
     path: Path
-    format: str  # csv | xlsx | parquet
-    encoding: str | None  # for CSV: utf-8 or gb18030
+    format: str  # csv | xlsx | xls | parquet
+    encoding: str | None  # for CSV: utf-8, gb18030 or utf-16
     sha256: str
     bytes: int
     readable: Path  # what DuckDB reads: the file itself, or its UTF-8 / Parquet conversion
+    sheet: str | None = None  # the worksheet read, for a workbook
+    header_row: int = 1  # the line or sheet row of the header's last row
+    renames: tuple[tuple[str, str], ...] = ()  # the file's header → the declared column id
+    values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # column → value map
+    totals: tuple[int, ...] = ()  # lines or sheet rows left out as 合计/小计 rows
+    office: bool = False  # an office's layout (not our ids on line 1): 合计 rows are looked for
 
     def relation(self) -> str:
-        """A DuckDB table expression with ``__row`` and the file's columns (CSV as text)."""
+        """A DuckDB table expression with ``__row`` and the file's columns (CSV as text), the
+        declared ids for headers that name them, and a mapping's values in place."""
         literal = str(self.readable).replace("'", "''")
         if self.format == "csv":
             # row_number() over the file order: DuckDB keeps insertion order while reading.
-            return f"(SELECT row_number() OVER () AS __row, * FROM {csv_sql(self.readable)})"
-        if self.format == "xlsx":
-            return f"read_parquet('{literal}')"
-        return (
-            f"(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
-            f"FROM read_parquet('{literal}', file_row_number = true))"
-        )
+            scan = f"(SELECT row_number() OVER () AS __row, * FROM {csv_sql(self.readable)})"
+        elif self.format in ("xlsx", "xls"):
+            scan = f"read_parquet('{literal}')"
+        else:
+            scan = (
+                f"(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet('{literal}', file_row_number = true))"
+            )
+        if not (self.renames or self.values or (self.office and self.format == "csv")):
+            return scan
+        values = dict(self.values)
+        renamed = dict(self.renames)
+        select = ["__row"]
+        for name in self.header:
+            target = renamed.get(name, name)
+            ref = quote(name)
+            if target in values:
+                ref = _mapped(ref, dict(values[target]))
+            select.append(f"{ref} AS {quote(target)}")
+        where = ""
+        if self.office and self.format == "csv":
+            flags = [
+                f"coalesce(regexp_matches(regexp_replace({quote(n)}, '\\s+', '', 'g'), "
+                f"'{TOTAL_PATTERN}'), false)"
+                for n in self.header[:TOTAL_COLUMNS]
+            ]
+            where = f" WHERE NOT ({' OR '.join(flags)})"
+        return f"(SELECT {', '.join(select)} FROM {scan}{where})"
+
+    @property
+    def header(self) -> list[str]:
+        """The readable's column names (before renaming), in file order."""
+        return _HEADERS[self.readable]
 
     def position(self, row: int) -> str:
         """Where data row ``row`` is, as the user's editor or spreadsheet shows it."""
-        return position(self.path, row, self.readable if self.format == "csv" else None)
+        name = self.path.name
+        if self.format == "csv":
+            line = csv_line(self.path, row, self.readable) + self.header_row - 1
+            return text(f"{name}:第 {line} 行", f"{name}:line {line}")
+        if self.format in ("xlsx", "xls"):
+            where = f"{name}[{self.sheet}]" if self.sheet else name
+            sheet_row = row + self.header_row
+            return text(f"{where}:第 {sheet_row} 行", f"{where}:row {sheet_row}")
+        return text(f"{name}:第 {row} 条记录", f"{name}:row {row}")
+
+    def notices(self) -> list[str]:
+        """What the reader did that the user should know (shown by import and data check)."""
+        where = f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+        notes = []
+        if self.header_row > 1:
+            notes.append(
+                text(
+                    f"{where}：表头在第 {self.header_row} 行，其上的标题行未作为数据读取",
+                    f"{where}: the header ends on row {self.header_row}; the title rows above "
+                    "are not data",
+                )
+            )
+        if self.totals:
+            rows = "、".join(map(str, self.totals[:10]))
+            notes.append(
+                text(
+                    f"{where}：第 {rows} 行是合计/小计行，已忽略",
+                    f"{where}: rows {', '.join(map(str, self.totals[:10]))} are totals "
+                    "(合计/小计) and were left out",
+                )
+            )
+        return notes
 
     def record(self) -> dict:
         """What the snapshot's sidecar says about this input."""
-        return {
+        record = {
             "name": self.path.name,
             "path": str(self.path.resolve()),
             "sha256": self.sha256,
@@ -75,39 +142,28 @@ class InputFile:
             "format": self.format,
             "encoding": self.encoding,
         }
+        if self.sheet is not None:
+            record["sheet"] = self.sheet
+        if self.header_row != 1:
+            record["header_row"] = self.header_row
+        if self.renames:
+            record["headers"] = dict(self.renames)
+        if self.totals:
+            record["totals_rows"] = list(self.totals)
+        return record
 
 
-def file_format(path: Path) -> str:
-    fmt = FORMATS.get(path.suffix.lower())
-    if path.suffix.lower() == ".xls":
-        raise UsageError(
-            text(
-                f"{path}：旧版 Excel（.xls）不受支持，请在 Excel/WPS 中另存为 .xlsx",
-                f"{path}: the old Excel format (.xls) is not supported; save it as .xlsx",
-            )
-        )
-    if fmt is None:
-        raise UsageError(
-            text(
-                f"{path}：不支持的文件类型 {path.suffix or '（无扩展名）'}；请用 CSV、Excel（.xlsx）或 Parquet",
-                f"{path}: unsupported file type {path.suffix or '(no extension)'}; "
-                "use CSV, Excel (.xlsx) or Parquet",
-            )
-        )
-    return fmt
+# the readable's header, read once per file (DuckDB's DESCRIBE would read it again)
+_HEADERS: dict[Path, list[str]] = {}
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8 if the file's first 4 MiB are UTF-8 (Chinese GB18030 text almost never is), else
-    gb18030. A later invalid byte is caught when DuckDB reads the file."""
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)  # a character cut at the 4 MiB mark is not an error
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+def _mapped(ref: str, values: dict[str, str]) -> str:
+    """A mapping's values in place of the file's; other values pass through to the casts."""
+    cases = " ".join(
+        f"WHEN '{found.replace(chr(39), chr(39) * 2)}' THEN '{to.replace(chr(39), chr(39) * 2)}'"
+        for found, to in values.items()
+    )
+    return f"(CASE trim(CAST({ref} AS VARCHAR)) {cases} ELSE CAST({ref} AS VARCHAR) END)"
 
 
 def transcode(source: Path, target: Path, encoding: str, advance: Advance | None = None) -> None:
@@ -123,88 +179,15 @@ def transcode(source: Path, target: Path, encoding: str, advance: Advance | None
                 raise DataError(
                     text(
                         f"{source}：第 {at} 字节处的内容不是 {encoding} 编码。"
-                        "请用 --encoding 指定文件的实际编码（utf-8 或 gb18030），或另存为 UTF-8",
+                        "请用 --encoding 指定文件的实际编码（utf-8、gb18030 或 utf-16），或另存为 UTF-8",
                         f"{source}: the bytes at offset {at} are not {encoding}. Name the "
-                        "file's encoding with --encoding (utf-8 or gb18030), or save it as UTF-8",
+                        "file's encoding with --encoding (utf-8, gb18030 or utf-16), or save it as UTF-8",
                     )
                 ) from None
             offset += len(block)
             if advance:
                 advance(len(block))
         writer.write(decoder.decode(b"", final=True).encode("utf-8"))
-
-
-def _cell_text(value) -> str | None:
-    """A cell as a CSV export would write it (Excel keeps every number as a float)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def xlsx_to_parquet(source: Path, target: Path, advance: Advance | None = None) -> None:
-    """The first worksheet as text columns plus ``__row`` (the data row: Excel row minus one)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DataError(
-            text(
-                f"{source}：无法作为 Excel（.xlsx）工作簿读取（{error}）",
-                f"{source}: cannot be read as an Excel (.xlsx) workbook ({error})",
-            )
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        names = [_cell_text(v) for v in header] if header else []
-        while names and names[-1] is None:
-            names.pop()
-        if not names or any(not n for n in names) or len(set(names)) != len(names):
-            raise DataError(
-                text(
-                    f"{source}：第一个工作表的第 1 行须为列名（不能为空或重复）",
-                    f"{source}: row 1 of the first worksheet must hold the column names "
-                    "(none empty or repeated)",
-                )
-            )
-        arrow_schema = pa.schema([("__row", pa.int64())] + [(n, pa.string()) for n in names])
-        with pq.ParquetWriter(target, arrow_schema) as writer:
-            batch: list[tuple] = []
-            row = 0
-
-            def flush() -> None:
-                columns = list(zip(*batch, strict=True))
-                writer.write_table(pa.table(list(columns), schema=arrow_schema))
-                if advance:
-                    advance(len(batch))
-                batch.clear()
-
-            for values in rows:
-                row += 1
-                cells = [_cell_text(v) for v in values[: len(names)]]
-                if all(c is None for c in cells):
-                    continue  # Excel reports formatted but empty rows; they hold no record
-                cells += [None] * (len(names) - len(cells))
-                batch.append((row, *cells))
-                if len(batch) >= _XLSX_BATCH:
-                    flush()
-            if batch:
-                flush()
-            writer.write_table(arrow_schema.empty_table())  # the schema even with no rows
-    finally:
-        book.close()
 
 
 def _hash_and_scan(path: Path, scanner: CsvScanner | None) -> str:
@@ -219,33 +202,108 @@ def _hash_and_scan(path: Path, scanner: CsvScanner | None) -> str:
 
 
 def prepare(
-    path: Path, scratch: Path, encoding: str = "auto", advance: Advance | None = None
+    path: Path,
+    scratch: Path,
+    encoding: str = "auto",
+    advance: Advance | None = None,
+    *,
+    columns: dict | None = None,
+    source: str | None = None,
+    mapping: Mapping | None = None,
+    sheet: str | None = None,
 ) -> InputFile:
-    """Hash ``path`` and make it readable by DuckDB (converting GB18030 CSV and Excel)."""
+    """Hash ``path`` and make it readable by DuckDB (converting GB18030 or UTF-16 CSV and Excel).
+
+    ``columns`` (a source schema's declared columns) let the header be found under title rows
+    and be named by label or alias; ``mapping`` adds the user's own headers and value maps."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(text(f"找不到文件 {path}", f"no such file: {path}"))
+    check_encoding_option(encoding)
     fmt = file_format(path)
-    if encoding not in ENCODINGS:
-        raise UsageError(
-            text(
-                f"--encoding 只能是 {'、'.join(ENCODINGS)}",
-                f"--encoding must be one of {', '.join(ENCODINGS)}",
-            )
-        )
-    scanner = CsvScanner(path) if fmt == "csv" else None
+    explicit = mapping.explicit_headers() if mapping is not None else None
+    sheet = sheet or (mapping.sheet if mapping is not None else None)
+    used = None
+    if fmt == "csv":
+        used = detect_encoding(path) if encoding == "auto" else encoding
+    # a CSV's lines and quotes are checked while it is hashed; UTF-16 text is checked after it
+    # is transcoded (its newlines and quotes are two bytes)
+    scanner = CsvScanner(path) if fmt == "csv" and used != "utf-16" else None
     digest = _hash_and_scan(path, scanner)
     size = path.stat().st_size
     readable = path
-    used = None
-    if scanner is not None:
-        used = detect_encoding(path) if encoding == "auto" else encoding
+    found = {"header_row": 1, "renames": (), "totals": (), "office": False, "sheet": None}
+    if fmt == "csv":
         if used != "utf-8":
             readable = scratch / f"{digest}.utf8.csv"
             transcode(path, readable, used, advance)
-        scanner.finish(readable)  # an unclosed quote is located in the UTF-8 text
+        if scanner is not None:
+            scanner.finish(readable)  # an unclosed quote is located in the UTF-8 text
+        else:
+            csv_layout(readable)
+        found.update(_csv_layout(readable, scratch, digest, columns, explicit))
+        readable = found.pop("readable")
         check_csv_header(path, readable)
-    elif fmt == "xlsx":
-        readable = scratch / f"{digest}.xlsx.parquet"
-        xlsx_to_parquet(path, readable, advance)
-    return InputFile(path, fmt, used, digest, size, readable)
+    elif fmt in ("xlsx", "xls"):
+        readable = scratch / f"{digest}.{fmt}.parquet"
+        table = sheet_to_parquet(
+            path, readable, sheet=sheet, source=source, columns=columns, explicit=explicit
+        )
+        _HEADERS[readable] = table.columns
+        found.update(
+            renames=table.renames(),
+            header_row=table.header_last_row,
+            totals=tuple(table.totals),
+            office=True,
+            sheet=None if table.only_sheet else table.sheet,
+        )
+    values = ()
+    if mapping is not None:
+        values = tuple((c, tuple(mapping.value_map(c).items())) for c in mapping.values)
+    return InputFile(path, fmt, used, digest, size, readable, values=values, **found)
+
+
+def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
+    """The header of a CSV: on line 1 with our ids (read as is), or an office's layout — title
+    lines above, two header lines, labels or aliases — read through a copy that starts at the
+    header (``header_row`` then maps its lines back to the original's)."""
+    lines = text_lines(readable)
+    try:
+        head = [line for _, line in zip(range(SEARCH_ROWS), lines, strict=False)]
+    finally:
+        lines.close()
+    delimiter = max(",;\t|", key=(head[0] if head else "").count)
+    rows = list(csv.reader(head, delimiter=delimiter))
+    layout = find_header(rows, columns, explicit) if columns else None
+    if layout is None or (layout.first == 0 and layout.rows == 1 and not layout.matched):
+        _HEADERS[readable] = [n.strip() for n in rows[0]] if rows else []
+        return {"readable": readable}
+    names = [name or f"column{i + 1}" for i, name in enumerate(layout.names)]
+    if layout.first == 0 and layout.rows == 1:
+        _HEADERS[readable] = [n.strip() for n in rows[0]]
+        target = readable
+    else:
+        # the copy: the joined header, then every line after the header's last
+        target = scratch / f"{digest}.header.csv"
+        with target.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out, delimiter=delimiter).writerow(names)
+            source = text_lines(readable)
+            try:
+                for number, line in enumerate(source):
+                    if number > layout.last:
+                        out.write(line)
+            finally:
+                source.close()
+        _HEADERS[target] = names
+    renames = tuple(
+        (_HEADERS[target][i], column)
+        for i, column in sorted(layout.matched.items())
+        if _HEADERS[target][i] != column
+    )
+    office = layout.last > 0 or any(name != column for name, column in renames)
+    return {
+        "readable": target,
+        "header_row": layout.last + 1,
+        "renames": renames,
+        "office": office,
+    }

@@ -22,14 +22,11 @@ from ..i18n import text
 from ..scheme.model import Source
 from .cardinality import repeated_units, repeated_units_problem
 from .casts import DUCKDB_TYPES, bad_values, cast_sql, type_problem
-from .files import (
-    column_types,
-    find_table,
-    position,
-    scan_sql,
-    sha256_of,
-)
+from .files import column_types, position, scan_sql, sha256_of
+from .headers import some_columns
+from .mappings import Mapping
 from .schemas import cast_options
+from .source_files import SourceFile, directory_mappings, find_source_file, open_source_file
 
 UNIT_KEY = "__unit"
 PERIOD_COLUMN = "period"
@@ -58,10 +55,15 @@ class SourceInput:
     snapshot: bool = False  # read from the snapshot store (file is named by its sha256)
     columns: tuple[str, ...] = ()  # the file's columns, in order
     periods: dict[str, int] = field(default_factory=dict)  # rows per period in the whole file
+    readable: Path | None = None  # what the engines read, when not ``file`` (the reader's copy)
+
+    @property
+    def read_from(self) -> Path:
+        return self.readable or self.file
 
     @property
     def format(self) -> str:
-        return "parquet" if self.file.suffix == ".parquet" else "csv"
+        return "parquet" if self.read_from.suffix == ".parquet" else "csv"
 
 
 def view_name(source: str) -> str:
@@ -82,39 +84,60 @@ def register_source(
     path: Path | None = None,
     facts: SourceFacts | None = None,
     sha256: str | None = None,
+    mappings: dict[str, tuple[Mapping, Path]] | None = None,
 ) -> SourceInput:
     """Check the file of source ``name`` and create its typed view; raise ``DataError`` if unusable.
 
-    The file is ``path`` or ``DIR/name.csv|.parquet``. ``facts`` (from a snapshot's sidecar)
-    replace the scans for periods and units; ``sha256`` is the file's hash if already known.
-    Expects a table ``kaohe_units(unit)`` of known unit codes in ``con``.
+    The file is ``path`` or found in ``directory`` (``source_files.find_source_file``: a mapping's
+    file, ``name.csv|.parquet|.xlsx|.xls`` or a workbook's sheet); ``mappings`` are the
+    ``--mapping`` files by source (``DIR/*.mapping.yaml`` are added). ``facts`` (from a
+    snapshot's sidecar) replace the scans for periods and units; ``sha256`` is the file's hash
+    if already known. Expects a table ``kaohe_units(unit)`` of known unit codes in ``con``.
     """
-    if path is None:
-        path = find_table(Path(directory), name) if directory is not None else None
+    sheet = mapping = None
+    if path is None and directory is not None:
+        known = directory_mappings(Path(directory), [m[1] for m in (mappings or {}).values()])
+        mapping = known.get(name)
+        located = find_source_file(Path(directory), name, mapping)
+        path, sheet = located if located is not None else (None, None)
     if path is None:
         raise DataError(
             text(
-                f"{directory}：缺少数据源 {name} 的文件（{name}.csv 或 {name}.parquet）",
-                f"{directory}: no file for source {name} ({name}.csv or {name}.parquet)",
+                f"{directory}：缺少数据源 {name} 的文件（{name}.csv、.parquet、.xlsx，"
+                f"工作簿中名为 {name} 的工作表，或 --mapping 映射文件写明的文件）",
+                f"{directory}: no file for source {name} ({name}.csv, .parquet or .xlsx, a "
+                f"worksheet named {name} in a workbook, or the file a --mapping names)",
             )
         )
-    types = _known_types(facts) or column_types(con, path)
+    if facts is None:
+        opened = open_source_file(path, name, sheet=sheet, mapping=mapping[0] if mapping else None)
+    else:  # a snapshot: our own Parquet
+        opened = SourceFile(path, path, lambda row: position(path, row))
+    readable, where_is = opened.readable, opened.where
+    types = _known_types(facts) or column_types(con, readable)
+    types.pop("__row", None)
     present = list(types)
     needed = [declaration.unit_column, *declaration.columns]
     missing = [c for c in needed if c not in present]
     if missing:
         raise DataError(
             text(
-                f"{path}：缺少列 {', '.join(missing)}；现有列：{', '.join(present)}",
-                f"{path}: missing columns {', '.join(missing)}; the file has {', '.join(present)}",
+                f"{path}：缺少列 {', '.join(missing)}；现有列：{some_columns(present)}。"
+                f"可用 kaohe data map {path.name} --source {name} 生成映射文件",
+                f"{path}: missing columns {', '.join(missing)}; the file has "
+                f"{some_columns(present)}. kaohe data map {path.name} --source {name} "
+                "proposes a mapping",
             )
         )
     raw = raw_name(name)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT * FROM {scan_sql(path)}")
+    scan = scan_sql(readable)
+    if opened.copied:
+        scan = f"(SELECT * EXCLUDE (__row) FROM {scan})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT * FROM {scan}")
     has_period = PERIOD_COLUMN in present
     where = _period_filter(types, period) if has_period and period is not None else ""
     rows, periods = _check_period(con, path, raw, has_period, period, facts)
-    numbered = _numbered_view(con, name, path, where)
+    numbered = _numbered_view(con, name, readable, where, opened.copied)
     problems = []
     # a bundled source's column options (a date format, numbers with exponents): a data
     # directory's file is read by the same rules as an import of it
@@ -125,7 +148,7 @@ def register_source(
             continue  # typed already (Parquet, snapshots): no value can fail the cast
         count, examples = bad_values(con, numbered(), column, kind, **options.get(column, {}))
         if count:
-            problems.append(type_problem(path, column, kind, count, examples))
+            problems.append(type_problem(path, column, kind, count, examples, where=where_is))
     unit = quote(declaration.unit_column)
     if facts is not None and facts.units is not None:
         unknown_codes = con.execute(
@@ -151,8 +174,8 @@ def register_source(
         for row, code in unknown:
             problems.append(
                 text(
-                    f"{position(path, row)}：列 {declaration.unit_column} 的考核对象 {code!r} 不在 units.csv 中",
-                    f"{position(path, row)}: column {declaration.unit_column}: unit {code!r} "
+                    f"{where_is(row)}：列 {declaration.unit_column} 的考核对象 {code!r} 不在 units.csv 中",
+                    f"{where_is(row)}: column {declaration.unit_column}: unit {code!r} "
                     "is not in units.csv",
                 )
             )
@@ -173,6 +196,7 @@ def register_source(
     return SourceInput(
         name=name,
         file=path,
+        readable=readable,
         sha256=sha256 or sha256_of(path),
         rows=rows,
         view_sql=view_sql,
@@ -202,16 +226,19 @@ def _cast_cannot_fail(present: str | None, kind: str) -> bool:
     )
 
 
-def _numbered_view(con, name: str, path: Path, where: str):
+def _numbered_view(con, name: str, path: Path, where: str, numbered_already: bool = False):
     """A function giving a view of the file with ``__row`` (file order), created when first
-    needed: a snapshot usually needs no check that reads rows."""
+    needed: a snapshot usually needs no check that reads rows. A reader's copy has ``__row``
+    already (the original's rows)."""
     view = f"checked_{name}"
     created = False
 
     def numbered() -> str:
         nonlocal created
         if not created:
-            if path.suffix == ".parquet":
+            if numbered_already:
+                select, scan = "*", f"read_parquet('{_literal(path)}')"
+            elif path.suffix == ".parquet":
                 select = "file_row_number + 1 AS __row, * EXCLUDE (file_row_number)"
                 scan = f"read_parquet('{_literal(path)}', file_row_number = true)"
             else:

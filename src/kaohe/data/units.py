@@ -6,6 +6,7 @@ optionally ``kind`` (region, bank, …; default region), then attributes such as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,12 @@ import duckdb
 from ..errors import DataError
 from ..i18n import text
 from .casts import bad_values, cast_sql, type_problem
-from .files import (
-    columns_of,
-    find_table,
-    position,
-    scan_sql,
-    sha256_of,
-)
+from .files import columns_of, position, scan_sql, sha256_of
+from .headers import some_columns
+from .source_files import directory_mappings, find_source_file, open_source_file
 
 REQUIRED = ("unit", "name", "level")
+UNITS = "units"
 
 
 @dataclass
@@ -53,12 +51,25 @@ class Units:
 
 
 def load_units(
-    directory: Path | None, attribute_types: dict[str, str], *, path: Path | None = None
+    directory: Path | None,
+    attribute_types: dict[str, str],
+    *,
+    path: Path | None = None,
+    mappings: dict | None = None,
 ) -> Units:
-    """Read and check ``units.csv`` (or ``units.parquet``) in ``directory``, or the file ``path``
-    (a units snapshot from the store)."""
-    if path is None:
-        path = find_table(Path(directory), "units") if directory is not None else None
+    """Read and check the units in ``directory`` (``units.csv``, ``.parquet``, ``.xlsx``, a
+    workbook's sheet or a mapping's file: ``source_files``), or the file ``path`` (a units
+    snapshot from the store)."""
+    opened = None
+    if path is None and directory is not None:
+        known = directory_mappings(Path(directory), [m[1] for m in (mappings or {}).values()])
+        mapping = known.get(UNITS)
+        located = find_source_file(Path(directory), UNITS, mapping)
+        if located is not None:
+            path, sheet = located
+            opened = open_source_file(
+                path, UNITS, sheet=sheet, mapping=mapping[0] if mapping else None
+            )
     if path is None:
         raise DataError(
             text(
@@ -67,25 +78,28 @@ def load_units(
                 "and attribute columns)",
             )
         )
+    readable = opened.readable if opened is not None else path
+    where = opened.where if opened is not None else (lambda row: position(path, row))
+    copied = opened is not None and opened.copied
     with duckdb.connect() as con:
-        present = columns_of(con, path)
+        present = [c for c in columns_of(con, readable) if c != "__row"]
         needed = [*REQUIRED, *attribute_types]
         missing = [c for c in needed if c not in present]
         if missing:
             raise DataError(
                 text(
-                    f"{path}：缺少列 {', '.join(missing)}；现有列：{', '.join(present)}",
-                    f"{path}: missing columns {', '.join(missing)}; the file has {', '.join(present)}",
+                    f"{path}：缺少列 {', '.join(missing)}；现有列：{some_columns(present)}",
+                    f"{path}: missing columns {', '.join(missing)}; the file has "
+                    f"{some_columns(present)}",
                 )
             )
-        con.execute(
-            f"CREATE VIEW raw AS SELECT row_number() OVER () AS __row, * FROM {scan_sql(path)}"
-        )
+        numbered = "*" if copied else "row_number() OVER () AS __row, *"
+        con.execute(f"CREATE VIEW raw AS SELECT {numbered} FROM {scan_sql(readable)}")
         problems = []
         for column, kind in attribute_types.items():
             count, rows = bad_values(con, "raw", column, kind)
             if count:
-                problems.append(type_problem(path, column, kind, count, rows))
+                problems.append(type_problem(path, column, kind, count, rows, where=where))
         if problems:
             raise DataError("\n".join(problems))
         parent_sql = "CAST(parent AS VARCHAR)" if "parent" in present else "NULL"
@@ -96,26 +110,27 @@ def load_units(
             f"nullif(trim({parent_sql}), ''), trim(CAST(level AS VARCHAR)), "
             f"coalesce(nullif(trim({kind_sql}), ''), 'region'){casts} FROM raw ORDER BY __row"
         ).fetchall()
-    return _build(path, rows, list(attribute_types))
+    return _build(path, rows, list(attribute_types), where)
 
 
-def _build(path: Path, rows: list[tuple], attribute_names: list[str]) -> Units:
+def _build(
+    path: Path, rows: list[tuple], attribute_names: list[str], where: Callable[[int], str]
+) -> Units:
     units = Units(path, sha256_of(path), [], {}, {}, {}, {}, {a: {} for a in attribute_names})
     first_row: dict[str, int] = {}
     for row, code, name, parent, level, kind, *values in rows:
         if not code:
             raise DataError(
                 text(
-                    f"{position(path, row)}：unit 列为空；每个考核对象都需要代码",
-                    f"{position(path, row)}: the unit column is empty; every unit needs a code",
+                    f"{where(row)}：unit 列为空；每个考核对象都需要代码",
+                    f"{where(row)}: the unit column is empty; every unit needs a code",
                 )
             )
         if code in first_row:
             raise DataError(
                 text(
-                    f"{position(path, row)}：考核对象 {code} 重复（首次出现在 {position(path, first_row[code])}）",
-                    f"{position(path, row)}: unit {code} appears again "
-                    f"(first at {position(path, first_row[code])})",
+                    f"{where(row)}：考核对象 {code} 重复（首次出现在 {where(first_row[code])}）",
+                    f"{where(row)}: unit {code} appears again (first at {where(first_row[code])})",
                 )
             )
         first_row[code] = row
@@ -131,16 +146,16 @@ def _build(path: Path, rows: list[tuple], attribute_names: list[str]) -> Units:
         if parent is not None and parent not in units.parent:
             raise DataError(
                 text(
-                    f"{position(path, first_row[code])}：上级 {parent} 不在 units.csv 中",
-                    f"{position(path, first_row[code])}: parent {parent} is not in units.csv",
+                    f"{where(first_row[code])}：上级 {parent} 不在 units.csv 中",
+                    f"{where(first_row[code])}: parent {parent} is not in units.csv",
                 )
             )
-    _reject_orphans(path, units, first_row)
-    _reject_cycles(path, units, first_row)
+    _reject_orphans(where, units, first_row)
+    _reject_cycles(where, units, first_row)
     return units
 
 
-def _reject_orphans(path: Path, units: Units, first_row: dict[str, int]) -> None:
+def _reject_orphans(where: Callable[[int], str], units: Units, first_row: dict[str, int]) -> None:
     """A unit with no parent must be at the top: if other units of its kind and level have a
     parent, it would silently drop out of its parent's totals."""
     with_parent = {
@@ -151,10 +166,10 @@ def _reject_orphans(path: Path, units: Units, first_row: dict[str, int]) -> None
         if units.parent[code] is None and (kind, level) in with_parent:
             raise DataError(
                 text(
-                    f"{position(path, first_row[code])}：列 parent：考核对象 {code}（{level}）没有上级，"
+                    f"{where(first_row[code])}：列 parent：考核对象 {code}（{level}）没有上级，"
                     f"但同类型的其他 {level} 级考核对象有上级；只有最高一级的考核对象可以没有上级，"
                     "否则它不会计入上级的合计。请填写它的上级代码",
-                    f"{position(path, first_row[code])}: column parent: unit {code} ({level}) has "
+                    f"{where(first_row[code])}: column parent: unit {code} ({level}) has "
                     f"no parent, but other {level} units have one; only units at the top level "
                     "may have none (it would be left out of its parent's totals). Fill in its "
                     "parent's code",
@@ -162,7 +177,7 @@ def _reject_orphans(path: Path, units: Units, first_row: dict[str, int]) -> None
             )
 
 
-def _reject_cycles(path: Path, units: Units, first_row: dict[str, int]) -> None:
+def _reject_cycles(where: Callable[[int], str], units: Units, first_row: dict[str, int]) -> None:
     settled: set[str] = set()
     for code in units.codes:
         chain: list[str] = []
@@ -172,8 +187,8 @@ def _reject_cycles(path: Path, units: Units, first_row: dict[str, int]) -> None:
                 loop = " → ".join([*chain[chain.index(current) :], current])
                 raise DataError(
                     text(
-                        f"{position(path, first_row[current])}：上下级关系成环：{loop}",
-                        f"{position(path, first_row[current])}: the parent chain loops: {loop}",
+                        f"{where(first_row[current])}：上下级关系成环：{loop}",
+                        f"{where(first_row[current])}: the parent chain loops: {loop}",
                     )
                 )
             chain.append(current)

@@ -95,7 +95,7 @@ def _plain(value):
 def register_sources(spark, inputs: list[SourceInput]) -> None:
     """Each source's file as ``raw_<name>`` and its typed view ``src_<name>``, on Spark."""
     for item in inputs:
-        path = str(item.file.resolve())
+        path = str(item.read_from.resolve())
         if item.format == "parquet":
             frame = spark.read.parquet(path)
         else:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..data.progress import Tracker
 from ..data.snapshots import Snapshot, Store
+from ..data.source_files import directory_mappings
 from ..data.sources import SourceInput, register_source
 from ..data.units import load_units
 from ..errors import DataError, UsageError
@@ -42,6 +43,7 @@ def assess(
     snapshots: dict[str, str] | None = None,
     engine: str = "duckdb",
     memory_limit: str | None = None,
+    mappings: list[Path] | tuple[Path, ...] = (),
     tracker: Tracker | None = None,
     preliminary: dict[str, Any] | None = None,
 ) -> RunResult:
@@ -67,11 +69,13 @@ def assess(
     model = loaded.model
     used = sorted({m.source for m in model.measures.values()})
     chosen = _choose_snapshots(data, store, snapshots or {}, used)
+    # --mapping files: how an office's files are read as sources (data/mappings.py)
+    mapped = directory_mappings(None, mappings)
     attributes = {name: a.type for name, a in model.unit_attributes.items()}
     if store is not None:
         units = load_units(None, attributes, path=chosen["units"].path)
     else:
-        units = load_units(Path(data), attributes)
+        units = load_units(Path(data), attributes, mappings=mapped)
     clock.lap("units")
     assessed = units.assessed(model.assesses.kind, model.assesses.level)
     if not assessed:
@@ -106,7 +110,11 @@ def assess(
                     )
                 )
             else:
-                inputs.append(register_source(con, name, model.sources[name], Path(data), period))
+                inputs.append(
+                    register_source(
+                        con, name, model.sources[name], Path(data), period, mappings=mapped
+                    )
+                )
         refuse_empty_sources(loaded, inputs, period)
         counted, measure_sources = with_row_counts(
             loaded.measures, {n: m.source for n, m in model.measures.items()}

@@ -56,9 +56,17 @@ def check_data(
     *,
     store: Path | None = None,
     snapshots: dict[str, str] | None = None,
+    mappings: list[Path] | tuple[Path, ...] = (),
 ) -> DataCheck:
     result = assess(
-        scheme, data, None, period, parameters=parameters, store=store, snapshots=snapshots
+        scheme,
+        data,
+        None,
+        period,
+        parameters=parameters,
+        store=store,
+        snapshots=snapshots,
+        mappings=mappings,
     )
     model = result.scheme.model
     sources = []

@@ -1,0 +1,182 @@
+"""A source's file in a data directory (数据目录), read by the one reader whatever its shape.
+
+``assess --data DIR``, ``data check``, funds, monitoring and verify look for source ``S`` as
+
+1. the file a mapping for ``S`` names (``--mapping FILE.yaml``, or ``DIR/*.mapping.yaml``);
+2. ``DIR/S.csv``, ``S.parquet``, ``S.xlsx`` or ``S.xls``;
+3. a sheet named ``S`` (or the source's label) in a workbook in DIR — one workbook, one sheet
+   per source, as offices send them.
+
+A file in our own layout (UTF-8 CSV or Parquet with the declared ids on line 1) is read where it
+lies, at DuckDB's full speed. Anything else — GB18030 or UTF-16 text, Excel, title rows, headers
+by label or alias, a mapping's values — goes through ``readers.prepare`` once and is kept as a
+Parquet copy for the process (``__row`` keeps the original's rows, so errors still name the
+line or sheet row the user sees).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ..errors import DataError
+from ..i18n import text
+from .files import position
+from .mappings import Mapping, load_mapping
+from .readers import InputFile, prepare
+from .schemas import bundled_schemas, load_schema
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
+MAPPING_SUFFIX = ".mapping.yaml"
+_WORKBOOKS = (".xlsx", ".xls")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """Where a source's rows are read from, and how to name a row to the user."""
+
+    path: Path  # the user's file
+    readable: Path  # what DuckDB reads: ``path`` itself, or a Parquet copy with ``__row``
+    where: Callable[[int], str]  # data row → "file:line" / "file[sheet]:row"
+    prepared: InputFile | None = None  # how an office's file was read (None: read as it lies)
+
+    @property
+    def copied(self) -> bool:
+        return self.readable != self.path
+
+
+_SCRATCH: Path | None = None
+_COPIES: dict[tuple, SourceFile] = {}
+
+
+def _scratch() -> Path:
+    """One folder per process for the copies, removed when the process ends."""
+    global _SCRATCH
+    if _SCRATCH is None:
+        _SCRATCH = Path(tempfile.mkdtemp(prefix="kaohe-read-"))
+        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+    return _SCRATCH
+
+
+def directory_mappings(
+    directory: Path | None, extra: list[Path] | tuple[Path, ...] = ()
+) -> dict[str, tuple[Mapping, Path]]:
+    """The mappings for a data directory: ``DIR/*.mapping.yaml`` and the ``extra`` files (which
+    win), by source."""
+    found: dict[str, tuple[Mapping, Path]] = {}
+    files = sorted(Path(directory).glob(f"*{MAPPING_SUFFIX}")) if directory else []
+    for path in [*files, *map(Path, extra)]:
+        mapping = load_mapping(path)
+        found[mapping.source] = (mapping, path)
+    return found
+
+
+def _columns(source: str, schema_path: Path | None = None) -> dict | None:
+    if schema_path is not None:
+        return load_schema(str(schema_path)).model.columns
+    if source in bundled_schemas():
+        return load_schema(source).model.columns
+    return None
+
+
+def _label(source: str) -> str | None:
+    if source in bundled_schemas():
+        return load_schema(source).model.label
+    return None
+
+
+def find_source_file(
+    directory: Path, name: str, mapping: tuple[Mapping, Path] | None = None
+) -> tuple[Path, str | None] | None:
+    """The user's file for source ``name`` and the sheet to read (None: the file decides)."""
+    if mapping is not None and mapping[0].file:
+        named = Path(mapping[0].file)
+        for base in (mapping[1].parent, directory):
+            if (base / named).is_file():
+                return base / named, mapping[0].sheet
+        raise DataError(
+            text(
+                f"{mapping[1]}：映射文件写的文件 {mapping[0].file} 不存在"
+                f"（在 {mapping[1].parent} 和 {directory} 中都找不到）",
+                f"{mapping[1]}: the file {mapping[0].file} it maps is in neither "
+                f"{mapping[1].parent} nor {directory}",
+            )
+        )
+    found = [directory / f"{name}{suffix}" for suffix in TABLE_SUFFIXES]
+    found = [path for path in found if path.is_file()]
+    if len(found) > 1:
+        raise DataError(
+            text(
+                f"{directory}：数据源 {name} 有多个文件（{'、'.join(p.name for p in found)}），"
+                "请只保留一个",
+                f"{directory}: source {name} has several files "
+                f"({', '.join(p.name for p in found)}); keep only one",
+            )
+        )
+    if found:
+        return found[0], mapping[0].sheet if mapping else None
+    return _sheet_in_a_workbook(directory, name)
+
+
+def _sheet_in_a_workbook(directory: Path, name: str) -> tuple[Path, str] | None:
+    from .headers import normalize_header  # noqa: PLC0415  (only when no file is named S)
+    from .workbooks import sheet_names  # noqa: PLC0415
+
+    wanted = {normalize_header(name)}
+    if label := _label(name):
+        wanted.add(normalize_header(label))
+    for book in sorted(p for p in directory.iterdir() if p.suffix.lower() in _WORKBOOKS):
+        if book.name.startswith("~$"):
+            continue  # Excel's lock file of an open workbook
+        for sheet in sheet_names(book):
+            if normalize_header(sheet) in wanted:
+                return book, sheet
+    return None
+
+
+def open_source_file(
+    path: Path,
+    source: str,
+    *,
+    sheet: str | None = None,
+    mapping: Mapping | None = None,
+    schema_path: Path | None = None,
+) -> SourceFile:
+    """Read ``path`` as source ``source``: as it lies when it is in our layout, else through
+    the reader into a Parquet copy (made once per process and file)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    columns = _columns(source, schema_path)
+    plain = suffix in (".csv", ".parquet") and mapping is None and sheet is None
+    if plain and suffix == ".parquet":
+        return SourceFile(path, path, lambda row: position(path, row))
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, source, sheet, repr(mapping))
+    if key in _COPIES:
+        return _COPIES[key]
+    scratch = _scratch()
+    prepared = prepare(path, scratch, columns=columns, source=source, mapping=mapping, sheet=sheet)
+    if (
+        plain
+        and prepared.format == "csv"
+        and prepared.readable == path
+        and not (prepared.renames or prepared.office)
+    ):
+        found = SourceFile(path, path, lambda row: position(path, row))
+    else:
+        target = scratch / f"{prepared.sha256}.{len(_COPIES)}.parquet"
+        literal = str(target).replace("'", "''")
+        with duckdb.connect() as con:
+            con.execute("SET preserve_insertion_order = true")
+            con.execute(
+                f"COPY (SELECT * FROM {prepared.relation()}) TO '{literal}' (FORMAT parquet)"
+            )
+        found = SourceFile(path, target, prepared.position, prepared)
+    _COPIES[key] = found
+    return found
