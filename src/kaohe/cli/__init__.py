@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     audit_log,
     data,
     data_check,
+    data_map,
     db,
     demo,
     funds,
@@ -16,6 +17,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     scheme_versions,
     sensitivity,
     serve,
+    template,
     verify,
 )
 from .app import app

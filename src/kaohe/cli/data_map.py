@@ -33,7 +33,7 @@ def map_command(
     """Find the header (under title rows, two rows joined), match it to the source's columns by
     id, label, alias, then similarity, list values the columns' rules would refuse, and write a
     mapping for you to confirm and pass with --mapping."""
-    from ..data.mappings import propose
+    from ..data.mapping_proposals import propose
     from ..data.schemas import load_schema
 
     if not file.is_file():

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from ..workflow import accounts
 from ..workflow import cycles as cycle_ops
+from ..workflow import form_values as choices
 from ..workflow.roles import ROLES, Actor, require
 from ..workflow.states import STATES
 from .app_state import db, write_off_loop
@@ -71,6 +72,7 @@ def create_user(
     actor: Actor = Depends(page_actor),
 ):
     require(actor, "user.manage")
+    role = choices.ROLE.of(role)
     with db(request).write(actor.username, "user.create") as session:
         accounts.create_account(
             session, actor, username, role, password, unit.strip(), team.strip(), display_name
@@ -86,9 +88,10 @@ def set_active(
     version: int = Form(...),
     actor: Actor = Depends(page_actor),
 ):
-    action = "user.enable" if active == "yes" else "user.disable"
+    enable = choices.ACCOUNT_ACTIVE.yes(active)
+    action = "user.enable" if enable else "user.disable"
     with db(request).write(actor.username, action) as session:
-        accounts.set_active(session, actor, user_id, active == "yes", version)
+        accounts.set_active(session, actor, user_id, enable, version)
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from ..workflow import computation
 from ..workflow import cycles as cycle_ops
+from ..workflow import form_values as choices
 from ..workflow.dashboard import dashboard
 from ..workflow.roles import Actor
 from ..workflow.states import transitions_from
@@ -37,6 +38,7 @@ def move_cycle(
     note: str = Form(""),
     actor: Actor = Depends(page_actor),
 ):
+    target = choices.TARGET_STATE.of(target)
     with db(request).write(actor.username, f"cycle.{target}") as session:
         # checks the role first, then refuses to go on from a preliminary run (require_final)
         cycle_ops.move(session, actor, cycle_id, target, version, note)
@@ -72,14 +74,13 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
 def compute_results(
     request: Request,
     cycle_id: int,
-    preliminary: str = Form(""),
+    preliminary: str = Form("no"),
     actor: Actor = Depends(page_actor),
 ):
     """Aggregate the accepted submissions, run the engine and import the run (computation state).
     While assigned field checks are missing this is refused, unless the user chose a preliminary
     run (``preliminary=yes``, its own button). A sync handler: FastAPI runs it in a worker
     thread, so the engine never blocks the loop."""
-    computation.compute(
-        db(request), actor, cycle_id, compute_settings(request), preliminary == "yes"
-    )
+    asked = choices.PRELIMINARY.yes(preliminary)
+    computation.compute(db(request), actor, cycle_id, compute_settings(request), asked)
     return RedirectResponse(f"/cycles/{cycle_id}/results", status_code=303)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from ..workflow import findings as finding_ops
+from ..workflow import form_values as choices
 from ..workflow.cycles import get_cycle
 from ..workflow.evidence import open_attachment
 from ..workflow.roles import Actor
@@ -70,10 +71,9 @@ def decide(
     version: int = Form(...),
     actor: Actor = Depends(page_actor),
 ):
+    accept = choices.APPEAL_DECISION.of(decision) == "accept"
     with db(request).write(actor.username, "appeal.decide") as session:
-        made = finding_ops.decide_appeal(
-            session, actor, appeal_id, decision == "accept", note, version
-        )
+        made = finding_ops.decide_appeal(session, actor, appeal_id, accept, note, version)
         cycle_id = finding_ops.appeal_cycle(session, made)
     return _back_to_findings(cycle_id)
 

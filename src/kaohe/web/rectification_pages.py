@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
+from ..workflow import form_values as choices
 from ..workflow import rectification as rectification_ops
 from ..workflow.cycles import get_cycle
 from ..workflow.findings import attachments
@@ -72,7 +73,8 @@ def rectification_verify(
     version: int = Form(...),
     actor: Actor = Depends(page_actor),
 ):
+    close = choices.RECTIFICATION_DECISION.of(decision) == "close"
     with db(request).write(actor.username, "rectification.verify") as session:
-        item = rectification_ops.verify(session, actor, item_id, decision == "close", note, version)
+        item = rectification_ops.verify(session, actor, item_id, close, note, version)
         cycle_id = item.cycle_id
     return _back_to_items(cycle_id)

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from ..i18n import text
 from ..workflow import cycles as cycle_ops
+from ..workflow import form_values as choices
 from ..workflow import verification as verification_ops
 from ..workflow import verification_sheet
 from ..workflow.errors import Invalid
@@ -122,13 +123,19 @@ def record_verification(
     assignment_id: int,
     verdict: str = Form(...),
     version: int = Form(...),
-    recognizes: str = Form("no"),
-    satisfied_team: str = Form("no"),
-    satisfied_cadre: str = Form("no"),
+    recognizes: str = Form(...),  # required: an answer left out is not a "no"
+    satisfied_team: str = Form(...),
+    satisfied_cadre: str = Form(...),
     income_verified: str = Form(""),
     note: str = Form(""),
     actor: Actor = Depends(page_actor),
 ):
+    verdict = choices.VERDICT.of(verdict)
+    answers = (
+        choices.RECOGNIZES.yes(recognizes),
+        choices.SATISFIED_TEAM.yes(satisfied_team),
+        choices.SATISFIED_CADRE.yes(satisfied_cadre),
+    )
     try:
         income = float(income_verified) if income_verified.strip() else None
     except ValueError:
@@ -144,14 +151,7 @@ def record_verification(
             session,
             actor,
             assignment_id,
-            verification_ops.Verdict(
-                verdict,
-                recognizes == "yes",
-                satisfied_team == "yes",
-                satisfied_cadre == "yes",
-                income,
-                note,
-            ),
+            verification_ops.Verdict(verdict, *answers, income, note),
             version,
             today=today(),
         )

@@ -15,12 +15,11 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from ruamel.yaml import YAML
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..data.templates import TemplateColumn, TemplateSheet, write_template
 from ..i18n import text
 from ..store.models import Figure, Unit
 from .errors import Invalid
@@ -185,89 +184,64 @@ def store_figures(
 # --- templates ----------------------------------------------------------------------------
 
 
-def _cell_value(column: Column, value: Any) -> Any:
-    if column.type == "boolean" and value is not None:
-        return "是" if value else "否"
-    return value
-
-
 def template(
     source: CollectedSource,
     units: list[Unit],
     values: dict[tuple[str, str], Any],
     spared: int,
 ) -> bytes:
-    """An Excel template: Chinese headers, one row per unit (per-unit sources), drop-downs."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "数据"
-    headers = [*UNIT_HEADERS, *(c.header for c in source.columns)]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    rows = max(len(units), 1) if source.per_unit else 200
-    for unit in units if source.per_unit else []:
-        sheet.append(
-            [
-                unit.code,
-                unit.name,
-                *(_cell_value(c, values.get((unit.code, c.id))) for c in source.columns),
-            ]
-        )
-    last = rows + 1
-    units_list = DataValidation(type="list", formula1=f"=_units!$A$1:$A${max(len(units), 1)}")
-    units_list.error = text("单位代码不在您的范围内", "unit code outside your scope")
-    sheet.add_data_validation(units_list)
-    units_list.add(f"A2:A{last}")
-    for offset, column in enumerate(source.columns, start=3):
-        letter = get_column_letter(offset)
-        validation = _validation(column)
-        if validation is not None:
-            sheet.add_data_validation(validation)
-            validation.add(f"{letter}2:{letter}{last}")
-        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2)
-    sheet.column_dimensions["B"].width = 24
-    sheet.freeze_panes = "C2"
-    codes = book.create_sheet("_units")
-    for unit in units:
-        codes.append([unit.code, unit.name])
-    codes.sheet_state = "hidden"
-    notes = book.create_sheet("说明")
-    notes.append([source.label, source.label_en])
-    notes.append(["已为您预填的字段", spared])
-    notes.append(["Fields prefilled from figures Kaohe already holds", spared])
-    notes.append(["是/否 列请从下拉列表选择", "Yes/no columns: pick 是 (yes) or 否 (no)"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """An Excel template: Chinese headers, one row per unit (per-unit sources), drop-downs;
+    written by ``kaohe.data.templates``, as ``kaohe template`` writes a source schema's."""
+    codes = [
+        TemplateColumn(
+            id="unit",
+            header=UNIT_HEADERS[0],
+            allowed_range=f"=_units!$A$1:$A${max(len(units), 1)}",
+            required=True,
+            description=text("您填报的考核对象的代码", "the code of a unit you report for"),
+            error=text("单位代码不在您的范围内", "unit code outside your scope"),
+        ),
+        TemplateColumn(
+            id="name",
+            header=UNIT_HEADERS[1],
+            description=text("单位名称，仅供核对", "the unit's name, for reference only"),
+            width=24,
+        ),
+    ]
+    rows = tuple(
+        (unit.code, unit.name, *(values.get((unit.code, c.id)) for c in source.columns))
+        for unit in (units if source.per_unit else [])
+    )
+    sheet = TemplateSheet(
+        title="数据",
+        columns=(*codes, *(_template_column(c) for c in source.columns)),
+        rows=rows,
+        checked_rows=max(len(units), 1) if source.per_unit else 200,
+        freeze="C2",
+    )
+    notes = [
+        [source.label, source.label_en],
+        ["已为您预填的字段", spared],
+        ["Fields prefilled from figures Kaohe already holds", spared],
+    ]
+    return write_template([sheet], notes, {"_units": [[u.code, u.name] for u in units]})
 
 
-def _validation(column: Column) -> DataValidation | None:
-    if column.type == "boolean":
-        dv = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    elif column.values:
-        dv = DataValidation(type="list", formula1=f'"{",".join(column.values)}"', allow_blank=True)
-    elif column.type in ("integer", "number"):
-        kind = "whole" if column.type == "integer" else "decimal"
-        if column.min is not None and column.max is not None:
-            dv = DataValidation(
-                type=kind,
-                operator="between",
-                formula1=str(column.min),
-                formula2=str(column.max),
-                allow_blank=True,
-            )
-        elif column.min is not None:
-            dv = DataValidation(
-                type=kind, operator="greaterThanOrEqual", formula1=str(column.min), allow_blank=True
-            )
-        else:
-            return None
-    else:
-        return None
-    dv.error = text(f"{column.label}：取值不符合要求", f"{column.label_en}: value not allowed")
-    dv.showErrorMessage = True
-    return dv
+def _template_column(column: Column) -> TemplateColumn:
+    meaning = text(f"字段 {column.id}（{column.label_en}）", f"field {column.id} ({column.label})")
+    if column.carry:
+        meaning += text("；上期数据由系统预填", "; prefilled from the previous period")
+    return TemplateColumn(
+        id=column.id,
+        header=column.header,
+        type=column.type,
+        name=text(column.label, column.label_en),
+        allowed=column.values,
+        min=column.min,
+        max=column.max,
+        required=True,  # check_rows refuses an empty cell
+        description=meaning,
+    )
 
 
 # --- reading and checking an upload -------------------------------------------------------
