@@ -65,6 +65,37 @@ def test_spark_measures_equal_duckdb_measures(case, spark, tmp_path):
         ("integer", "VARCHAR", ["'36'", "'36.0'", "'36.5'", "'1e3'"], [36, 36, None, None]),
         ("boolean", "VARCHAR", ["'是'", "'Y'", "'3'"], [True, True, None]),
         ("date", "VARCHAR", ["'2019-01-05'", "'2019/01/05'"], ["2019-01-05", None]),
+        # offices' forms: thousands separators, full-width digits and signs, ticks
+        (
+            "integer",
+            "VARCHAR",
+            ["' 36 '", "'+5'", "'1,234'", "'-1,234,567.00'", "'１２３'", "'－５'", "'１，２３４'"],
+            [36, 5, 1234, -1234567, 123, -5, 1234],
+        ),
+        (
+            "integer",
+            "VARCHAR",
+            ["'1,23'", "'12,34,567'", "',123'", "'0,123'", "'１２．５'", "'36' || chr(10)"],
+            [None] * 6,  # Java's $ matches before a final line break: the casts anchor with \z
+        ),
+        (
+            "number",
+            "VARCHAR",
+            ["' 45.5 '", "'1,234,567.5'", "'１２．５'", "'－．５'", "'１，２３４．５'"],
+            [45.5, 1234567.5, 12.5, -0.5, 1234.5],
+        ),
+        (
+            "number",
+            "VARCHAR",
+            ["'12.5%'", "'1.5d'", "'0,5'", "'1,23.5'", "'1e3'", "'１２．５％'"],
+            [None] * 6,  # a percentage only where the column declares unit_of_measure "%"
+        ),
+        (
+            "boolean",
+            "VARCHAR",
+            ["'√'", "'✔'", "'×'", "'✘'", "'ｙｅｓ'", "'Ｎ'", "'有'", "'对'", "'yeſ'"],
+            [True, True, False, False, True, False, None, None, None],
+        ),
     ],
 )
 def test_the_strict_casts_mean_the_same_on_spark(spark, kind, source_type, values, expected):

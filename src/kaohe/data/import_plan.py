@@ -137,6 +137,7 @@ class ImportPlan:
             self.present[name],
             date_format=column.format,
             exponent=column.exponent,
+            percent=column.unit_of_measure == "%",
         )
 
     def needs_cast(self, name: str, column: Column) -> bool:

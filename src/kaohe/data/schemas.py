@@ -178,13 +178,16 @@ def load_schema(name_or_path: str) -> LoadedSchema:
 @functools.cache  # a schema file is parsed with line numbers: 30 ms a source, once a process
 def cast_options(source: str) -> dict[str, dict]:
     """Per column, the options of ``casts.cast_sql`` the bundled schema of ``source`` declares
-    (``date_format``, ``exponent``): a data directory's file is then read by the same rules as an
-    import. Empty for a source without a bundled schema."""
+    (``date_format``, ``exponent``, and ``percent`` for ``unit_of_measure: "%"``): a data
+    directory's file is then read by the same rules as an import. Empty for a source without a
+    bundled schema."""
     if source not in bundled_schemas():
         return {}
-    columns = load_schema(source).model.columns
-    return {
-        name: {"date_format": column.format, "exponent": column.exponent}
-        for name, column in columns.items()
-        if column.format or column.exponent
-    }
+    options = {}
+    for name, column in load_schema(source).model.columns.items():
+        declared = {"date_format": column.format, "exponent": column.exponent}
+        if column.unit_of_measure == "%":
+            declared["percent"] = True
+        if column.format or column.exponent or column.unit_of_measure:
+            options[name] = declared
+    return options
