@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import stat
@@ -55,17 +56,37 @@ def demo_settings() -> dict[str, int]:
     return {"seed": DEMO_SEED, "persons": DEMO_PERSONS}
 
 
+def _generate_read_only(directory: Path, settings: dict[str, int]) -> None:
+    from kaohe.demo.generate import generate_demo  # imported by the sessions that need it
+
+    generate_demo(directory, **settings)
+    _set_writable(directory, False)  # pytest removes read-only temp dirs all the same
+
+
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory, demo_settings) -> Path:
     """The demo data set, generated once per session and read-only: a test that adds or
-    changes files takes ``demo_copy`` (or ``copy_demo_data`` for a wider scope)."""
-    from kaohe.demo.generate import generate_demo
+    changes files takes ``demo_copy`` (or ``copy_demo_data`` for a wider scope).
 
-    directory = tmp_path_factory.mktemp("demo-data") / "data"
-    generate_demo(directory, **demo_settings)
-    _set_writable(directory, False)
-    yield directory
-    _set_writable(directory, True)  # so that pytest can remove it with the other temp dirs
+    Under pytest-xdist the workers share one: the first to need it generates it while the
+    others wait on a lock (the pattern of the pytest-xdist docs), in the directory of the
+    session that holds every worker's temp dir."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        directory = tmp_path_factory.mktemp("demo-data") / "data"
+        _generate_read_only(directory, demo_settings)
+        return directory
+    shared = tmp_path_factory.getbasetemp().parent / "demo-data"
+    shared.mkdir(exist_ok=True)
+    directory, complete = shared / "data", shared / "complete"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not complete.exists():
+            if directory.exists():  # left half-written by a worker that died
+                _set_writable(directory, True)
+                shutil.rmtree(directory)
+            _generate_read_only(directory, demo_settings)
+            complete.touch()
+    return directory
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,39 @@ from kaohe.workflow.roles import Actor
 
 _REASON = postgres_unreachable()
 
+# Which database a web test runs on (the rule for a newcomer):
+#
+# Every test runs on SQLite. A test marked ``@pytest.mark.postgresql`` runs on PostgreSQL as
+# well. Mark a test when what it proves could come out differently on the other database:
+# - transactions and locking: a write refused half-way leaves nothing behind, a stale form or a
+#   second reviewer is refused (optimistic versions), an error rolls back;
+# - types the two store differently: JSON (deadlines, run manifests), binary files (uploads and
+#   annotated downloads), floats and dates;
+# - ordering and paging done in SQL: rankings, NULLs (withheld units) first or last, last
+#   period's rank;
+# - one full pass of the authorization matrix (every role on every page) and one browser walk.
+# Do not mark a test that checks the web layer itself (forms, CSRF, headers, templates, the
+# language, the command line) or the engine's part of a computation: the database cannot change
+# its outcome, and the second run only costs time. Below the web layer, tests/store and
+# tests/workflow run every test on both databases (migrations, the audit chain, locking).
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "postgresql: run this web test on PostgreSQL as well as on SQLite"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """``database_session`` (through ``db``, ``world``, ``app`` …) is SQLite, and also PostgreSQL
+    for a test marked ``postgresql``; one database of each kind for the whole session."""
+    if "database_session" in metafunc.fixturenames:
+        marked = metafunc.definition.get_closest_marker("postgresql") is not None
+        backends = ["sqlite", "postgresql"] if marked else ["sqlite"]
+        metafunc.parametrize("database_session", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def database_session(request, tmp_path_factory):
     if request.param == "postgresql" and _REASON:
         pytest.skip(_REASON)

@@ -5,6 +5,7 @@ revoked; every change audited, no secret in the log."""
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -41,6 +42,7 @@ def _ids(db) -> dict[str, tuple[int, int]]:
         return {u.username: (u.id, u.version) for u in session.scalars(select(User))}
 
 
+@pytest.mark.postgresql
 def test_deadlines_are_set_extended_and_enforced(login, world, db):
     admin, hebei = login("admin"), login("hebei")
     cycle = world["open"]
@@ -180,8 +182,8 @@ def test_tokens_issued_and_revoked(login, world, db, app):
 
 
 def test_the_command_line_uses_the_same_functions(world, db, monkeypatch):
-    if not db.is_sqlite:
-        return  # the command line connects by URL; PostgreSQL's test schema is per session
+    # SQLite only (not marked postgresql): the command line connects by URL, and PostgreSQL's
+    # test schema is set per connection
     monkeypatch.setenv("KAOHE_LANG", "en")
     runner = CliRunner()
     url = ["--url", db.url]

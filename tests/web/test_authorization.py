@@ -126,6 +126,7 @@ def get_routes(o):
     ]
 
 
+@pytest.mark.postgresql
 def test_every_role_on_every_page(objects, login):
     clients = {name: login(name) for name in WORLD_USERS}
     failures = []

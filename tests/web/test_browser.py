@@ -92,6 +92,7 @@ def _login(browser, base, username):
     return page
 
 
+@pytest.mark.postgresql
 def test_province_uploads_sees_errors_fixes_and_resubmits(browser, server, world, tmp_path):
     page = _login(browser, server, "hebei")
     page.click(f"a[href='/cycles/{world['open']}/submissions']")

@@ -38,6 +38,7 @@ def _cycle_with_submissions(db, world, files):
     return cycle_id
 
 
+@pytest.mark.postgresql
 def test_compute_from_the_accepted_submissions(login, world, db, settings):
     # Shanxi's second accepted file replaces its first: only the latest accepted version counts.
     cycle_id = _cycle_with_submissions(
@@ -80,6 +81,7 @@ def test_compute_from_the_accepted_submissions(login, world, db, settings):
     assert late.status_code == 409
 
 
+@pytest.mark.postgresql
 def test_a_failed_computation_imports_nothing(login, world, db, settings):
     cycle_id = _cycle_with_submissions(db, world, [])  # nothing submitted
     admin = login("admin")
@@ -93,8 +95,8 @@ def test_a_failed_computation_imports_nothing(login, world, db, settings):
 
 
 def test_compute_from_the_command_line(world, db, settings, monkeypatch):
-    if not db.is_sqlite:
-        pytest.skip("the command line connects by URL; the PostgreSQL test schema is per session")
+    # SQLite only (not marked postgresql): the command line connects by URL, and PostgreSQL's
+    # test schema is set per connection
     cycle_id = _cycle_with_submissions(db, world, [("hebei", HEBEI), ("shanxi", SHANXI)])
     monkeypatch.setenv("KAOHE_RUNS_DIR", str(settings.runs_dir))
     monkeypatch.setenv("KAOHE_SCHEMES_DIR", str(settings.schemes_dir))
@@ -117,8 +119,7 @@ def test_compute_the_provincial_scheme_from_platform_verification(world, db, set
     from kaohe.workflow import verification
     from kaohe.workflow.computation import compute
 
-    if not db.is_sqlite:
-        pytest.skip("the engine's part is the same on both databases; once is enough")
+    # SQLite only (not marked postgresql): the engine's part is the same on both databases
     base = demo_data  # the session's demo data set (tests/conftest.py), read-only
     actors = world["actors"]
     with db.write("setup", "demo-units") as session:

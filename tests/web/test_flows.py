@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
@@ -30,6 +31,7 @@ def _xlsx(*rows) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.postgresql
 def test_template_upload_errors_annotated_file_and_resubmission(login, world, db):
     client = login("hebei")
     cycle = world["open"]
@@ -84,6 +86,7 @@ def test_template_upload_errors_annotated_file_and_resubmission(login, world, db
         )
 
 
+@pytest.mark.postgresql
 def test_two_reviewers_deciding_one_appeal(login, world):
     county = login("changan")
     county.post(

@@ -97,6 +97,7 @@ def test_ledger_items_on_the_pages_and_actions_back_in_the_ledger(login, world, 
     assert "逾期" in login("shanxi").get(page).text
 
 
+@pytest.mark.postgresql
 def test_the_ledger_refuses_and_nothing_changes(login, world, db, ledger):
     _import(db, world, ledger)
     row = _row(db, "r-hebei")
@@ -143,6 +144,7 @@ def test_the_ledger_refuses_and_nothing_changes(login, world, db, ledger):
     assert moved_ledger.state().items["f-shanxi"].status == "submitted"
 
 
+@pytest.mark.postgresql
 def test_an_import_with_unknown_cycles_or_units_writes_nothing(world, db, tmp_path):
     ledger = Ledger(tmp_path / "other")
     ledger.append(
@@ -157,8 +159,8 @@ def test_an_import_with_unknown_cycles_or_units_writes_nothing(world, db, tmp_pa
 
 
 def test_import_ledger_from_the_command_line(world, db, ledger, monkeypatch):
-    if not db.is_sqlite:
-        pytest.skip("the command line connects by URL; the PostgreSQL test schema is per session")
+    # SQLite only (not marked postgresql): the command line connects by URL, and PostgreSQL's
+    # test schema is set per connection
     monkeypatch.setenv("KAOHE_LANG", "en")
     runner = CliRunner()
     args = ["db", "import-ledger", "--ledger", str(ledger.directory), "--url", db.url]

@@ -113,6 +113,7 @@ def _runs(db, cycle_id):
         return list(session.scalars(select(Run).where(Run.cycle_id == cycle_id).order_by(Run.id)))
 
 
+@pytest.mark.postgresql
 def test_compute_is_refused_while_assigned_checks_are_not_done(login, world, db, settings):
     # 5 of 30 assigned households checked, all in one county of Hebei
     cycle_id = _checked_cycle(db, world, settings, WITHHOLD, done={"130102": 5})
@@ -205,6 +206,7 @@ def test_a_preliminary_run_is_marked_everywhere_and_goes_no_further(login, world
     assert moved.status_code == 303, moved.text
 
 
+@pytest.mark.postgresql
 def test_withheld_units_are_ranked_without_rank_or_grade(login, world, db, settings):
     # Shanxi's checks all done, Hebei has none assigned: the coverage is met, and the scheme
     # withholds Hebei's grade (精准识别 missing).
@@ -289,6 +291,7 @@ def test_headers_show_nominal_points_and_cells_the_effective_ones(login, world, 
         assert session.scalar(select(func.count()).select_from(Run)) >= 1
 
 
+@pytest.mark.postgresql
 def test_a_preliminary_run_is_imported_only_in_computation(world, db, run_dir, tmp_path):
     """``kaohe db import-run`` of a preliminary run: only while computing, and it cannot be
     sent on to review (the same check as the page's move)."""

@@ -45,6 +45,7 @@ def _reads_results(statements: list[str]) -> list[str]:
     return [s for s in statements if re.search(r"\bFROM results\b", s)]
 
 
+@pytest.mark.postgresql
 def test_results_and_score_cards_are_read_once_per_run(login, world, db, run_dir):
     client = login("hebei")
     done = world["done"]
@@ -76,6 +77,7 @@ def test_results_and_score_cards_are_read_once_per_run(login, world, db, run_dir
     assert _reads_results(after)
 
 
+@pytest.mark.postgresql
 def test_ranking_carries_last_periods_score_and_rank(login, world, db, run_dir):
     actors = world["actors"]
     # The world's 2019 cycle follows the 2018 one (world['done']): give it a run and publish it.

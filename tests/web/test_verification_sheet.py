@@ -5,6 +5,7 @@ went stale (the household was recorded in the meantime) refused on that row."""
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -38,6 +39,7 @@ def _fill(sheet, row, values):
         sheet.cell(row=row, column=header.index(name) + 1, value=value)
 
 
+@pytest.mark.postgresql
 def test_sheet_errors_then_a_clean_version_is_recorded(login, world, db):
     cycle_id = world["verify"]
     client = login("team_a")
@@ -102,6 +104,7 @@ def test_sheet_errors_then_a_clean_version_is_recorded(login, world, db):
     assert again.status_code == 200 and re.search(r'id="applied">0<', again.text)
 
 
+@pytest.mark.postgresql
 def test_a_phone_record_after_download_makes_the_sheet_row_stale(login, world, db):
     cycle_id = world["verify"]
     client = login("team_a")
