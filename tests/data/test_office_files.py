@@ -102,6 +102,13 @@ def _utf16(directory: Path) -> str:
     return ""  # read, not refused
 
 
+def _mixed_line_breaks(directory: Path) -> str:
+    lines = (directory / "units.csv").read_bytes().decode("gbk").splitlines()
+    text = lines[0] + "\r\n" + "\n".join(lines[1:]) + "\n"
+    (directory / "units.csv").write_bytes(text.encode("gbk"))
+    return "mixed line breaks"
+
+
 def _csv_named_xlsx(directory: Path) -> str:
     (directory / WORKBOOK).write_text("a,b\n1,2\n", encoding="utf-8")
     return "Rename it to .csv"
@@ -135,6 +142,7 @@ def _wide(directory: Path) -> str:
     "breaking",
     [
         _ragged,
+        _mixed_line_breaks,
         _utf16,
         _csv_named_xlsx,
         _web_page_named_xls,

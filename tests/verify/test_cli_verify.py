@@ -233,3 +233,22 @@ def test_eligibility_and_reconcile_commands(demo_dir, tmp_path):
     rows = read_csv(out)
     assert {r["item"] for r in rows} == {"exits", "income"}
     assert {r["direction"] for r in rows} <= {"多报", "少报", "一致"}
+
+
+def test_field_checks_from_an_office_read_like_our_own(demo_copy, demo_dir, tmp_path):
+    """Issue 13: the field checks as a team sends them — GBK, the columns' Chinese labels as
+    headers — give the same estimates as the file in our layout."""
+    from kaohe.data.schemas import load_schema
+
+    ours = tmp_path / "ours.csv"
+    assert run("verify", "estimates", "--data", demo_dir, "--out", ours).exit_code == 0
+    columns = load_schema("field_checks").model.columns
+    source = demo_copy / "field_checks.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = [columns[c].label if c in columns and columns[c].label else c
+              for c in lines[0].strip().split(",")]  # fmt: skip
+    source.write_bytes((",".join(header) + "\n" + "".join(lines[1:])).encode("gb18030"))
+    theirs = tmp_path / "theirs.csv"
+    result = run("verify", "estimates", "--data", demo_copy, "--out", theirs)
+    assert result.exit_code == 0, result.output
+    assert theirs.read_bytes() == ours.read_bytes()

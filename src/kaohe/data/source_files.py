@@ -27,7 +27,7 @@ import duckdb
 
 from ..errors import DataError
 from ..i18n import text
-from .files import position
+from .files import columns_of, find_ragged_line, position, scan_sql
 from .mappings import Mapping, load_mapping
 from .readers import InputFile, prepare
 from .schemas import bundled_schemas, load_schema
@@ -49,6 +49,28 @@ class SourceFile:
     @property
     def copied(self) -> bool:
         return self.readable != self.path
+
+    def scan(self) -> str:
+        """A DuckDB table expression of the rows, in file order (CSV columns as text)."""
+        if self.copied:
+            return f"(SELECT * EXCLUDE (__row) FROM {scan_sql(self.readable)})"
+        return scan_sql(self.readable)
+
+    def numbered(self) -> str:
+        """The rows with ``__row``, the data row ``where`` names."""
+        if self.copied:
+            return scan_sql(self.readable)
+        if self.readable.suffix == ".parquet":
+            literal = str(self.readable).replace("'", "''")
+            return (
+                "(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet('{literal}', file_row_number = true))"
+            )
+        return f"(SELECT row_number() OVER () AS __row, * FROM {scan_sql(self.readable)})"
+
+    def columns(self, con: duckdb.DuckDBPyConnection) -> list[str]:
+        """The columns, in file order (declared ids where a header names one)."""
+        return [c for c in columns_of(con, self.readable) if c != "__row"]
 
 
 _SCRATCH: Path | None = None
@@ -174,9 +196,42 @@ def open_source_file(
         literal = str(target).replace("'", "''")
         with duckdb.connect() as con:
             con.execute("SET preserve_insertion_order = true")
-            con.execute(
-                f"COPY (SELECT * FROM {prepared.relation()}) TO '{literal}' (FORMAT parquet)"
-            )
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM {prepared.relation()}) TO '{literal}' (FORMAT parquet)"
+                )
+            except duckdb.Error as error:
+                raise _unreadable(prepared, error) from None
         found = SourceFile(path, target, prepared.position, prepared)
     _COPIES[key] = found
     return found
+
+
+def open_table(
+    directory: Path, name: str, mappings: dict[str, tuple[Mapping, Path]] | None = None
+) -> SourceFile | None:
+    """Source ``name``'s file in ``directory``, opened (None when there is none)."""
+    known = directory_mappings(Path(directory), [m[1] for m in (mappings or {}).values()])
+    mapping = known.get(name)
+    located = find_source_file(Path(directory), name, mapping)
+    if located is None:
+        return None
+    path, sheet = located
+    return open_source_file(path, name, sheet=sheet, mapping=mapping[0] if mapping else None)
+
+
+def _unreadable(prepared: InputFile, error: duckdb.Error) -> DataError:
+    """One line for a file DuckDB cannot read: the ragged line if there is one (it also raises),
+    else what to do — never DuckDB's own diagnostics, which suggest options a user cannot set."""
+    if prepared.format == "csv":
+        find_ragged_line(prepared.readable, prepared.header)
+    name = prepared.path.name
+    return DataError(
+        text(
+            f"{name}：无法读取（行的格式不一致，或换行符混用）。请在 Excel/WPS 中打开后另存为"
+            "“CSV UTF-8”再试",
+            f"{name}: cannot be read (rows of different shapes, or mixed line breaks). Open it "
+            'in Excel or WPS and save it as "CSV UTF-8"',
+        )
+        + f" [{type(error).__name__}]"
+    )

@@ -56,6 +56,20 @@ class SourceInput:
     columns: tuple[str, ...] = ()  # the file's columns, in order
     periods: dict[str, int] = field(default_factory=dict)  # rows per period in the whole file
     readable: Path | None = None  # what the engines read, when not ``file`` (the reader's copy)
+    opened: SourceFile | None = field(default=None, compare=False, repr=False)
+
+    def position(self, row: int) -> str:
+        """Where data row ``row`` is in the user's file (line, or sheet row)."""
+        return self.opened.where(row) if self.opened is not None else position(self.file, row)
+
+    def numbered(self) -> str:
+        """The file's rows with ``__row`` (all periods), as the user's file holds them."""
+        opened = self.opened or SourceFile(self.file, self.file, self.position)
+        return opened.numbered()
+
+    def scan(self) -> str:
+        opened = self.opened or SourceFile(self.file, self.file, self.position)
+        return opened.scan()
 
     @property
     def read_from(self) -> Path:
@@ -197,6 +211,7 @@ def register_source(
         name=name,
         file=path,
         readable=readable,
+        opened=opened,
         sha256=sha256 or sha256_of(path),
         rows=rows,
         view_sql=view_sql,

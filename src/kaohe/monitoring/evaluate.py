@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..data.files import find_table, position, scan_sql
+from ..data.source_files import open_table
 from ..data.sources import register_source
 from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
@@ -222,16 +222,16 @@ def results_sql(rules: MonitoringRules, as_of: dt.date, period: str) -> str:
     """
 
 
-def _numbered(con: duckdb.DuckDBPyConnection, data: Path, name: str) -> tuple[Path, str]:
-    """The file of input ``name`` read in file order with a row number ``__row``."""
-    path = find_table(data, name)
-    assert path is not None  # register_source has checked it exists
-    return path, f"(SELECT row_number() OVER () AS __row, * FROM {scan_sql(path)})"
+def _numbered(con: duckdb.DuckDBPyConnection, data: Path, name: str):
+    """The file of input ``name`` (how to name its rows) read in file order with ``__row``."""
+    opened = open_table(data, name)
+    assert opened is not None  # register_source has checked it exists
+    return opened.where, opened.numbered()
 
 
 def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
     """Household ids are unique, and every other input names a known household."""
-    path, households = _numbered(con, data, "monitoring_households")
+    where, households = _numbered(con, data, "monitoring_households")
     duplicates = con.execute(
         "SELECT household_id, list(__row ORDER BY __row)[1:2] FROM ("
         f"  SELECT __row, trim(CAST(household_id AS VARCHAR)) AS household_id FROM {households}) "
@@ -240,9 +240,8 @@ def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
     if duplicates:
         lines = [
             text(
-                f"{position(path, rows[1])}：户编号 {hid} 重复（首次出现在 {position(path, rows[0])}）",
-                f"{position(path, rows[1])}: household {hid} appears again "
-                f"(first at {position(path, rows[0])})",
+                f"{where(rows[1])}：户编号 {hid} 重复（首次出现在 {where(rows[0])}）",
+                f"{where(rows[1])}: household {hid} appears again (first at {where(rows[0])})",
             )
             for hid, rows in duplicates
         ]
@@ -250,7 +249,7 @@ def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
             "\n".join([*lines, text("每户只能有一行。", "Keep one row per household.")])
         )
     for name in ("risk_events", "income_checks", "monitoring_records", "assistance_measures"):
-        path, numbered = _numbered(con, data, name)
+        where, numbered = _numbered(con, data, name)
         unknown = con.execute(
             f"SELECT __row, trim(CAST(household_id AS VARCHAR)) FROM {numbered} "
             f"WHERE trim(CAST(household_id AS VARCHAR)) NOT IN "
@@ -259,8 +258,8 @@ def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
         if unknown:
             lines = [
                 text(
-                    f"{position(path, row)}：户编号 {hid} 不在 monitoring_households 中",
-                    f"{position(path, row)}: household {hid} is not in monitoring_households",
+                    f"{where(row)}：户编号 {hid} 不在 monitoring_households 中",
+                    f"{where(row)}: household {hid} is not in monitoring_households",
                 )
                 for row, hid in unknown
             ]

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-from ..data.files import position
 from ..data.sources import UNIT_KEY
 from ..errors import DataError
 from ..i18n import text
@@ -407,7 +406,7 @@ def _check_weights(inputs, columns: list[str]) -> None:
     if "weight" not in columns:
         return
 
-    path = inputs.sources["field_checks"].file
+    where = inputs.sources["field_checks"].position
     bad = inputs.con.execute(
         f"SELECT __row, CAST(weight AS VARCHAR) FROM {file_rows(inputs, 'field_checks')} WHERE "
         "TRY_CAST(weight AS DOUBLE) IS NULL OR TRY_CAST(weight AS DOUBLE) <= 0 "
@@ -417,9 +416,8 @@ def _check_weights(inputs, columns: list[str]) -> None:
         raise DataError(
             "\n".join(
                 text(
-                    f"{position(path, row)}：列 weight 的设计权数 {value!r} 应为正数"
-                    "（抽中概率的倒数）",
-                    f"{position(path, row)}: column weight: design weight {value!r} must be a "
+                    f"{where(row)}：列 weight 的设计权数 {value!r} 应为正数（抽中概率的倒数）",
+                    f"{where(row)}: column weight: design weight {value!r} must be a "
                     "positive number (one over the selection probability)",
                 )
                 for row, value in bad

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..data.files import columns_of, find_table, position, scan_sql
 from ..data.schemas import bundled_schemas, load_schema
+from ..data.source_files import open_table
 from ..data.sources import SourceInput, register_source, view_name
 from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
@@ -158,12 +158,12 @@ def open_inputs(
         con.executemany("INSERT INTO kaohe_units VALUES (?)", [(c,) for c in units.codes])
         inputs = Inputs(directory, con, units, period)
         for name in sources:
-            path = find_table(directory, name)
-            if path is None:
+            opened = open_table(directory, name)
+            if opened is None:
                 if name in required:
                     inputs.view(name)  # raises the "missing source" error
                 continue
-            present = set(columns_of(con, path))
+            present = set(opened.columns(con))
             columns = dict(SOURCE_COLUMNS.get(name, {}))
             columns.update(
                 {c: t for c, t in OPTIONAL_COLUMNS.get(name, {}).items() if c in present}
@@ -205,7 +205,6 @@ def check_allowed_values(inputs: Inputs, source: str, column: str) -> None:
     allowed = allowed_values(source, column)
     if not allowed or column not in inputs.columns.get(source, ()):
         return
-    path = inputs.sources[source].file
     listed = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
     value = f"trim(CAST({column} AS VARCHAR))"
     bad = inputs.con.execute(
@@ -219,8 +218,8 @@ def check_allowed_values(inputs: Inputs, source: str, column: str) -> None:
     raise DataError(
         "\n".join(
             text(
-                f"{position(path, row)}：列 {column} 的值 {found!r} 不在允许的取值中（{names}）",
-                f"{position(path, row)}: column {column}: value {found!r} is not one of the "
+                f"{inputs.sources[source].position(row)}：列 {column} 的值 {found!r} 不在允许的取值中（{names}）",
+                f"{inputs.sources[source].position(row)}: column {column}: value {found!r} is not one of the "
                 f"allowed values ({', '.join(allowed)})",
             )
             for row, found in bad
@@ -234,16 +233,12 @@ def file_rows(inputs: Inputs, source: str) -> str:
     Built here from the file rather than from the data layer's internal views, so checks that
     report a line number (a design weight of 0 …) do not depend on how sources are registered.
     """
-    path = inputs.sources[source].file
+    item = inputs.sources[source]
     where = ""
-    if inputs.period is not None and "period" in _file_columns(inputs, path):
+    if inputs.period is not None and "period" in item.columns:
         literal = inputs.period.replace("'", "''")
         where = f" WHERE trim(CAST(period AS VARCHAR)) = '{literal}'"
-    return f"(SELECT * FROM (SELECT row_number() OVER () AS __row, * FROM {scan_sql(path)}){where})"
-
-
-def _file_columns(inputs: Inputs, path: Path) -> list[str]:
-    return columns_of(inputs.con, path)
+    return f"(SELECT * FROM {item.numbered()}{where})"
 
 
 def data_period(inputs: Inputs, source: str) -> str | None:
@@ -252,10 +247,10 @@ def data_period(inputs: Inputs, source: str) -> str | None:
         return inputs.period
     if source not in inputs.sources:
         return None
-    path = inputs.sources[source].file
-    if "period" not in _file_columns(inputs, path):
+    item = inputs.sources[source]
+    if "period" not in item.columns:
         return None
     rows = inputs.con.execute(
-        f"SELECT DISTINCT trim(CAST(period AS VARCHAR)) FROM {scan_sql(path)} LIMIT 2"
+        f"SELECT DISTINCT trim(CAST(period AS VARCHAR)) FROM {item.scan()} LIMIT 2"
     ).fetchall()
     return rows[0][0] if len(rows) == 1 else None

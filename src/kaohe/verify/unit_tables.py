@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from ..data.files import columns_of, find_table
+from ..data.source_files import open_table
 from ..i18n import text
 from ..run.record import input_entry, staged_directory, staged_file, write_manifest
 from .eligibility import UnitEligibility, evaluate_eligibility
@@ -328,10 +328,10 @@ def open_for_rules(data: Path, period: str | None, rules, required=("field_check
 
     wanted = threshold_attributes(rules)
     present: list[str] = []
-    units_file = find_table(Path(data), "units") if Path(data).is_dir() else None
+    units_file = open_table(Path(data), "units") if Path(data).is_dir() else None
     if units_file is not None and wanted:
         with duckdb.connect() as con:
-            present = [c for c in wanted if c in columns_of(con, units_file)]
+            present = [c for c in wanted if c in units_file.columns(con)]
     return open_inputs(
         Path(data), period, required=tuple(required), attributes={c: "text" for c in present}
     )
