@@ -5,6 +5,7 @@ with no editing of the data; every broken variant gets one clear line."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -53,6 +54,14 @@ def test_from_data_map_to_a_graded_run(office, tmp_path, kaohe):
     for unit, (score, grade) in expected.items():
         assert unit in rows, rows
         assert score in rows[unit] and grade in rows[unit], rows[unit]
+    # the manifest says how the workbook was read, so that the run can be repeated
+    read_as = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["inputs"][
+        "households"
+    ]
+    assert read_as["format"] == "xlsx" and read_as["header_row"] == 4
+    assert read_as["headers"]["人口/家庭人口数"] == "size"
+    assert read_as["totals_rows"] == [12]
+    assert read_as["mapping"]["file"] == str(mapping)
 
 
 def test_a_mapping_file_in_the_data_directory_is_read_without_the_option(office, tmp_path, kaohe):
@@ -179,3 +188,23 @@ def test_an_empty_worksheet_is_named(tmp_path, kaohe):
     )  # fmt: skip
     assert run.exit_code == 2
     assert "is empty" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_an_office_csv_with_a_title_line_and_a_totals_row_imports(office, tmp_path, kaohe):
+    store = tmp_path / "store"
+    assert kaohe("import", "units", office / "units.csv", "--store", store).exit_code == 0
+    findings = tmp_path / "问题清单.csv"
+    findings.write_bytes(
+        (
+            "2019年审计发现问题清单\r\n"
+            "区划代码,问题类别,问题数量（件）,考核年度\r\n"
+            "520111,档案不全,2,2019\r\n"
+            '520112,挪用资金,"1,000",2019\r\n'
+            '合 计,,"1,002",\r\n'
+        ).encode("gb18030")
+    )
+    run = kaohe("import", "findings", findings, "--store", store)
+    assert run.exit_code == 0, run.stderr
+    assert "the header ends on row 2" in run.stdout
+    assert "rows 5 are totals" in run.stdout
+    assert "imported 2 rows" in run.stdout

@@ -48,8 +48,13 @@ def repeated_units_problem(
     count: int,
     examples: list[tuple[str, str | None, list[int]]],
     readable: Path | None = None,
+    *,
+    where=None,
 ) -> str:
-    """The message for ``repeated_units``: each repeated unit with the lines that hold it."""
+    """The message for ``repeated_units``: each repeated unit with the lines that hold it.
+
+    ``where`` names a row when the rows were read from a reader's copy (an office's file)."""
+    where = where or (lambda row: position(path, row, readable))
     per = text("每个考核对象每期一行", "one row per unit and period")
     if period_column is None:
         per = text("每个考核对象一行", "one row per unit")
@@ -62,7 +67,7 @@ def repeated_units_problem(
     ]
     for unit, period, rows in examples:
         key = f"{unit_column}={unit!r}" + (f", {period_column}={period!r}" if period_column else "")
-        places = text("、", ", ").join(position(path, r, readable) for r in rows)
+        places = text("、", ", ").join(where(r) for r in rows)
         lines.append(text(f"  {key} 出现在 {places}", f"  {key} appears at {places}"))
     lines.append(
         text(

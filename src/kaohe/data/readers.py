@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
@@ -244,6 +246,8 @@ def prepare(
         found.update(_csv_layout(readable, scratch, digest, columns, explicit))
         readable = found.pop("readable")
         check_csv_header(path, readable)
+        if found["office"]:
+            found["totals"] = _csv_totals(path, readable, found["header_row"])
     elif fmt in ("xlsx", "xls"):
         readable = scratch / f"{digest}.{fmt}.parquet"
         table = sheet_to_parquet(
@@ -261,6 +265,25 @@ def prepare(
     if mapping is not None:
         values = tuple((c, tuple(mapping.value_map(c).items())) for c in mapping.values)
     return InputFile(path, fmt, used, digest, size, readable, values=values, **found)
+
+
+def _csv_totals(path: Path, readable: Path, header_row: int) -> tuple[int, ...]:
+    """The lines of an office's CSV that are 合计/小计 rows (the relation leaves them out)."""
+    names = _HEADERS[readable]
+    flags = " OR ".join(
+        f"coalesce(regexp_matches(regexp_replace({quote(n)}, '\\s+', '', 'g'), "
+        f"'{TOTAL_PATTERN}'), false)"
+        for n in names[:TOTAL_COLUMNS]
+    )
+    with duckdb.connect() as con:
+        try:
+            rows = con.execute(
+                f"SELECT __row FROM (SELECT row_number() OVER () AS __row, * FROM "
+                f"{csv_sql(readable)}) WHERE {flags} ORDER BY __row"
+            ).fetchall()
+        except duckdb.Error:
+            return ()  # a file DuckDB cannot read is reported by the reading that follows
+    return tuple(csv_line(path, row, readable) + header_row - 1 for (row,) in rows)
 
 
 def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:

@@ -45,6 +45,7 @@ class SourceFile:
     readable: Path  # what DuckDB reads: ``path`` itself, or a Parquet copy with ``__row``
     where: Callable[[int], str]  # data row → "file:line" / "file[sheet]:row"
     prepared: InputFile | None = None  # how an office's file was read (None: read as it lies)
+    mapping: Path | None = None  # the mapping file it was read through
 
     @property
     def copied(self) -> bool:
@@ -169,6 +170,7 @@ def open_source_file(
     sheet: str | None = None,
     mapping: Mapping | None = None,
     schema_path: Path | None = None,
+    mapping_file: Path | None = None,
 ) -> SourceFile:
     """Read ``path`` as source ``source``: as it lies when it is in our layout, else through
     the reader into a Parquet copy (made once per process and file)."""
@@ -202,7 +204,7 @@ def open_source_file(
                 )
             except duckdb.Error as error:
                 raise _unreadable(prepared, error) from None
-        found = SourceFile(path, target, prepared.position, prepared)
+        found = SourceFile(path, target, prepared.position, prepared, mapping_file)
     _COPIES[key] = found
     return found
 
@@ -217,7 +219,13 @@ def open_table(
     if located is None:
         return None
     path, sheet = located
-    return open_source_file(path, name, sheet=sheet, mapping=mapping[0] if mapping else None)
+    return open_source_file(
+        path,
+        name,
+        sheet=sheet,
+        mapping=mapping[0] if mapping else None,
+        mapping_file=mapping[1] if mapping else None,
+    )
 
 
 def _unreadable(prepared: InputFile, error: duckdb.Error) -> DataError:

@@ -62,6 +62,22 @@ class SourceInput:
         """Where data row ``row`` is in the user's file (line, or sheet row)."""
         return self.opened.where(row) if self.opened is not None else position(self.file, row)
 
+    def read_as(self) -> dict:
+        """How an office's file was read (sheet, header row, headers named, mapping), for the
+        manifest: empty for a file in our own layout."""
+        prepared = self.opened.prepared if self.opened is not None else None
+        if prepared is None:
+            return {}
+        record = {
+            key: value
+            for key, value in prepared.record().items()
+            if key in ("format", "encoding", "sheet", "header_row", "headers", "totals_rows")
+        }
+        if self.opened.mapping is not None:
+            mapping = self.opened.mapping
+            record["mapping"] = {"file": str(mapping), "sha256": sha256_of(mapping)}
+        return record
+
     def numbered(self) -> str:
         """The file's rows with ``__row`` (all periods), as the user's file holds them."""
         opened = self.opened or SourceFile(self.file, self.file, self.position)
@@ -124,7 +140,13 @@ def register_source(
             )
         )
     if facts is None:
-        opened = open_source_file(path, name, sheet=sheet, mapping=mapping[0] if mapping else None)
+        opened = open_source_file(
+            path,
+            name,
+            sheet=sheet,
+            mapping=mapping[0] if mapping else None,
+            mapping_file=mapping[1] if mapping else None,
+        )
     else:  # a snapshot: our own Parquet
         opened = SourceFile(path, path, lambda row: position(path, row))
     readable, where_is = opened.readable, opened.where
@@ -199,7 +221,9 @@ def register_source(
         count, repeated = repeated_units(con, numbered(), declaration.unit_column)
         if count:
             problems.append(
-                repeated_units_problem(path, declaration.unit_column, None, count, repeated)
+                repeated_units_problem(
+                    path, declaration.unit_column, None, count, repeated, where=where_is
+                )
             )
     if problems:
         raise DataError("\n".join(problems))

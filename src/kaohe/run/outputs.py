@@ -140,7 +140,11 @@ def manifest_facts(result: RunResult) -> dict[str, Any]:
                 item.name: input_entry(
                     item.file,
                     item.sha256,
-                    **{"rows": item.rows, **result.evidence.get(item.name, {})},
+                    **{
+                        "rows": item.rows,
+                        **item.read_as(),
+                        **result.evidence.get(item.name, {}),
+                    },
                 )
                 for item in result.inputs
             },
