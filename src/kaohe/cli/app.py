@@ -25,6 +25,14 @@ app = typer.Typer(
 )
 # Options several commands share, declared once so that their help reads the same everywhere.
 DataOption = Annotated[Path, typer.Option(help="Data directory: units.csv and the source files.")]
+# assess and data check: a data directory, or a store instead
+SourcesOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Directory: units and one file per source (CSV, Excel, Parquet, or a "
+        "workbook with a sheet per source)."
+    ),
+]
 PeriodOption = Annotated[
     str | None, typer.Option(help="Period to select in sources with a period column.")
 ]

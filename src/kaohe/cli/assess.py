@@ -15,6 +15,7 @@ from .app import (
     MappingOption,
     ParamsOption,
     PeriodOption,
+    SourcesOption,
     app,
     console,
     parse_params,
@@ -32,13 +33,7 @@ from .app import (
 def assess(
     scheme: Annotated[str, typer.Option(help="Scheme file, or the name of a bundled scheme.")],
     out: Annotated[Path, typer.Option(help="Output directory (replaced atomically).")],
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Directory: units and one file per source (CSV, Excel, Parquet, or a "
-            "workbook with a sheet per source)."
-        ),
-    ] = None,
+    data: SourcesOption = None,
     mapping: MappingOption = [],  # noqa: B006
     period: PeriodOption = None,
     seed: Annotated[

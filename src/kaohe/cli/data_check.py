@@ -14,6 +14,7 @@ from .app import (
     MappingOption,
     ParamsOption,
     PeriodOption,
+    SourcesOption,
     app,
     console,
     parse_params,
@@ -36,13 +37,7 @@ app.add_typer(data_app, name="data")
 @user_errors
 def check(
     scheme: Annotated[str, typer.Option(help="Scheme file, or the name of a bundled scheme.")],
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Directory: units and one file per source (CSV, Excel, Parquet, or a "
-            "workbook with a sheet per source)."
-        ),
-    ] = None,
+    data: SourcesOption = None,
     mapping: MappingOption = [],  # noqa: B006
     store: Annotated[
         Path | None, typer.Option(help="Snapshot store (kaohe import): the latest snapshots.")
