@@ -105,6 +105,13 @@ def _ragged(directory: Path) -> str:
     return "units.csv:line 3"
 
 
+def _ragged_office_csv(directory: Path) -> str:
+    lines = (directory / "units.csv").read_bytes().decode("gbk").splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0]  # a value short, on line 3 of the GBK file
+    (directory / "units.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    return "units.csv:line 3"
+
+
 def _utf16(directory: Path) -> str:
     text = (directory / "units.csv").read_bytes().decode("gbk")
     (directory / "units.csv").write_bytes(text.encode("utf-16"))
@@ -151,6 +158,7 @@ def _wide(directory: Path) -> str:
     "breaking",
     [
         _ragged,
+        _ragged_office_csv,
         _mixed_line_breaks,
         _utf16,
         _csv_named_xlsx,

@@ -389,22 +389,27 @@ def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     return types
 
 
-def find_ragged_line(path: Path, names: list[str]) -> None:
+def find_ragged_line(
+    path: Path, names: list[str], shown: Path | None = None, line_offset: int = 0
+) -> None:
     """Raise an error naming the first line with more or fewer fields than the header.
 
-    Python's csv module on the error path only (DuckDB's sniffer reports no line)."""
+    Python's csv module on the error path only (DuckDB's sniffer reports no line). ``shown``
+    is the user's file when ``path`` is the reader's copy, whose lines are ``line_offset``
+    lines above the original's."""
     lines = text_lines(path)
     try:
         first = next(lines, "")
         reader = csv.reader(lines, delimiter=_delimiter(first))
         for record in reader:
             if record and len(record) != len(names):
-                line = reader.line_num + 1
+                line = reader.line_num + 1 + line_offset
+                name = (shown or path).name
                 raise DataError(
                     text(
-                        f"{path.name}:第 {line} 行：有 {len(record)} 个值，但表头有 {len(names)} 列。"
+                        f"{name}:第 {line} 行：有 {len(record)} 个值，但表头有 {len(names)} 列。"
                         "请补齐或删去多余的值（值内的逗号须用引号括起）",
-                        f"{path.name}:line {line}: {len(record)} values, but the header has "
+                        f"{name}:line {line}: {len(record)} values, but the header has "
                         f"{len(names)} columns. Fill in or remove values (a comma inside a "
                         "value must be quoted)",
                     )

@@ -119,7 +119,8 @@ def find_header(
     """The header among the first rows of a table.
 
     With declared ``columns``, the header is the row (or pair of rows) naming the most of
-    them; a single row wins a tie with the pair that starts on it. Without, or when no row
+    them; a single row wins a tie with the pair that starts on it, and a row with one filled
+    cell (a title) is never the upper row of a pair. Without, or when no row
     names any, it is the first row with at least two filled cells and as many as the widest of
     the first rows has (a title row has one).
     """
@@ -131,7 +132,8 @@ def find_header(
                 continue
             names = [_text(c) for c in row]
             layouts = [HeaderLayout(first, first, names, match_names(names, columns, explicit))]
-            if first + 1 < len(rows) and _filled(rows[first + 1]):
+            # a title row (one filled cell: "附件1：……汇总表") is no upper header row
+            if first + 1 < len(rows) and _filled(rows[first + 1]) and _filled(row) > 1:
                 pair = _two_row_names(row, rows[first + 1])
                 layouts.append(
                     HeaderLayout(first, first + 1, pair, match_names(pair, columns, explicit))

@@ -33,7 +33,7 @@ from ..expr import quote
 from ..i18n import text
 from .file_kinds import check_encoding_option, detect_encoding, file_format
 from .files import CsvScanner, check_csv_header, csv_layout, csv_line, csv_sql, text_lines
-from .header_rows import SEARCH_ROWS, TOTAL_COLUMNS, TOTAL_PATTERN, find_header
+from .header_rows import SEARCH_ROWS, TOTAL_COLUMNS, TOTAL_PATTERN, find_header, match_names
 from .mappings import Mapping
 from .workbooks import sheet_to_parquet
 
@@ -58,6 +58,7 @@ class InputFile:
     values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # column → value map
     totals: tuple[int, ...] = ()  # lines or sheet rows left out as 合计/小计 rows
     office: bool = False  # an office's layout (not our ids on line 1): 合计 rows are looked for
+    columns: tuple[str, ...] = ()  # the readable's column names (before renaming), file order
 
     def relation(self) -> str:
         """A DuckDB table expression with ``__row`` and the file's columns (CSV as text), the
@@ -97,7 +98,7 @@ class InputFile:
     @property
     def header(self) -> list[str]:
         """The readable's column names (before renaming), in file order."""
-        return _HEADERS[self.readable]
+        return list(self.columns)
 
     def position(self, row: int) -> str:
         """Where data row ``row`` is, as the user's editor or spreadsheet shows it."""
@@ -153,10 +154,6 @@ class InputFile:
         if self.totals:
             record["totals_rows"] = list(self.totals)
         return record
-
-
-# the readable's header, read once per file (DuckDB's DESCRIBE would read it again)
-_HEADERS: dict[Path, list[str]] = {}
 
 
 def _mapped(ref: str, values: dict[str, str]) -> str:
@@ -247,29 +244,50 @@ def prepare(
         readable = found.pop("readable")
         check_csv_header(path, readable)
         if found["office"]:
-            found["totals"] = _csv_totals(path, readable, found["header_row"])
+            found["totals"] = _csv_totals(path, readable, found["columns"], found["header_row"])
     elif fmt in ("xlsx", "xls"):
         readable = scratch / f"{digest}.{fmt}.parquet"
         table = sheet_to_parquet(
             path, readable, sheet=sheet, source=source, columns=columns, explicit=explicit
         )
-        _HEADERS[readable] = table.columns
         found.update(
             renames=table.renames(),
+            columns=tuple(table.columns),
             header_row=table.header_last_row,
             totals=tuple(table.totals),
             office=True,
             sheet=None if table.only_sheet else table.sheet,
         )
+    else:  # Parquet: its schema names the columns (by id, label or alias too)
+        names = tuple(_parquet_columns(path))
+        matched = match_names(names, columns, explicit) if columns else {}
+        renames = tuple((names[i], c) for i, c in sorted(matched.items()) if names[i] != c)
+        found.update(columns=names, renames=renames)
     values = ()
     if mapping is not None:
         values = tuple((c, tuple(mapping.value_map(c).items())) for c in mapping.values)
     return InputFile(path, fmt, used, digest, size, readable, values=values, **found)
 
 
-def _csv_totals(path: Path, readable: Path, header_row: int) -> tuple[int, ...]:
+def _parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet inputs)
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception:  # noqa: BLE001  (pyarrow's errors name no file: one line here)
+        raise DataError(
+            text(
+                f"{path.name}：无法作为 Parquet 文件读取（文件可能已损坏或只写了一部分）。请重新导出",
+                f"{path.name}: cannot be read as a Parquet file (damaged or only partly "
+                "written). Export it again",
+            )
+        ) from None
+
+
+def _csv_totals(
+    path: Path, readable: Path, names: tuple[str, ...], header_row: int
+) -> tuple[int, ...]:
     """The lines of an office's CSV that are 合计/小计 rows (the relation leaves them out)."""
-    names = _HEADERS[readable]
     flags = " OR ".join(
         f"coalesce(regexp_matches(regexp_replace({quote(n)}, '\\s+', '', 'g'), "
         f"'{TOTAL_PATTERN}'), false)"
@@ -299,17 +317,18 @@ def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
     rows = list(csv.reader(head, delimiter=delimiter))
     layout = find_header(rows, columns, explicit) if columns else None
     if layout is None or (layout.first == 0 and layout.rows == 1 and not layout.matched):
-        _HEADERS[readable] = [n.strip() for n in rows[0]] if rows else []
-        return {"readable": readable}
+        return {"readable": readable, "columns": tuple(n.strip() for n in rows[0]) if rows else ()}
     names = [name or f"column{i + 1}" for i, name in enumerate(layout.names)]
     if layout.first == 0 and layout.rows == 1:
-        _HEADERS[readable] = [n.strip() for n in rows[0]]
+        header = [n.strip() for n in rows[0]]
         target = readable
     else:
         # the copy: the joined header, then every line after the header's last
         target = scratch / f"{digest}.header.csv"
         with target.open("w", encoding="utf-8", newline="") as out:
-            csv.writer(out, delimiter=delimiter).writerow(names)
+            # the file's own line ending: DuckDB refuses a file that mixes them
+            ending = "\r\n" if head[layout.last].endswith("\r\n") else "\n"
+            csv.writer(out, delimiter=delimiter, lineterminator=ending).writerow(names)
             source = text_lines(readable)
             try:
                 for number, line in enumerate(source):
@@ -317,15 +336,14 @@ def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
                         out.write(line)
             finally:
                 source.close()
-        _HEADERS[target] = names
+        header = names
     renames = tuple(
-        (_HEADERS[target][i], column)
-        for i, column in sorted(layout.matched.items())
-        if _HEADERS[target][i] != column
+        (header[i], column) for i, column in sorted(layout.matched.items()) if header[i] != column
     )
     office = layout.last > 0 or any(name != column for name, column in renames)
     return {
         "readable": target,
+        "columns": tuple(header),
         "header_row": layout.last + 1,
         "renames": renames,
         "office": office,

@@ -232,7 +232,7 @@ def _unreadable(prepared: InputFile, error: duckdb.Error) -> DataError:
     """One line for a file DuckDB cannot read: the ragged line if there is one (it also raises),
     else what to do — never DuckDB's own diagnostics, which suggest options a user cannot set."""
     if prepared.format == "csv":
-        find_ragged_line(prepared.readable, prepared.header)
+        find_ragged_line(prepared.readable, prepared.header, prepared.path, prepared.header_row - 1)
     name = prepared.path.name
     return DataError(
         text(

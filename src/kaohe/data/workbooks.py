@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -112,8 +113,24 @@ def _unique_names(layout: HeaderLayout, width: int) -> list[str]:
 
 def _midnight_as_date(column: pa.ChunkedArray) -> pa.ChunkedArray:
     # calamine writes a date cell as "2019-01-05 00:00:00"; a CSV export writes "2019-01-05"
+    if not pc.any(pc.ends_with(column, " 00:00:00")).as_py():
+        return column  # no date in it: the regex, ~15× the cost of this test, would change nothing
     return pc.replace_substring_regex(
         column, pattern=r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", replacement=r"\1"
+    )
+
+
+def _total_flags(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where the cell, spaces removed, says 合计/小计/总计 (``TOTAL_PATTERN``)."""
+    if not pc.any(pc.match_substring(column, "计")).as_py():
+        # every total word has 计: a column without one (a code column, nearly always) is
+        # settled without the two regexes over each of its cells
+        return pa.chunked_array([pa.repeat(False, len(column))])
+    return pc.fill_null(
+        pc.match_substring_regex(
+            pc.replace_substring_regex(column, pattern=r"\s+", replacement=""), TOTAL_PATTERN
+        ),
+        False,
     )
 
 
@@ -158,22 +175,16 @@ def sheet_to_parquet(
     data = data.rename_columns(out_names)
     data = pa.table(
         [_midnight_as_date(data.column(i)) for i in range(width)], names=out_names
-    ).append_column("__row", pa.array(range(1, data.num_rows + 1), pa.int64()))
+    ).append_column("__row", pa.array(np.arange(1, data.num_rows + 1, dtype=np.int64)))
     # left out: empty rows (Excel keeps formatted blank rows) and totals rows
     empty = functools.reduce(pc.and_, [pc.is_null(data.column(i)) for i in range(width)])
-    flagged = [
-        pc.fill_null(
-            pc.match_substring_regex(
-                pc.replace_substring_regex(data.column(i), pattern=r"\s+", replacement=""),
-                TOTAL_PATTERN,
-            ),
-            False,
-        )
-        for i in range(min(width, TOTAL_COLUMNS))
-    ]
-    total = functools.reduce(pc.or_, flagged)
+    total = functools.reduce(
+        pc.or_, [_total_flags(data.column(i)) for i in range(min(width, TOTAL_COLUMNS))]
+    )
     totals = [row + layout.last + 1 for row in data.filter(total).column("__row").to_pylist()]
     keep = pc.invert(pc.or_(empty, total))
-    data = data.filter(keep).select(["__row", *out_names])
+    if not pc.all(keep).as_py():  # a copy of every column only when some row goes
+        data = data.filter(keep)
+    data = data.select(["__row", *out_names])
     pq.write_table(data, target)
     return SheetTable(name, len(names) == 1, layout, out_names, totals)

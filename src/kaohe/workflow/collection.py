@@ -7,25 +7,41 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+import duckdb
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from ruamel.yaml import YAML
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..data.casts import FALSE_SPELLINGS, TRUE_SPELLINGS, cast_sql
+from ..data.file_kinds import detect_encoding, file_format
+from ..data.files import csv_line
+from ..data.header_rows import find_header
+from ..data.headers import normalize_header
+from ..data.readers import InputFile, prepare
 from ..data.templates import TemplateColumn, TemplateSheet, write_template
+from ..data.workbooks import choose_sheet, sheet_names
+from ..errors import KaoheError
+from ..expr import quote
 from ..i18n import text
 from ..store.models import Figure, Unit
 from .errors import Invalid
 
-TRUE = {"是", "true", "1", "yes", "y", "t", "对"}
-FALSE = {"否", "false", "0", "no", "n", "f", "不"}
+# The verification sheet's yes/no answers (verification_sheet._yes): the casts' spellings, until
+# it reads its values through the casts as the uploads do.
+TRUE, FALSE = frozenset(TRUE_SPELLINGS), frozenset(FALSE_SPELLINGS)
 UNIT_HEADERS = ("单位代码", "单位名称")
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 
@@ -41,10 +57,19 @@ class Column:
     max: float | None = None
     figure: str = ""
     carry: str | None = None
+    aliases: tuple[str, ...] = ()  # other headers naming the column (kaohe.data.headers)
 
     @property
     def header(self) -> str:
         return self.label
+
+
+# The unit columns every template has: a file's header names them as a declared column's
+# (by id, label or English label).
+UNIT_COLUMNS = (
+    Column("unit", UNIT_HEADERS[0], "Unit code", "text"),
+    Column("name", UNIT_HEADERS[1], "Unit name", "text"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ def parse_catalog(document: dict[str, Any]) -> dict[str, CollectedSource]:
                 max=spec.get("max"),
                 figure=spec.get("figure", column_id),
                 carry=spec.get("carry"),
+                aliases=tuple(spec.get("aliases", ())),
             )
             for column_id, spec in raw["columns"].items()
         )
@@ -245,11 +271,16 @@ def _template_column(column: Column) -> TemplateColumn:
 
 
 # --- reading and checking an upload -------------------------------------------------------
+#
+# An upload is read as ``kaohe import`` reads a file (``kaohe.data.readers.prepare``: GBK and
+# UTF-16 CSV, .xls, the header found under title rows, 合计 rows left out) and each value is
+# judged by the import's strict casts (``kaohe.data.casts``). What a submission adds: the
+# submitter's units, each once, a value in every cell, the allowed values and ranges.
 
 
 @dataclass(frozen=True)
 class CellError:
-    row: int  # spreadsheet row (the header is row 1)
+    row: int  # the sheet row or CSV line, as the user's spreadsheet or editor shows it
     column: str  # the header as shown in the file ("" for the whole row)
     message: str
 
@@ -257,195 +288,270 @@ class CellError:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
-def read_table(filename: str, content: bytes) -> list[list[Any]]:
-    """The cells of the first sheet of an .xlsx file, or of a UTF-8 CSV file."""
-    if filename.lower().endswith(".csv"):
-        try:
-            decoded = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid(
-                text(
-                    f"{filename}：不是 UTF-8 编码的 CSV 文件；请另存为 UTF-8",
-                    f"{filename}: not a UTF-8 CSV file; save it as UTF-8",
-                )
-            ) from None
-        return [list(row) for row in csv.reader(io.StringIO(decoded))]
+class UploadedTable(Sequence[list[Any]]):
+    """An uploaded data file. ``check_rows`` reads it through the import's reader; as a
+    sequence it is the cells of its first sheet (or its CSV records) as texts, row 1 first —
+    what the verification sheet checks and ``annotate`` marks."""
+
+    def __init__(self, filename: str, content: bytes) -> None:
+        self.filename = os.path.basename(filename or "").strip() or "upload"
+        self.content = content
+
+    @contextmanager
+    def saved(self) -> Iterator[tuple[Path, Path]]:
+        """(the file, a scratch folder for the reader's conversions), removed afterwards. An
+        error of the reader becomes one line naming the user's file, never the folder."""
+        with tempfile.TemporaryDirectory(prefix="kaohe-upload-") as folder:
+            path = Path(folder, "file", _local_name(self.filename))
+            path.parent.mkdir()
+            path.write_bytes(self.content)
+            try:
+                yield path, Path(folder)
+            except KaoheError as error:
+                message = str(error).replace(str(path), self.filename)
+                raise Invalid(message.replace(f"{folder}{os.sep}", "")) from None
+
+    @cached_property
+    def cells(self) -> list[list[Any]]:
+        with self.saved() as (path, _scratch):
+            return _cells(path)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, index):
+        return self.cells[index]
+
+
+def _local_name(filename: str) -> str:
+    """The upload's name on disk: as uploaded (the reader's messages name it), unless no file
+    system would take it."""
+    if filename in (".", "..") or len(filename.encode()) > 200:
+        return "upload" + os.path.splitext(filename)[1][-10:]
+    return filename
+
+
+def read_table(filename: str, content: bytes) -> UploadedTable:
+    """An uploaded .xlsx, .xls or CSV file (UTF-8, GB18030/GBK or UTF-16), read when checked."""
+    return UploadedTable(filename, content)
+
+
+def _cells(path: Path) -> list[list[Any]]:
+    """Every cell of the first sheet, or every record of a CSV, as text."""
+    kind = file_format(path)
+    if kind in ("xlsx", "xls"):
+        return _sheet_cells(path)
+    if kind != "csv":
+        raise Invalid(
+            text(f"{path.name}：只接受 CSV 或 Excel 文件", f"{path.name}: only CSV or Excel files")
+        )
+    encoding = detect_encoding(path)
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
+        decoded = path.read_bytes().decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
         raise Invalid(
             text(
-                f"{filename}：无法读取 Excel 文件（是否已损坏？）",
-                f"{filename}: cannot read this Excel file (is it damaged?)",
+                f"{path.name}：第 {error.start} 字节处的内容不是 {encoding} 编码；请另存为 UTF-8",
+                f"{path.name}: the bytes at offset {error.start} are not {encoding}; save the "
+                "file as UTF-8",
             )
         ) from None
-    sheet = book.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+    first = decoded.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=first.count)  # as the reader tells it (kaohe.data.files)
+    return [list(row) for row in csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)]
 
 
-def _header_map(source: CollectedSource, header: list[Any]) -> tuple[dict[int, str], list[str]]:
-    names = {}
-    for column in source.columns:
-        for alias in (column.label, column.label_en, column.id):
-            names[alias.strip().lower()] = column.id
-    for alias in (*UNIT_HEADERS[:1], "unit", "单位代码"):
-        names[alias.lower()] = "unit"
-    for alias in (UNIT_HEADERS[1], "name", "单位名称"):
-        names[alias.lower()] = "name"
-    positions = {}
-    for index, cell in enumerate(header):
-        key = str(cell).strip().lower() if cell is not None else ""
-        if key in names:
-            positions[index] = names[key]
-    found = set(positions.values())
-    missing = [c.label for c in source.columns if c.id not in found]
-    if "unit" not in found:
-        missing.insert(0, UNIT_HEADERS[0])
-    return positions, missing
+def _sheet_cells(path: Path) -> list[list[Any]]:
+    # the sheet the reader reads: the first; a damaged workbook or one without a sheet is one line
+    sheet = choose_sheet(path, sheet_names(path), None, None)
+    import fastexcel  # noqa: PLC0415  (a Rust extension, loaded as kaohe.data.workbooks does)
 
-
-def _convert(column: Column, raw: Any) -> tuple[Any, str | None]:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, text("不能为空", "must not be empty")
-    if column.type == "boolean":
-        if isinstance(raw, bool):
-            return raw, None
-        key = str(raw).strip().lower()
-        if key in TRUE:
-            return True, None
-        if key in FALSE:
-            return False, None
-        return None, text(
-            f"应填“是”或“否”，而不是 {raw!r}", f"must be 是 or 否 (yes/no), not {raw!r}"
+    try:
+        loaded = fastexcel.read_excel(path).load_sheet(
+            sheet, header_row=None, skip_rows=0, dtypes="string"
         )
-    if column.type in ("integer", "number"):
-        try:
-            value = (
-                float(str(raw).replace(",", "").strip())
-                if not isinstance(raw, int | float)
-                else float(raw)
+        return [list(row.values()) for row in loaded.to_arrow().to_pylist()]
+    except Exception as error:  # noqa: BLE001  (calamine's errors name no file: one line here)
+        raise Invalid(
+            text(
+                f"{path.name}：工作表 {sheet!r} 无法读取（{type(error).__name__}）。"
+                "请在 Excel/WPS 中打开后另存为 .xlsx 再试",
+                f"{path.name}: worksheet {sheet!r} cannot be read ({type(error).__name__}). "
+                "Open it in Excel or WPS, save it as .xlsx and try again",
             )
-        except ValueError:
-            return None, text(f"应为数字，而不是 {raw!r}", f"must be a number, not {raw!r}")
-        if column.type == "integer":
-            if value != int(value):
-                return None, text(
-                    f"应为整数，而不是 {raw!r}", f"must be a whole number, not {raw!r}"
-                )
-            value = int(value)
-        if column.min is not None and value < column.min:
-            return None, text(f"不能小于 {column.min:g}", f"must be at least {column.min:g}")
-        if column.max is not None and value > column.max:
-            return None, text(f"不能大于 {column.max:g}", f"must be at most {column.max:g}")
-        return value, None
-    value = str(raw).strip()
-    if column.values and value not in column.values:
-        return None, text(
-            f"应为以下之一：{'、'.join(column.values)}（而不是 {value!r}）",
-            f"must be one of {', '.join(column.values)} (not {value!r})",
-        )
-    return value, None
+        ) from None
 
 
 def check_rows(
     source: CollectedSource,
-    table: list[list[Any]],
+    table: UploadedTable,
     allowed_units: dict[str, Unit],
 ) -> tuple[list[dict[str, Any]], list[CellError]]:
     """Every value checked; ``allowed_units`` are the units the submitter may report for."""
-    errors: list[CellError] = []
-    if not table:
-        return [], [CellError(1, "", text("文件是空的", "the file is empty"))]
-    positions, missing = _header_map(source, table[0])
-    if missing:
-        return [], [
-            CellError(
-                1,
-                name,
-                text(
-                    f"缺少列“{name}”；请使用下载的模板",
-                    f"missing column {name!r}; use the downloaded template",
-                ),
-            )
-            for name in missing
+    declared = {c.id: c for c in (*UNIT_COLUMNS, *source.columns)}
+    with table.saved() as (path, scratch), duckdb.connect() as con:
+        prepared = prepare(path, scratch, columns=declared)
+        relation = prepared.relation()
+        names = {d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description}
+        missing = [c.label for c in source.columns if c.id not in names]
+        if "unit" not in names:
+            missing.insert(0, UNIT_HEADERS[0])
+        if missing:
+            return [], [
+                CellError(
+                    prepared.header_row,
+                    name,
+                    text(
+                        f"缺少列“{name}”；请使用下载的模板",
+                        f"missing column {name!r}; use the downloaded template",
+                    ),
+                )
+                for name in missing
+            ]
+        shown = {column: name for name, column in prepared.renames}
+        # a row is data when any of its cells holds something, even one under no known header
+        empty = " AND ".join(
+            f"coalesce(trim(CAST({quote(name)} AS VARCHAR)), '') = ''" for name in names - {"__row"}
+        )
+        selected = [
+            "__row",
+            f"{empty} AS __empty",
+            f"CAST({quote('unit')} AS VARCHAR)",
+            *map(_value_sql, source.columns),
         ]
-    headers = {index: str(table[0][index]) for index in positions}
-    columns = {c.id: c for c in source.columns}
+        records = con.execute(
+            f"SELECT {', '.join(selected)} FROM {relation} ORDER BY __row"
+        ).fetchall()
+        return _checked(
+            source,
+            records,
+            {c: shown.get(c, c) for c in names},
+            allowed_units,
+            lambda row: _line(prepared, row),
+        )
+
+
+def _value_sql(column: Column) -> str:
+    """The cell as text, as its column's type (NULL when it does not fit) and, for an integer
+    column, as a number (to say "not a whole number" rather than "not a number")."""
+    kind = column.type
+    typed = cast_sql(column.id, kind, "VARCHAR") if kind != "text" else "NULL"
+    number = cast_sql(column.id, "number", "VARCHAR") if kind == "integer" else "NULL"
+    return f"CAST({quote(column.id)} AS VARCHAR), {typed}, {number}"
+
+
+def _line(prepared: InputFile, row: int) -> int:
+    """The sheet row or CSV line of data row ``row``, the number ``InputFile.position`` shows."""
+    if prepared.format == "csv":
+        return csv_line(prepared.path, row, prepared.readable) + prepared.header_row - 1
+    return row + prepared.header_row
+
+
+def _checked(
+    source: CollectedSource,
+    records: list[tuple],
+    headers: dict[str, str],
+    allowed_units: dict[str, Unit],
+    line: Callable[[int], int],
+) -> tuple[list[dict[str, Any]], list[CellError]]:
     rows: list[dict[str, Any]] = []
+    errors: list[CellError] = []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(table[1:], start=2):
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        row: dict[str, Any] = {}
-        row_errors = []
-        for index, column_id in positions.items():
-            raw = cells[index] if index < len(cells) else None
-            if column_id == "name":
-                continue
-            if column_id == "unit":
-                code = "" if raw is None else str(raw).strip()
-                if code.endswith(".0"):  # Excel turned the code into a number
-                    code = code[:-2]
-                unit = allowed_units.get(code)
-                if unit is None:
-                    row_errors.append(
-                        CellError(
-                            number,
-                            headers[index],
-                            text(
-                                f"单位代码 {code or '（空）'} 不存在或不在您的填报范围内",
-                                f"unit code {code or '(empty)'} is unknown or outside what you report for",
-                            ),
-                        )
-                    )
-                elif source.per_unit and code in seen:
-                    row_errors.append(
-                        CellError(
-                            number,
-                            headers[index],
-                            text(
-                                f"单位 {code} 重复（第 {seen[code]} 行已填写）",
-                                f"unit {code} appears twice (already on row {seen[code]})",
-                            ),
-                        )
-                    )
-                else:
-                    seen.setdefault(code, number)
-                row["unit"] = code
-                continue
-            value, problem = _convert(columns[column_id], raw)
+    for number, empty, raw_unit, *cells in records:
+        if empty:
+            continue  # blank lines and rows
+        values = {c.id: cells[3 * i : 3 * i + 3] for i, c in enumerate(source.columns)}
+        at = line(number)
+        row_errors: list[CellError] = []
+        code = "" if raw_unit is None else raw_unit.strip()
+        problem = _unit_problem(source, code, allowed_units, seen)
+        if problem:
+            row_errors.append(CellError(at, headers["unit"], problem))
+        else:
+            seen.setdefault(code, at)
+        row: dict[str, Any] = {"unit": code}
+        for column in source.columns:
+            row[column.id], problem = _value(column, *values[column.id])
             if problem:
-                row_errors.append(CellError(number, headers[index], problem))
-            row[column_id] = value
+                row_errors.append(CellError(at, headers[column.id], problem))
         errors.extend(row_errors)
         if not row_errors:
             rows.append(row)
     if not rows and not errors:
-        errors.append(CellError(2, "", text("文件中没有数据行", "the file has no data rows")))
+        errors.append(CellError(line(1), "", text("文件中没有数据行", "the file has no data rows")))
     return rows, errors
+
+
+def _blank(raw: str | None) -> bool:
+    return raw is None or not raw.strip()
+
+
+def _unit_problem(
+    source: CollectedSource, code: str, allowed_units: dict[str, Unit], seen: dict[str, int]
+) -> str | None:
+    if code not in allowed_units:
+        return text(
+            f"单位代码 {code or '（空）'} 不存在或不在您的填报范围内",
+            f"unit code {code or '(empty)'} is unknown or outside what you report for",
+        )
+    if source.per_unit and code in seen:
+        return text(
+            f"单位 {code} 重复（第 {seen[code]} 行已填写）",
+            f"unit {code} appears twice (already on row {seen[code]})",
+        )
+    return None
+
+
+def _value(column: Column, raw: str | None, typed: Any, number: Any) -> tuple[Any, str | None]:
+    """The cell's value as its column's type, or what is wrong with it."""
+    if _blank(raw):
+        return None, text("不能为空", "must not be empty")
+    shown = raw.strip()
+    if column.type == "text":
+        if column.values and shown not in column.values:
+            return None, text(
+                f"应为以下之一：{'、'.join(column.values)}（而不是 {shown!r}）",
+                f"must be one of {', '.join(column.values)} (not {shown!r})",
+            )
+        return shown, None
+    if typed is None:
+        if column.type == "boolean":
+            return None, text(
+                f"应填“是”或“否”，而不是 {shown!r}", f"must be 是 or 否 (yes/no), not {shown!r}"
+            )
+        if column.type == "integer" and number is not None:
+            return None, text(
+                f"应为整数，而不是 {shown!r}", f"must be a whole number, not {shown!r}"
+            )
+        return None, text(f"应为数字，而不是 {shown!r}", f"must be a number, not {shown!r}")
+    if column.min is not None and typed < column.min:
+        return None, text(f"不能小于 {column.min:g}", f"must be at least {column.min:g}")
+    if column.max is not None and typed > column.max:
+        return None, text(f"不能大于 {column.max:g}", f"must be at most {column.max:g}")
+    return typed, None
 
 
 def annotate(filename: str, content: bytes, errors: list[dict[str, Any]]) -> bytes:
     """The uploaded file as .xlsx with each bad cell filled red and commented, and a last column
     listing the row's errors."""
-    table = read_table(filename, content)
+    cells = read_table(filename, content).cells
     book = Workbook()
     sheet = book.active
     sheet.title = "数据"
-    for cells in table:
-        sheet.append(cells)
-    header = [str(c) if c is not None else "" for c in (table[0] if table else [])]
-    note_column = len(header) + 1
-    sheet.cell(row=1, column=note_column, value=text("错误说明", "errors")).font = Font(bold=True)
+    for row in cells:
+        sheet.append(row)
+    positions, header_row = _error_columns(cells, {e["column"] for e in errors if e["column"]})
+    note_column = max((len(row) for row in cells), default=0) + 1
+    sheet.cell(row=header_row, column=note_column, value=text("错误说明", "errors")).font = Font(
+        bold=True
+    )
     by_row: dict[int, list[str]] = {}
     for error in errors:
         by_row.setdefault(error["row"], []).append(
             f"{error['column']}：{error['message']}" if error["column"] else error["message"]
         )
-        if error["column"] in header:
-            cell = sheet.cell(row=error["row"], column=header.index(error["column"]) + 1)
+        if error["column"] in positions:
+            cell = sheet.cell(row=error["row"], column=positions[error["column"]] + 1)
             cell.fill = ERROR_FILL
             cell.comment = Comment(error["message"], "Kaohe")
     for row, messages in by_row.items():
@@ -453,3 +559,14 @@ def annotate(filename: str, content: bytes, errors: list[dict[str, Any]]) -> byt
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _error_columns(cells: list[list[Any]], names: set[str]) -> tuple[dict[str, int], int]:
+    """(header → column position, the header's last row) for the headers errors name, found as
+    the reader finds a header: the row, or pair of rows, under any title rows naming most."""
+    named = {normalize_header(name): name for name in names}
+    declared = {name: Column(name, name, "", "text") for name in named.values()}
+    layout = find_header(cells, declared) if declared else None
+    if layout is None or not layout.matched:
+        return {}, 1
+    return {name: position for position, name in layout.matched.items()}, layout.last + 1

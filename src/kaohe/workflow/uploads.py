@@ -3,6 +3,7 @@ first bytes are checked, never the name or the browser's content type alone)."""
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ MAX_BYTES = int(os.environ.get("KAOHE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 
 _MAGIC = {
     ".xlsx": (b"PK\x03\x04",),
+    ".xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
     ".pdf": (b"%PDF-",),
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
@@ -21,12 +23,13 @@ _MAGIC = {
 CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".csv": "text/csv",
+    ".xls": "application/vnd.ms-excel",
     ".pdf": "application/pdf",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-DATA_FILES = (".xlsx", ".csv")
+DATA_FILES = (".xlsx", ".xls", ".csv")
 EVIDENCE_FILES = (".pdf", ".png", ".jpg", ".jpeg", ".xlsx")
 
 
@@ -57,7 +60,9 @@ def check_file(filename: str, content: bytes, allowed: tuple[str, ...]) -> Check
     if not content:
         raise Invalid(text(f"{name}：文件是空的", f"{name}: the file is empty"))
     if extension == ".csv":
-        ok = b"\x00" not in content[:65536]
+        # text: UTF-16 (by its byte-order mark) holds NUL bytes, nothing else we read does
+        utf16 = content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        ok = utf16 or b"\x00" not in content[:65536]
     else:
         ok = any(content.startswith(m) for m in _MAGIC[extension])
     if not ok:
