@@ -15,7 +15,6 @@ from tests.support.funds import (
 
 from kaohe.errors import DataError, SchemeError, UsageError
 from kaohe.funds.gate import check_submission, load_gate_rules, read_submission
-from kaohe.funds.targets import parse_target_value
 
 
 @pytest.fixture(autouse=True)
@@ -224,21 +223,6 @@ def test_gb18030_csv_from_a_chinese_spreadsheet_is_read(tmp_path):
     result = check_submission(*read_submission(*files), load_gate_rules().model)
     assert result.decisions[0].admitted
     assert result.decisions[0].project.target("S1").name == "受益群众满意度"
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (90, (90.0, None, False)),
-        ("≥95%", (95.0, "higher", True)),
-        ("<= 12", (12.0, "lower", False)),
-        ("1,200", (1200.0, None, False)),
-        ("显著提高", (None, None, False)),
-        (None, (None, None, False)),
-    ],
-)
-def test_target_values_as_spreadsheets_write_them(raw, expected):
-    assert parse_target_value(raw) == expected
 
 
 def test_what_the_library_needs_is_checked_even_if_the_rules_omit_it(tmp_path):

@@ -27,7 +27,7 @@ from ..i18n import text
 from ..measures import compute_measures, plan_measures
 from ..scheme.model import Source
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
-from .tables import Table, number
+from .tables import Table
 
 
 class NeedFactor(RulesModel):
@@ -234,7 +234,7 @@ def _scores(table: Table, column: str) -> dict[str, float]:
     out: dict[str, float] = {}
     problems = []
     for row in table.rows:
-        value = number(row.get(column))
+        value = row.number(column)
         if row.get(column) is not None and value is None:
             problems.append(
                 text(

@@ -19,8 +19,8 @@ from pydantic import Field
 from ..errors import Problem, SchemeError, UsageError
 from ..i18n import text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
-from .tables import EXCEL_SUFFIXES, Place, Row, Table, date, number, read_table, sheet_names
-from .targets import BUDGET_ITEM, Framework, Project, Target, framework, parse_target_value
+from .tables import EXCEL_SUFFIXES, Place, Row, Table, read_table, sheet_names
+from .targets import BUDGET_ITEM, Framework, Project, Target, framework
 
 PROJECT_COLUMNS: dict[str, tuple[str, ...]] = {
     "project_id": ("项目编号", "项目代码"),
@@ -253,7 +253,7 @@ def _decide(
             reasons.append(_reason(cell, f"缺少{spec.label}", f"the {label} is missing"))
             continue
         if spec.positive:
-            amount = number(raw)
+            amount = row.number(spec.field)
             if amount is None or amount <= 0:
                 reasons.append(
                     _reason(
@@ -265,7 +265,7 @@ def _decide(
                 continue
             values[spec.field] = amount
         elif spec.date:
-            day = date(raw)
+            day = row.date(spec.field)
             if day is None:
                 reasons.append(
                     _reason(
@@ -385,7 +385,7 @@ def _structural(row: Row, rules: GateRules, values: dict, reasons: list[str]) ->
     for name, (zh, en) in _NEEDED.items():
         if name in ruled:
             continue
-        parsed = number(row.get(name)) if name == "budget" else date(row.get(name))
+        parsed = row.number(name) if name == "budget" else row.date(name)
         if parsed is None or (name == "budget" and parsed <= 0):
             reasons.append(
                 _reason(
@@ -435,7 +435,7 @@ def _targets(rows: Iterable[Row], rules: GateRules, frame: Framework):
                 )
             )
             continue
-        value, written_direction, percent = parse_target_value(row.get("target"))
+        value, written_direction, percent = row.target_value("target")
         unit_of_measure = row.text("unit_of_measure") or ("%" if percent else "")
         direction = None
         if row.text("direction"):

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import DataError, UsageError
 from ..i18n import text
-from .targets import Project, Target, parse_target_value
+from .targets import Project, Target
 
 EVENTS = "events.jsonl"
 GENESIS = "0" * 64
@@ -451,7 +451,7 @@ def adjust(library: Library, table: Any, at: str | None = None) -> list[tuple[st
                 )
             )
             continue
-        value, _, _ = parse_target_value(row.get("target"))
+        value, _, _ = row.target_value("target")
         if value is None:
             problems.append(
                 text(

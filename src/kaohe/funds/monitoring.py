@@ -22,7 +22,7 @@ from ..expr import suggest
 from ..i18n import language, text
 from .fund_rules import LoadedRules, RulesHeader, RulesModel, load_rules
 from .library import Flag, Library, LibraryState
-from .tables import Row, Table, date, number
+from .tables import Row, Table
 from .targets import BUDGET_ITEM, Project
 
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -79,7 +79,7 @@ def read_reports(table: Table, state: LibraryState) -> dict[tuple[str, dt.date],
         if project is None:
             continue
         pid = project.project_id
-        day = date(row.get("as_of"))
+        day = row.date("as_of")
         if day is None:
             problems.append(
                 text(
@@ -155,7 +155,7 @@ def item_and_value(row: Row, project: Project, problems: list[str]) -> tuple[str
             )
         )
         return None
-    value = number(row.get("value"))
+    value = row.number("value")
     if value is None:
         problems.append(
             text(

@@ -169,28 +169,3 @@ class Project:
         values["end_date"] = dt.date.fromisoformat(values["end_date"])
         values["targets"] = tuple(Target.from_json(t) for t in values.get("targets", ()))
         return cls(**values)
-
-
-def parse_target_value(raw: Any) -> tuple[float | None, str | None, bool]:
-    """A target cell as (number, direction written in it, written as a percentage).
-
-    Target tables often write the direction into the value (``≥95%``, ``≤12``); both are
-    understood. Anything else that is not a number gives ``None`` (not quantified).
-    """
-    if raw is None or isinstance(raw, bool):
-        return None, None, False
-    if isinstance(raw, int | float):
-        return float(raw), None, False
-    value = str(raw).strip().replace("，", ",")
-    direction = None
-    for prefix, name in ((">=", "higher"), ("≥", "higher"), ("<=", "lower"), ("≤", "lower")):
-        if value.startswith(prefix):
-            direction, value = name, value[len(prefix) :].strip()
-            break
-    percent = value.endswith("%") or value.endswith("％")
-    if percent:
-        value = value[:-1].strip()
-    try:
-        return float(value.replace(",", "")), direction, percent
-    except ValueError:
-        return None, direction, percent
