@@ -160,3 +160,27 @@ def test_compute_the_provincial_scheme_from_platform_verification(world, db, set
     assert not derived.is_symlink()
     assert derived.read_bytes() != (base / "verification_estimates.csv").read_bytes()
     assert Path(inputs["persons"]["file"]).resolve() == (base / "persons.parquet").resolve()
+
+
+def test_an_accepted_file_that_todays_rules_refuse_stops_the_computation(
+    login, world, db, settings
+):
+    """A file accepted under earlier rules is never dropped in silence: its units would lose
+    their figures and be withheld without anyone knowing why (issue 13)."""
+    from kaohe.store.models import SubmissionVersion
+
+    cycle_id = _cycle_with_submissions(db, world, [("hebei", HEBEI), ("shanxi", SHANXI)])
+    with db.write("setup", "rules-changed") as session:
+        version = session.scalars(
+            select(SubmissionVersion).where(SubmissionVersion.cycle_id == cycle_id)
+        ).first()
+        # as if accepted when "36.5" still passed for a whole number of people
+        version.content = HEBEI.replace("30000", "30000.5").encode()
+    assessor = login("assessor")
+    response = assessor.post(
+        f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf}, follow_redirects=False
+    )
+    assert response.status_code == 400, response.text
+    assert "s.csv" in response.text and "重新提交" in response.text, response.text
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Run)) == 1  # the world's only

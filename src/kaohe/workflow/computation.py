@@ -173,9 +173,23 @@ def _write_submissions(session: Session, cycle: Cycle, data: Path) -> dict[str, 
         by_unit: dict[str, list[Any]] = {}
         rows: list[list[Any]] = []
         for version in versions:  # oldest first: a later accepted file wins for its units
-            checked, _errors = check_rows(
+            checked, errors = check_rows(
                 source, read_table(version.filename, version.content), units
             )
+            if errors:
+                # accepted under earlier rules, refused by today's: never drop its rows silently
+                # (a unit would lose its figures and be withheld without anyone knowing why)
+                first = errors[0]
+                raise Invalid(
+                    text(
+                        f"已接受的文件 {version.filename} 按现行规则有 {len(errors)} 处错误"
+                        f"（第 {first.row} 行 {first.column}：{first.message}）；"
+                        "请让填报单位重新提交后再计算",
+                        f"the accepted file {version.filename} has {len(errors)} errors under "
+                        f"today's rules (row {first.row} {first.column}: {first.message}); have "
+                        "it submitted again before computing",
+                    )
+                )
             for row in checked:
                 values = [row["unit"], *(row.get(c.id) for c in source.columns), cycle.period]
                 if source.per_unit:
