@@ -252,3 +252,34 @@ def test_field_checks_from_an_office_read_like_our_own(demo_copy, demo_dir, tmp_
     result = run("verify", "estimates", "--data", demo_copy, "--out", theirs)
     assert result.exit_code == 0, result.output
     assert theirs.read_bytes() == ours.read_bytes()
+
+
+def test_a_sampling_frame_exported_as_a_workbook(demo_dir, tmp_path):
+    """Issue 13: the registry's household list as an office sends it (Excel, Chinese headers)
+    draws the same sample as our Parquet file."""
+    import pyarrow.parquet as pq
+    from openpyxl import Workbook
+
+    from kaohe.data.schemas import load_schema
+
+    table = pq.read_table(demo_dir / "households.parquet").slice(0, 400)
+    ours = tmp_path / "frame.parquet"
+    pq.write_table(table, ours)
+    labels = load_schema("households").model.columns
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2019年建档立卡户名单"])
+    sheet.append([labels[c].label if c in labels else c for c in table.column_names])
+    for row in table.to_pylist():
+        sheet.append([str(v).lower() if isinstance(v, bool) else v for v in row.values()])
+    workbook = tmp_path / "frame.xlsx"
+    book.save(workbook)
+    plans = []
+    for frame in (ours, workbook):
+        plan = tmp_path / f"plan-{frame.suffix[1:]}.csv"
+        args = ["sample", "draw", "--frame", frame, "--out", plan, "--seed", 7, "--design",
+                "stratified", "--stratum", "unit", "--margin", "0.2"]  # fmt: skip
+        result = run(*args)
+        assert result.exit_code == 0, result.output
+        plans.append([r["household_id"] for r in read_csv(plan)])
+    assert plans[0] == plans[1] and plans[0]

@@ -33,7 +33,8 @@ import duckdb
 import numpy as np
 
 from .. import __version__
-from ..data.files import columns_of, scan_sql, sha256_of
+from ..data.files import sha256_of
+from ..data.source_files import open_source_file
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
@@ -123,8 +124,12 @@ def _literal(value: str) -> str:
 
 
 def _frame_view(con: duckdb.DuckDBPyConnection, frame: Path, request: Request) -> None:
-    """Create view ``frame`` (item, stratum, ord, size, kept columns, key) and check it."""
-    present = columns_of(con, frame)
+    """Create view ``frame`` (item, stratum, ord, size, kept columns, key) and check it.
+
+    The frame is read by the one reader: a registry export in GBK, Excel or Parquet, with the
+    household schema's labels and aliases as headers."""
+    opened = open_source_file(frame, "households")
+    present = opened.columns(con)
     needed = [request.id_column, request.stratum_column, request.size_column, request.order_column]
     needed += list(request.keep)
     missing = [c for c in needed if c is not None and c not in present]
@@ -148,7 +153,7 @@ def _frame_view(con: duckdb.DuckDBPyConnection, frame: Path, request: Request) -
         f"CREATE TEMP VIEW frame AS SELECT row_number() OVER () AS __row, {item} AS item, "
         f"{stratum} AS stratum, {order} AS ord, {size} AS size{kept}, "
         f"sha256({_literal(str(request.seed) + ':')} || {item}) AS key "
-        f"FROM {scan_sql(frame)}"
+        f"FROM {opened.scan()}"
     )
     _reject(
         con,
@@ -184,7 +189,7 @@ def _frame_view(con: duckdb.DuckDBPyConnection, frame: Path, request: Request) -
             con,
             frame,
             "SELECT __row, CAST(" + quote(request.size_column) + " AS VARCHAR) FROM "
-            f"(SELECT row_number() OVER () AS __row, * FROM {scan_sql(frame)}) "
+            f"(SELECT row_number() OVER () AS __row, * FROM {opened.scan()}) "
             f"WHERE TRY_CAST({quote(request.size_column)} AS DOUBLE) IS NULL "
             f"OR TRY_CAST({quote(request.size_column)} AS DOUBLE) <= 0 ORDER BY __row LIMIT 5",
             lambda row, value: text(
