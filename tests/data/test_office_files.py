@@ -216,3 +216,37 @@ def test_an_office_csv_with_a_title_line_and_a_totals_row_imports(office, tmp_pa
     assert "the header ends on row 2" in run.stdout
     assert "rows 5 are totals" in run.stdout
     assert "imported 2 rows" in run.stdout
+
+
+def test_a_mappings_values_turn_names_and_words_into_codes_and_answers(office, tmp_path, kaohe):
+    """County names instead of codes and 达标/未达标 instead of 是/否: the mapping's ``values``
+    say what they mean, and the run is the same as on the codes and 是/否."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(office / WORKBOOK)
+    sheet = book.active
+    names = {"520111": "花溪区", "520112": "乌当区", "520113": "白云区"}
+    for row in sheet.iter_rows(min_row=5, max_row=11):
+        row[1].value = names[str(row[1].value)]
+        row[8].value = {"是": "达标", "否": "未达标", "√": "达标", "×": "未达标"}[row[8].value]
+    book.save(office / WORKBOOK)
+    mapping = tmp_path / "households.mapping.yaml"
+    run = kaohe("data", "map", office / WORKBOOK, "--source", "households", "--out", mapping)
+    assert run.exit_code == 0, run.stderr
+    proposed = mapping.read_text(encoding="utf-8")
+    assert '"未达标": null' in proposed and '"达标": null' in proposed  # to be answered
+    out = tmp_path / "unanswered"
+    refused = kaohe("assess", "--scheme", EXAMPLE / "scheme.yaml", "--data", office,
+                    "--mapping", mapping, "--out", out)  # fmt: skip
+    assert refused.exit_code == 2 and "households.mapping.yaml:" in refused.stderr
+    answered = proposed.replace('"未达标": null', '"未达标": false').replace(
+        '"达标": null', '"达标": true'
+    )
+    answered += "  unit:\n" + "".join(f'    "{n}": "{c}"\n' for c, n in names.items())
+    mapping.write_text(answered, encoding="utf-8")
+    out = tmp_path / "run"
+    run = kaohe("assess", "--scheme", EXAMPLE / "scheme.yaml", "--data", office,
+                "--mapping", mapping, "--out", out)  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    results = (out / "results.csv").read_text(encoding="utf-8")
+    assert "60.6" in results and "55.6" in results and "40.5" in results
