@@ -14,6 +14,7 @@ from ..expr import quote
 from ..i18n import text
 from . import idnumbers
 from .casts import DUCKDB_TYPES, cast_sql, type_name
+from .headers import some_columns
 from .readers import InputFile
 from .schemas import UNITS_SOURCE, Column, LoadedSchema
 from .snapshots import Store
@@ -104,12 +105,19 @@ class ImportPlan:
             if not column.optional and name not in present
         ]
         if missing:
+            columns = self.schema.columns
+            named = [f"{m}（{columns[m].label}）" if columns[m].label else m for m in missing]
+            named_en = [f"{m} ({columns[m].label})" if columns[m].label else m for m in missing]
+            source = self.schema.source
             raise DataError(
                 text(
-                    f"{item.path}：缺少列 {', '.join(missing)}；文件中的列：{', '.join(present)}。"
-                    f"数据源 {self.schema.source} 的格式见 kaohe import --help 或 docs/data.md",
-                    f"{item.path}: missing columns {', '.join(missing)}; the file has "
-                    f"{', '.join(present)}. Source {self.schema.source}'s columns are in docs/data.md",
+                    f"{item.path}：缺少列 {', '.join(named)}；文件中的列：{some_columns(present)}。"
+                    f"表头可以是列名、中文名称或别名；其他表头可用 kaohe data map {item.path.name} "
+                    f"--source {source} 生成映射文件（--mapping）",
+                    f"{item.path}: missing columns {', '.join(named_en)}; the file has "
+                    f"{some_columns(present)}. A header may be the column's id, label or alias; "
+                    f"for others, kaohe data map {item.path.name} --source {source} writes a "
+                    "mapping (--mapping)",
                 )
             )
 
