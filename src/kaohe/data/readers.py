@@ -57,6 +57,7 @@ class InputFile:
     renames: tuple[tuple[str, str], ...] = ()  # the file's header → the declared column id
     values: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # column → value map
     totals: tuple[int, ...] = ()  # lines or sheet rows left out as 合计/小计 rows
+    total_rows: tuple[int, ...] = ()  # a CSV's data rows (``__row``) of those lines
     office: bool = False  # an office's layout (not our ids on line 1): 合计 rows are looked for
     columns: tuple[str, ...] = ()  # the readable's column names (before renaming), file order
 
@@ -74,7 +75,7 @@ class InputFile:
                 f"(SELECT file_row_number + 1 AS __row, * EXCLUDE (file_row_number) "
                 f"FROM read_parquet('{literal}', file_row_number = true))"
             )
-        if not (self.renames or self.values or (self.office and self.format == "csv")):
+        if not (self.renames or self.values or self.total_rows):
             return scan
         values = dict(self.values)
         renamed = dict(self.renames)
@@ -86,13 +87,11 @@ class InputFile:
                 ref = _mapped(ref, dict(values[target]))
             select.append(f"{ref} AS {quote(target)}")
         where = ""
-        if self.office and self.format == "csv":
-            flags = [
-                f"coalesce(regexp_matches(regexp_replace({quote(n)}, '\\s+', '', 'g'), "
-                f"'{TOTAL_PATTERN}'), false)"
-                for n in self.header[:TOTAL_COLUMNS]
-            ]
-            where = f" WHERE NOT ({' OR '.join(flags)})"
+        if self.total_rows:
+            # the rows prepare found; a list function, not IN (…): DuckDB plans a constant
+            # list as a join, and a join does not keep the file's row order
+            listed = ", ".join(map(str, self.total_rows))
+            where = f" WHERE NOT list_contains([{listed}], __row)"
         return f"(SELECT {', '.join(select)} FROM {scan}{where})"
 
     @property
@@ -244,7 +243,7 @@ def prepare(
         readable = found.pop("readable")
         check_csv_header(path, readable)
         if found["office"]:
-            found["totals"] = _csv_totals(path, readable, found["columns"], found["header_row"])
+            found.update(_csv_totals(path, readable, found["columns"], found["header_row"]))
     elif fmt in ("xlsx", "xls"):
         readable = scratch / f"{digest}.{fmt}.parquet"
         table = sheet_to_parquet(
@@ -284,24 +283,34 @@ def _parquet_columns(path: Path) -> list[str]:
         ) from None
 
 
-def _csv_totals(
-    path: Path, readable: Path, names: tuple[str, ...], header_row: int
-) -> tuple[int, ...]:
-    """The lines of an office's CSV that are 合计/小计 rows (the relation leaves them out)."""
-    flags = " OR ".join(
-        f"coalesce(regexp_matches(regexp_replace({quote(n)}, '\\s+', '', 'g'), "
-        f"'{TOTAL_PATTERN}'), false)"
+def _total_flags(names) -> str:
+    """SQL true on a 合计/小计/总计 row. Every total word has 计: a cell without it (nearly
+    all) is settled by ``contains`` without the two regular expressions (a 10^7-line file:
+    12 s → 6 s)."""
+    return " OR ".join(
+        f"(CASE WHEN contains({quote(n)}, '计') THEN coalesce(regexp_matches("
+        f"regexp_replace({quote(n)}, '\\s+', '', 'g'), '{TOTAL_PATTERN}'), false) "
+        "ELSE false END)"
         for n in names[:TOTAL_COLUMNS]
     )
+
+
+def _csv_totals(
+    path: Path, readable: Path, names: tuple[str, ...], header_row: int
+) -> dict[str, tuple[int, ...]]:
+    """An office's CSV's 合计/小计 rows: their data rows (the relation leaves them out) and
+    lines (the notice names them)."""
     with duckdb.connect() as con:
         try:
             rows = con.execute(
                 f"SELECT __row FROM (SELECT row_number() OVER () AS __row, * FROM "
-                f"{csv_sql(readable)}) WHERE {flags} ORDER BY __row"
+                f"{csv_sql(readable)}) WHERE {_total_flags(names)} ORDER BY __row"
             ).fetchall()
         except duckdb.Error:
-            return ()  # a file DuckDB cannot read is reported by the reading that follows
-    return tuple(csv_line(path, row, readable) + header_row - 1 for (row,) in rows)
+            return {}  # a file DuckDB cannot read is reported by the reading that follows
+    found = tuple(row for (row,) in rows)
+    lines = tuple(csv_line(path, row, readable) + header_row - 1 for row in found)
+    return {"total_rows": found, "totals": lines}
 
 
 def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
