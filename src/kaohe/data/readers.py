@@ -35,6 +35,7 @@ from .file_kinds import check_encoding_option, detect_encoding, file_format
 from .files import CsvScanner, check_csv_header, csv_layout, csv_line, csv_sql, text_lines
 from .header_rows import SEARCH_ROWS, TOTAL_COLUMNS, TOTAL_PATTERN, find_header, match_names
 from .mappings import Mapping
+from .total_lines import TotalLines
 from .workbooks import sheet_to_parquet
 
 _BLOCK = 1 << 20
@@ -164,14 +165,20 @@ def _mapped(ref: str, values: dict[str, str]) -> str:
     return f"(CASE trim(CAST({ref} AS VARCHAR)) {cases} ELSE CAST({ref} AS VARCHAR) END)"
 
 
-def transcode(source: Path, target: Path, encoding: str, advance: Advance | None = None) -> None:
+def transcode(
+    source: Path,
+    target: Path,
+    encoding: str,
+    advance: Advance | None = None,
+    totals: TotalLines | None = None,
+) -> None:
     """Stream ``source`` in ``encoding`` into UTF-8 ``target``; a bad byte names its offset."""
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0
     with source.open("rb") as reader, target.open("wb") as writer:
         while block := reader.read(_BLOCK):
             try:
-                writer.write(decoder.decode(block).encode("utf-8"))
+                encoded = decoder.decode(block).encode("utf-8")
             except UnicodeDecodeError as error:
                 at = offset + error.start
                 raise DataError(
@@ -182,20 +189,29 @@ def transcode(source: Path, target: Path, encoding: str, advance: Advance | None
                         "file's encoding with --encoding (utf-8, gb18030 or utf-16), or save it as UTF-8",
                     )
                 ) from None
+            writer.write(encoded)
+            if totals is not None:
+                totals.feed(encoded)
             offset += len(block)
             if advance:
                 advance(len(block))
-        writer.write(decoder.decode(b"", final=True).encode("utf-8"))
+        rest = decoder.decode(b"", final=True).encode("utf-8")
+        writer.write(rest)
+        if totals is not None:
+            totals.feed(rest)
 
 
-def _hash_and_scan(path: Path, scanner: CsvScanner | None) -> str:
-    """The file's sha256; a CSV's lines and quotes are checked in the same pass."""
+def _hash_and_scan(path: Path, scanner: CsvScanner | None, totals: TotalLines | None = None) -> str:
+    """The file's sha256; a CSV's lines and quotes are checked in the same pass (and a UTF-8
+    file's candidate 合计 lines found)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(_BLOCK):
             digest.update(block)
             if scanner is not None:
                 scanner.feed(block)
+            if totals is not None:
+                totals.feed(block)
     return digest.hexdigest()
 
 
@@ -227,14 +243,16 @@ def prepare(
     # a CSV's lines and quotes are checked while it is hashed; UTF-16 text is checked after it
     # is transcoded (its newlines and quotes are two bytes)
     scanner = CsvScanner(path) if fmt == "csv" and used != "utf-16" else None
-    digest = _hash_and_scan(path, scanner)
+    totals = TotalLines() if fmt == "csv" else None
+    digest = _hash_and_scan(path, scanner, totals if used == "utf-8" else None)
     size = path.stat().st_size
     readable = path
     found = {"header_row": 1, "renames": (), "totals": (), "office": False, "sheet": None}
     if fmt == "csv":
         if used != "utf-8":
             readable = scratch / f"{digest}.utf8.csv"
-            transcode(path, readable, used, advance)
+            transcode(path, readable, used, advance, totals)
+        utf8 = readable  # before any header copy: its lines are the original's
         if scanner is not None:
             scanner.finish(readable)  # an unclosed quote is located in the UTF-8 text
         else:
@@ -243,7 +261,9 @@ def prepare(
         readable = found.pop("readable")
         check_csv_header(path, readable)
         if found["office"]:
-            found.update(_csv_totals(path, readable, found["columns"], found["header_row"]))
+            found.update(
+                _csv_totals(path, utf8, readable, found["columns"], found["header_row"], totals)
+            )
     elif fmt in ("xlsx", "xls"):
         readable = scratch / f"{digest}.{fmt}.parquet"
         table = sheet_to_parquet(
@@ -296,10 +316,19 @@ def _total_flags(names) -> str:
 
 
 def _csv_totals(
-    path: Path, readable: Path, names: tuple[str, ...], header_row: int
+    path: Path,
+    utf8: Path,
+    readable: Path,
+    names: tuple[str, ...],
+    header_row: int,
+    found_lines: TotalLines,
 ) -> dict[str, tuple[int, ...]]:
     """An office's CSV's 合计/小计 rows: their data rows (the relation leaves them out) and
-    lines (the notice names them)."""
+    lines (the notice names them). From the lines found while the file streamed past when a
+    record is a line; else by a pass of DuckDB, which counts records as it reads them."""
+    if csv_layout(utf8).one_record_per_line:
+        lines = tuple(n for n in found_lines.totals(utf8, _delimiter_of(utf8)) if n > header_row)
+        return {"total_rows": tuple(n - header_row for n in lines), "totals": lines}
     with duckdb.connect() as con:
         try:
             rows = con.execute(
@@ -311,6 +340,15 @@ def _csv_totals(
     found = tuple(row for (row,) in rows)
     lines = tuple(csv_line(path, row, readable) + header_row - 1 for row in found)
     return {"total_rows": found, "totals": lines}
+
+
+def _delimiter_of(utf8: Path) -> str:
+    lines = text_lines(utf8)
+    try:
+        first = next(lines, "")
+    finally:
+        lines.close()
+    return max(",;\t|", key=first.count)
 
 
 def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
