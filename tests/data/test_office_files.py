@@ -250,3 +250,28 @@ def test_a_mappings_values_turn_names_and_words_into_codes_and_answers(office, t
     assert run.exit_code == 0, run.stderr
     results = (out / "results.csv").read_text(encoding="utf-8")
     assert "60.6" in results and "55.6" in results and "40.5" in results
+
+
+def test_an_old_excel_file_is_read_like_a_new_one(office, tmp_path, kaohe):
+    """Issue 13: .xls (Excel 97–2003), as older registry tools still export."""
+    import xlwt
+    from openpyxl import load_workbook
+
+    old = xlwt.Workbook()
+    sheet = old.add_sheet("建档立卡户")
+    for r, row in enumerate(load_workbook(office / WORKBOOK).active.iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    (office / WORKBOOK).unlink()
+    old.save(str(office / "建档立卡户.xls"))
+    mapping = tmp_path / "households.mapping.yaml"
+    workbook = office / "建档立卡户.xls"
+    run = kaohe("data", "map", workbook, "--source", "households", "--out", mapping)
+    assert run.exit_code == 0, run.stderr
+    out = tmp_path / "run"
+    run = kaohe("assess", "--scheme", EXAMPLE / "scheme.yaml", "--data", office,
+                "--mapping", mapping, "--out", out)  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    results = (out / "results.csv").read_text(encoding="utf-8")
+    assert "60.6" in results and "55.6" in results and "40.5" in results
