@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import pyarrow as pa
 import pytest
@@ -20,10 +22,15 @@ def con():
     connection.close()
 
 
+@functools.cache
+def checked_ids() -> str:
+    """The checks' SQL over the table ``ids``: built once, run on every example."""
+    return with_checks("ids", "raw", "v")
+
+
 def sql_reasons(con, numbers: list[str | None]) -> list[str | None]:
     con.register("ids", pa.table({"i": list(range(len(numbers))), "raw": numbers}))
-    relation = with_checks("ids", "raw", "v")
-    rows = con.execute(f"SELECT i, v__reason FROM {relation} ORDER BY i").fetchall()
+    rows = con.execute(f"SELECT i, v__reason FROM {checked_ids()} ORDER BY i").fetchall()
     con.unregister("ids")
     return [reason for _, reason in rows]
 

@@ -27,9 +27,10 @@ _REASON = postgres_unreachable()
 # - transactions and locking: a write refused half-way leaves nothing behind, a stale form or a
 #   second reviewer is refused (optimistic versions), an error rolls back;
 # - types the two store differently: JSON (deadlines, run manifests), binary files (uploads and
-#   annotated downloads), floats and dates;
-# - ordering and paging done in SQL: rankings, NULLs (withheld units) first or last, last
-#   period's rank;
+#   annotated downloads), floats and dates, and values read back to be compared (a ledger
+#   imported again: updated or unchanged);
+# - SQL that counts, orders or pages: rankings, NULLs (withheld units) first or last, last
+#   period's rank, the verification coverage;
 # - one full pass of the authorization matrix (every role on every page) and one browser walk.
 # Do not mark a test that checks the web layer itself (forms, CSRF, headers, templates, the
 # language, the command line) or the engine's part of a computation: the database cannot change
@@ -137,6 +138,29 @@ def settings(app, tmp_path):
     (schemes / "world-test.yaml").write_text(WORLD_SCHEME, encoding="utf-8")
     app.state.compute = ComputeSettings(runs_dir=tmp_path / "runs", schemes_dir=schemes)
     return app.state.compute
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process; every test opens its own pages (each in a new context)."""
+    from playwright.sync_api import sync_playwright  # loaded when a test needs a browser
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=20000)
+        yield instance
+        instance.close()
 
 
 def csrf_of(html: str) -> str:

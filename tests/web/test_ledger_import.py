@@ -53,6 +53,7 @@ def _row(db, item):
         return session.scalar(select(Rectification).where(Rectification.ledger_item == item))
 
 
+@pytest.mark.postgresql
 def test_ledger_items_on_the_pages_and_actions_back_in_the_ledger(login, world, db, ledger):
     done = _import(db, world, ledger)
     assert (done.added, done.updated) == (2, 0)

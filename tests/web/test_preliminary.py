@@ -18,7 +18,8 @@ from kaohe.workflow import cycles, verification
 from kaohe.workflow import platform_results as results
 from kaohe.workflow.errors import WrongState
 
-from .test_browser import CHROMIUM, _login, browser, server  # noqa: F401 (fixtures)
+from .conftest import CHROMIUM
+from .test_browser import _login, server  # noqa: F401 (a fixture)
 from .test_computation import HEBEI, SHANXI, _cycle_with_submissions
 
 SCHEME = """\
@@ -337,7 +338,7 @@ def test_browser_preliminary_run_on_explicit_choice(
     compute_env,
     world,
     db,
-    browser,  # noqa: F811 (the fixture of test_browser)
+    browser,
     server,  # noqa: F811
 ):
     from playwright.sync_api import expect
