@@ -176,6 +176,19 @@ grading:
   bands: [[80, 好], [60, 较好], [null, 一般]]
 """
 
+# The headers of the platform's monitoring-survey template (collection.yaml's labels), as an
+# office's upload carries them.
+SURVEY_HEADER = [
+    "单位代码",
+    "单位名称",
+    "农村人口（人）",
+    "农村居民人均可支配收入（元）",
+    "上年农村居民人均可支配收入（元）",
+    "是否贫困县",
+    "是否计划本年退出",
+    "是否已退出",
+]
+
 WORLD_SURVEY = """unit,rural_population,income_per_capita,income_per_capita_last,period
 130102,30000,9000,8000,2019
 130104,20000,8000,7600,2019

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
-from tests.support.platform_world import WORLD_USERS
+from tests.support.platform_world import SURVEY_HEADER, WORLD_USERS
 
 from kaohe.workflow import rectification, submissions, verification_sheet
 
@@ -19,18 +19,7 @@ SHEET_READERS = {"admin", "assessor", "reviewer", "auditor", "team_a"}  # upload
 
 def _survey_file() -> bytes:
     book = Workbook()
-    book.active.append(
-        [
-            "单位代码",
-            "单位名称",
-            "农村人口（人）",
-            "农村居民人均可支配收入（元）",
-            "上年农村居民人均可支配收入（元）",
-            "是否贫困县",
-            "是否计划本年退出",
-            "是否已退出",
-        ]
-    )
+    book.active.append(SURVEY_HEADER)
     book.active.append(["130102", "长安区", 100, 1, 1, "是", "否", "否"])
     out = io.BytesIO()
     book.save(out)

@@ -9,7 +9,7 @@ import pytest
 import uvicorn
 from openpyxl import Workbook
 from playwright.sync_api import expect
-from tests.support.platform_world import WORLD_PASSWORD
+from tests.support.platform_world import SURVEY_HEADER, WORLD_PASSWORD
 
 from kaohe.web import create_app
 from kaohe.workflow import cycles
@@ -19,16 +19,7 @@ from .conftest import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
 
-HEADER = [
-    "单位代码",
-    "单位名称",
-    "农村人口（人）",
-    "农村居民人均可支配收入（元）",
-    "上年农村居民人均可支配收入（元）",
-    "是否贫困县",
-    "是否计划本年退出",
-    "是否已退出",
-]
+HEADER = SURVEY_HEADER
 
 
 def free_port() -> int:

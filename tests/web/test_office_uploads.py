@@ -11,21 +11,13 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from tests.support.platform_world import SURVEY_HEADER
 
 from kaohe.store.accounts import issue_token
 from kaohe.store.models import Figure, SubmissionVersion, User
 from kaohe.workflow.collection import annotate, catalog, check_rows, read_table
 
-HEADER = [
-    "单位代码",
-    "单位名称",
-    "农村人口（人）",
-    "农村居民人均可支配收入（元）",
-    "上年农村居民人均可支配收入（元）",
-    "是否贫困县",
-    "是否计划本年退出",
-    "是否已退出",
-]
+HEADER = SURVEY_HEADER
 TITLE = "附件1：河北省2019年农村贫困监测调查汇总表"
 
 

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
-from tests.support.platform_world import build_world, world_run
+from tests.support.platform_world import SURVEY_HEADER, build_world, world_run
 
 from kaohe.store.models import AuditEntry, CycleEvent, Figure, Team, User
 from kaohe.workflow import cycles, findings, rectification, submissions, verification
@@ -42,16 +42,7 @@ def _xlsx(rows):
     return out.getvalue()
 
 
-HEADER = [
-    "单位代码",
-    "单位名称",
-    "农村人口（人）",
-    "农村居民人均可支配收入（元）",
-    "上年农村居民人均可支配收入（元）",
-    "是否贫困县",
-    "是否计划本年退出",
-    "是否已退出",
-]
+HEADER = SURVEY_HEADER
 
 
 def test_upload_with_errors_then_a_clean_resubmission(db, world):
