@@ -42,3 +42,9 @@ class DataError(KaoheError):
 
 class UsageError(KaoheError):
     """A command used wrongly (missing directory, unknown option value)."""
+
+
+class WriteError(KaoheError):
+    """A result, snapshot or ledger that could not be written: the disk or the quota is full, or
+    the place is read-only. Nothing half-written is left; the message names the path, the space
+    needed where it is known, and what to do."""

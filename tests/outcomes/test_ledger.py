@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
+from kaohe.cli import app
 from kaohe.errors import DataError, UsageError
 from kaohe.outcomes.ledger import Ledger
 
@@ -87,3 +91,91 @@ def test_concurrent_writers_keep_the_chain(tmp_path):
     ledger = Ledger(tmp_path)
     assert ledger.verify() == 45
     assert len(ledger.state().items) == 45
+
+
+# ---------------------------------------------------------------- crashes and full disks (issue 14)
+
+
+def _two_events(tmp_path) -> tuple[Ledger, bytes]:
+    ledger = Ledger(tmp_path)
+    ledger.append([open_item("f-1"), open_item("f-2")], actor="a")
+    return ledger, (tmp_path / "events.jsonl").read_bytes()
+
+
+def test_a_torn_tail_is_cut_back_to_the_last_good_line_with_a_notice(tmp_path):
+    """A write stopped half-way (a crash, 0 bytes free) leaves a line without its newline, here
+    cut in the middle of a character; the next command cuts it away and says so."""
+    ledger, before = _two_events(tmp_path)
+    path = tmp_path / "events.jsonl"
+    with path.open("ab") as handle:
+        handle.write('{"seq":3,"title":"问'.encode()[:-1])
+    assert ledger.verify() == 2  # readers never take the torn tail for an event
+    notices = Ledger(tmp_path).recover()
+    assert len(notices) == 1 and "events.jsonl" in notices[0] and "cut" in notices[0]
+    assert path.read_bytes() == before
+    assert Ledger(tmp_path).recover() == []  # nothing left to recover
+    ledger.append([open_item("f-3")], actor="a")
+    assert ledger.verify() == 3
+
+
+def test_a_broken_line_in_the_middle_stays_an_integrity_error(tmp_path):
+    ledger, _ = _two_events(tmp_path)
+    path = tmp_path / "events.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines[0] = lines[0][:20] + b"\xe9\x97"  # cut mid-character, then the next line follows
+    path.write_bytes(b"\n".join(lines))
+    assert ledger.recover() == []  # only an incomplete last line is a crash's remains
+    with pytest.raises(DataError) as caught:
+        ledger.verify()
+    assert "events.jsonl:1" in str(caught.value)
+    with pytest.raises(DataError):
+        ledger.append([open_item("f-3")], actor="a")
+
+
+KILLED_APPEND = """
+import sys
+from kaohe.outcomes.ledger import Ledger
+ledger = Ledger(sys.argv[1])
+ledger.append([("item_opened", {"id": f"g-{i}", "kind": "finding", "unit": "130000",
+                                "title": "问题" * 40, "deadline": "2020-05-30"})
+               for i in range(20)], actor="killed")
+"""
+
+
+@pytest.mark.parametrize(
+    "point", ["ledger.journal-written", "ledger.half-appended", "ledger.appended"]
+)
+def test_a_batch_killed_half_way_is_rolled_back_whole(tmp_path, point):
+    """kill -9 at each step of an append: the next command finds the ledger as it was before
+    the batch — never half of it, even when the half ends on a complete line."""
+    _, before = _two_events(tmp_path)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_APPEND, str(tmp_path)],
+        env={**os.environ, "KAOHE_FAULT_AT": point},
+        timeout=60,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert Ledger(tmp_path).verify() == 2  # readers see the ledger as it was, before recovery
+    notices = Ledger(tmp_path).recover()
+    assert (tmp_path / "events.jsonl").read_bytes() == before
+    assert bool(notices) == (point != "ledger.journal-written")  # nothing written: nothing to say
+    ledger = Ledger(tmp_path)
+    ledger.append([open_item("f-3")], actor="a")
+    assert ledger.verify() == 3
+
+
+def test_check_on_a_missing_ledger_is_an_error(tmp_path, monkeypatch):
+    result = CliRunner().invoke(app, ["outcomes", "check", "--ledger", str(tmp_path / "none")])
+    assert result.exit_code == 2, result.output
+    assert "does not exist" in " ".join(result.output.split())
+
+
+def test_the_command_line_recovers_a_torn_tail_and_says_so(tmp_path):
+    _, before = _two_events(tmp_path)
+    with (tmp_path / "events.jsonl").open("ab") as handle:
+        handle.write(b'{"seq":3,"at":"20')
+    result = CliRunner().invoke(app, ["outcomes", "check", "--ledger", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert "cut" in flat and "the ledger is intact: 2 events" in flat
+    assert (tmp_path / "events.jsonl").read_bytes() == before

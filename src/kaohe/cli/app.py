@@ -8,12 +8,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from .. import __version__
+from ..disk_space import write_error
 from ..errors import KaoheError, UsageError
 from ..i18n import set_language, text
 
@@ -62,21 +64,33 @@ def with_columns(table: Table, headers: Iterable[str | tuple[str, str]], **optio
 
 
 def user_errors(command: Callable) -> Callable:
-    """Print a user's error (a ``KaoheError``) plainly and exit 2; anything else is a bug."""
+    """Print a user's error (a ``KaoheError``) plainly and exit 2; anything else is a bug —
+    except a full disk, which no command can prevent: wherever it strikes it is the same clear
+    line (``disk_space.write_error``), not a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except KaoheError as error:
-            errors.print(
-                f"[bold red]{text('错误', 'error')}:[/] {escape(str(error))}",
-                highlight=False,
-                markup=True,
-            )
+            _print_error(error)
             raise typer.Exit(code=error.exit_code) from None
+        except Exception as error:
+            # typer's and click's own control flow (Exit, Abort) is never a full disk
+            control = isinstance(error, typer.Exit | click.exceptions.ClickException)
+            full = None if control else write_error(error)
+            if full is None:
+                raise
+            _print_error(full)
+            raise typer.Exit(code=full.exit_code) from None
 
     return wrapper
+
+
+def _print_error(error: KaoheError) -> None:
+    errors.print(
+        f"[bold red]{text('错误', 'error')}:[/] {escape(str(error))}", highlight=False, markup=True
+    )
 
 
 def _version(value: bool) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import language, text
 from ..outcomes.ledger import DEFAULT_LEDGER
-from .app import app, console, user_errors
+from .app import app, console, errors, user_errors
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -43,10 +43,21 @@ def _day(value: str | None, option: str = "--as-of") -> dt.date:
         ) from None
 
 
-def _ledger(path: Path):
+def _ledger(path: Path, must_exist: bool = False):
+    """The ledger at ``path``, after undoing what a killed command left there (with a notice)."""
     from ..outcomes.ledger import Ledger
 
-    return Ledger(path)
+    if must_exist and not path.is_dir():
+        raise UsageError(
+            text(
+                f"台账目录 {path} 不存在；请用 --ledger 指定台账目录",
+                f"the ledger directory {path} does not exist; name it with --ledger",
+            )
+        )
+    book = Ledger(path)
+    for notice in book.recover():
+        errors.print(f"[yellow]{text('注意', 'notice')}:[/] {escape(notice)}", highlight=False)
+    return book
 
 
 def _item(state, ident: str):
@@ -350,5 +361,5 @@ def outcomes_export_source(
 @user_errors
 def outcomes_check(ledger: LedgerOption = DEFAULT_LEDGER) -> None:
     """Verify the ledger: hash chain, sequence and every transition."""
-    count = _ledger(ledger).verify()
+    count = _ledger(ledger, must_exist=True).verify()
     console.print(text(f"台账完好：{count} 个事件", f"the ledger is intact: {count} events"))

@@ -18,8 +18,10 @@ from pathlib import Path
 import duckdb
 
 from .. import __version__
+from ..disk_space import write_error
 from ..errors import DataError, UsageError
 from ..expr import quote
+from ..faults import fault_point
 from ..i18n import text
 from .files import csv_line_shifts, sha256_of
 from .import_plan import ImportPlan, sql_literal
@@ -117,7 +119,8 @@ def import_files(
                     _check_hierarchy(con, plan, staged)
                 facts = _facts(con, plan, staged)
             except _READ_ERRORS as error:
-                raise _read_error(error, files) from None
+                # DuckDB says IO Error for what it cannot write (the snapshot, its spill) too
+                raise write_error(error, store.root) or _read_error(error, files) from None
         if result.rows_accepted == 0 and result.rows_read > 0:
             raise ImportRejected(
                 text(
@@ -127,6 +130,7 @@ def import_files(
                 + report(result),
                 result,
             )
+        fault_point("import.scratch-written")
         previous = store.latest(source)
         if previous is not None and not allow_shrink:
             _refuse_shrink(source, previous, result.rows_accepted, min_rows_share)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..disk_space import writing
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
@@ -172,7 +173,20 @@ def transcode(
     advance: Advance | None = None,
     totals: TotalLines | None = None,
 ) -> None:
-    """Stream ``source`` in ``encoding`` into UTF-8 ``target``; a bad byte names its offset."""
+    """Stream ``source`` in ``encoding`` into UTF-8 ``target``; a bad byte names its offset.
+    A full disk is a ``WriteError`` saying how much room the copy needs; no partial copy stays."""
+    try:
+        # UTF-8 takes at most 1.5 times the bytes of GB18030 or UTF-16 (3 bytes for 2)
+        with writing(target, needed=source.stat().st_size * 3 // 2):
+            _transcode(source, target, encoding, advance, totals)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _transcode(
+    source: Path, target: Path, encoding: str, advance: Advance | None, totals: TotalLines | None
+) -> None:
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0
     with source.open("rb") as reader, target.open("wb") as writer:
@@ -266,9 +280,10 @@ def prepare(
             )
     elif fmt in ("xlsx", "xls"):
         readable = scratch / f"{digest}.{fmt}.parquet"
-        table = sheet_to_parquet(
-            path, readable, sheet=sheet, source=source, columns=columns, explicit=explicit
-        )
+        with writing(readable):
+            table = sheet_to_parquet(
+                path, readable, sheet=sheet, source=source, columns=columns, explicit=explicit
+            )
         found.update(
             renames=table.renames(),
             columns=tuple(table.columns),
@@ -372,7 +387,10 @@ def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
     else:
         # the copy: the joined header, then every line after the header's last
         target = scratch / f"{digest}.header.csv"
-        with target.open("w", encoding="utf-8", newline="") as out:
+        with (
+            writing(target, needed=readable.stat().st_size),
+            target.open("w", encoding="utf-8", newline="") as out,
+        ):
             # the file's own line ending: DuckDB refuses a file that mixes them
             ending = "\r\n" if head[layout.last].endswith("\r\n") else "\n"
             csv.writer(out, delimiter=delimiter, lineterminator=ending).writerow(names)

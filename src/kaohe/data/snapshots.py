@@ -6,13 +6,20 @@ hashes, periods and units present) and, after a quarantined import, ``<sha256>.r
 
 Nothing in the store is ever overwritten or deleted: files are linked into place with
 ``os.link``, which refuses an existing name, and made read-only. A snapshot exists once its
-sidecar does; a Parquet file without one (an import stopped half-way) is invisible and harmless.
+sidecar does; a Parquet file without one (an import stopped half-way) is invisible and harmless,
+and the same import run again completes it.
+
+An import works in a scratch folder inside the store (``STORE/.tmp/import-p<pid>h<host>-…``);
+one killed there leaves it behind, so every command that opens the store first deletes the
+scratch of processes that are gone (``staging``). A full disk is one clear line naming the store
+(``disk_space``), never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -23,12 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..disk_space import writing
 from ..errors import UsageError
+from ..faults import fault_point
 from ..i18n import text
+from ..staging import clear_abandoned, owner, staging_name
 from .sources import SourceFacts
 
 SCRATCH = ".tmp"
+_SCRATCH_PREFIX = "import-"
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_FULL = {errno.ENOSPC, errno.EDQUOT}  # a link that fails for want of room: copying won't help
 
 
 @dataclass(frozen=True)
@@ -67,10 +79,16 @@ class Store:
     def __init__(self, root: Path):
         self.root = Path(root)
 
+    def clear_leftovers(self) -> None:
+        """Delete the scratch folders of imports whose process is gone (killed, or the machine
+        stopped): they hold up to a whole file each, and nothing else would ever remove them."""
+        clear_abandoned(self.root / SCRATCH, "")
+
     def snapshots(self, source: str | None = None) -> list[Snapshot]:
         """Snapshots, oldest first (by creation time, then hash)."""
         if not self.root.is_dir():
             return []
+        self.clear_leftovers()
         found = []
         folders = [self.root / source] if source else sorted(self.root.iterdir())
         for folder in folders:
@@ -126,8 +144,10 @@ class Store:
     def scratch(self) -> Iterator[Path]:
         """A private scratch folder inside the store (same file system: links are atomic)."""
         base = self.root / SCRATCH
-        base.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(dir=base))
+        with writing(self.root):
+            base.mkdir(parents=True, exist_ok=True)
+            self.clear_leftovers()
+            folder = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{owner()}-", dir=base))
         try:
             yield folder
         finally:
@@ -149,15 +169,15 @@ class Store:
         if sidecar_path.is_file():
             existing = json.loads(sidecar_path.read_text(encoding="utf-8"))
             return Snapshot(source, sha256, target, existing), False
-        _link_read_only(parquet, target)
-        if rejects is not None:
-            _link_read_only(rejects, folder / f"{sha256}.rejects.csv")
-        staged = parquet.with_suffix(".json")
-        staged.write_text(
-            json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
-        _link_read_only(staged, sidecar_path)  # last: the snapshot exists from here on
+        content = json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        with writing(self.root, needed=len(content.encode("utf-8"))):
+            _link_read_only(parquet, target)
+            if rejects is not None:
+                _link_read_only(rejects, folder / f"{sha256}.rejects.csv")
+            fault_point("import.parquet-linked")
+            staged = parquet.with_suffix(".json")
+            staged.write_text(content, encoding="utf-8")
+            _link_read_only(staged, sidecar_path)  # last: the snapshot exists from here on
         return Snapshot(source, sha256, target, sidecar), True
 
 
@@ -167,13 +187,25 @@ def _link_read_only(source: Path, target: Path) -> None:
         os.link(source, target)
     except FileExistsError:
         pass  # same name means same content (names are hashes): keep what is there
-    except OSError:  # a file system without hard links: copy, still refusing an existing name
-        try:
-            with source.open("rb") as reader, target.open("xb") as writer:
-                shutil.copyfileobj(reader, writer, 1 << 20)
-        except FileExistsError:
-            return
-        os.chmod(target, _READ_ONLY)
+    except OSError as error:
+        if error.errno in _FULL:
+            raise
+        _copy_read_only(source, target)
+
+
+def _copy_read_only(source: Path, target: Path) -> None:
+    """For a file system without hard links: a whole copy under a staging name, then moved into
+    place unless the name exists (same name, same content) — a killed or failed copy never
+    leaves half a file under a snapshot's name."""
+    staged = target.with_name(staging_name(f".{target.name}.tmp"))
+    try:
+        with source.open("rb") as reader, staged.open("xb") as writer:
+            shutil.copyfileobj(reader, writer, 1 << 20)
+        os.chmod(staged, _READ_ONLY)
+        if not target.exists():
+            os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def now() -> str:

@@ -25,8 +25,10 @@ from pathlib import Path
 
 import duckdb
 
+from ..disk_space import write_error
 from ..errors import DataError
 from ..i18n import text
+from ..staging import clear_abandoned, owner
 from .files import columns_of, find_ragged_line, position, scan_sql
 from .mappings import Mapping, load_mapping
 from .readers import InputFile, prepare
@@ -75,14 +77,17 @@ class SourceFile:
 
 
 _SCRATCH: Path | None = None
+_SCRATCH_PREFIX = "kaohe-read-"
 _COPIES: dict[tuple, SourceFile] = {}
 
 
 def _scratch() -> Path:
-    """One folder per process for the copies, removed when the process ends."""
+    """One folder per process for the copies, removed when the process ends — or, when it was
+    killed, by the next process that makes one."""
     global _SCRATCH
     if _SCRATCH is None:
-        _SCRATCH = Path(tempfile.mkdtemp(prefix="kaohe-read-"))
+        clear_abandoned(Path(tempfile.gettempdir()), _SCRATCH_PREFIX)
+        _SCRATCH = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{owner()}-"))
         atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
     return _SCRATCH
 
@@ -203,7 +208,9 @@ def open_source_file(
                     f"COPY (SELECT * FROM {prepared.relation()}) TO '{literal}' (FORMAT parquet)"
                 )
             except duckdb.Error as error:
-                raise _unreadable(prepared, error) from None
+                target.unlink(missing_ok=True)
+                # DuckDB says IO Error for a copy it cannot write too: that is no unreadable file
+                raise write_error(error, target) or _unreadable(prepared, error) from None
         found = SourceFile(path, target, prepared.position, prepared, mapping_file)
     _COPIES[key] = found
     return found

@@ -16,6 +16,7 @@ from ..data.snapshots import Snapshot, Store
 from ..data.source_files import directory_mappings
 from ..data.sources import SourceInput, register_source
 from ..data.units import load_units
+from ..disk_space import writing
 from ..errors import DataError, UsageError
 from ..i18n import text
 from ..measures import ENGINES, plan_measures
@@ -25,9 +26,12 @@ from ..measures.presence import blank_without_rows, unit_rows, with_row_counts
 from ..scheme import LoadedScheme, load_scheme
 from ..scoring import ScoringState, score
 from ..scoring.state import as_column
+from ..staging import clear_abandoned, owner
 from .outputs import write_outputs
 from .record import check_output_directory
 from .result import RunResult
+
+_SPILL_PREFIX = "kaohe-spill-"
 
 
 def assess(
@@ -87,7 +91,7 @@ def assess(
                 f"{model.assesses.level}; check the kind and level columns",
             )
         )
-    with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="kaohe-spill-") as spill:
+    with duckdb.connect() as con, _spill_folder() as spill, writing(spill):
         configure(con, memory_limit if engine == "duckdb" else None, spill)
         # a list parameter, not an Arrow table: DuckDB imports pandas (0.3 s) for Arrow
         con.execute(
@@ -175,6 +179,13 @@ def assess(
         write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
         clock.lap("outputs")
     return result
+
+
+def _spill_folder() -> tempfile.TemporaryDirectory:
+    """Where DuckDB spills what does not fit in memory; the folders of runs that were killed
+    (nothing removes them otherwise, and they can be large) are deleted first."""
+    clear_abandoned(Path(tempfile.gettempdir()), _SPILL_PREFIX)
+    return tempfile.TemporaryDirectory(prefix=f"{_SPILL_PREFIX}{owner()}-")
 
 
 def refuse_empty_sources(scheme: LoadedScheme, inputs: list[SourceInput], period: str | None):

@@ -22,7 +22,7 @@ from ..errors import DataError, KaoheError, UsageError
 from ..i18n import text
 from ..scheme import LoadedScheme, load_scheme
 from .as_run import SCHEME_FILE
-from .record import MANIFEST
+from .record import MANIFEST, recover_output
 
 EXPLAIN = "explain.json"
 RESULTS = "results.csv"
@@ -92,6 +92,9 @@ class OpenedRun:
 def open_run(run_dir: Path) -> OpenedRun:
     """Open ``run_dir``: explain.json, manifest.json and the scheme as run (see the module)."""
     run_dir = Path(run_dir)
+    if not run_dir.exists():
+        # A command killed while replacing this run may have moved it aside: put it back.
+        recover_output(run_dir)
     missing = [name for name in (EXPLAIN, MANIFEST) if not (run_dir / name).is_file()]
     if missing:
         raise NotARun(run_dir, missing)
