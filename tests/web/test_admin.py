@@ -1,6 +1,6 @@
-"""The national administrator's pages: deadlines set and extended (and enforced), users created,
-disabled (their sessions and tokens end at once) and given a new password, tokens issued and
-revoked; every change audited, no secret in the log."""
+"""The national administrator's pages: deadlines set, extended, removed on request (and
+enforced), users created, disabled (their sessions and tokens end at once) and given a new
+password, tokens issued and revoked; every change audited, no secret in the log."""
 
 import io
 import re
@@ -72,7 +72,15 @@ def test_deadlines_are_set_extended_and_enforced(login, world, db):
     assert set_due("2020-01-31", 2).status_code == 409  # a stale form
     assert set_due("2099-12-31", 3).status_code == 303  # extended
     assert upload().status_code == 200
-    assert set_due("", 4).status_code == 303  # removed
+    assert set_due("", 4).status_code == 303  # an empty date keeps the deadline
+    with db.read() as session:
+        assert session.get(Cycle, cycle).deadlines["submission"] == "2099-12-31"
+    removed = admin.post(
+        f"/cycles/{cycle}/deadlines",
+        data={"clear_submission": "on", "version": 4, "csrf_token": admin.csrf},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303  # removed only when asked for
     with db.read() as session:
         assert session.get(Cycle, cycle).deadlines == {"review": "2031-03-01"}
         entries = session.scalars(
@@ -192,7 +200,7 @@ def test_the_command_line_uses_the_same_functions(world, db, monkeypatch):
         assert session.scalar(select(User.active).where(User.username == "hebei")) is False
     assert runner.invoke(cli, ["db", "disable-user", "hebei", "--enable", *url]).exit_code == 0
     reset = runner.invoke(cli, ["db", "reset-password", "hebei", "--password", "short", *url])
-    assert reset.exit_code == 2 and "10 characters" in reset.output
+    assert reset.exit_code == 2 and "12 characters" in reset.output
     token = runner.invoke(cli, ["db", "issue-token", "hebei", *url]).output.strip()
     assert token.startswith("kh_")
     assert runner.invoke(cli, ["db", "revoke-token", "1", *url]).exit_code == 0

@@ -1,11 +1,13 @@
 """Computation inside the platform: the accepted submissions become a data directory, the engine
 runs on it and the run is imported as the cycle's result (audited); a failure shows the engine's
-message and imports nothing."""
+message and imports nothing. On the web the computation is a job (tests/web/test_jobs.py): here
+its queued job is run in the test's thread (``tests.support.jobs``)."""
 
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.jobs import compute as compute_job
 from typer.testing import CliRunner
 
 from kaohe.cli import app as cli
@@ -39,18 +41,14 @@ def _cycle_with_submissions(db, world, files):
 
 
 @pytest.mark.postgresql
-def test_compute_from_the_accepted_submissions(login, world, db, settings):
+def test_compute_from_the_accepted_submissions(login, world, db, settings, app):
     # Shanxi's second accepted file replaces its first: only the latest accepted version counts.
     cycle_id = _cycle_with_submissions(
         db, world, [("hebei", HEBEI), ("shanxi", SHANXI_WRONG), ("shanxi", SHANXI)]
     )
     assessor = login("assessor")
-    response = assessor.post(
-        f"/cycles/{cycle_id}/compute",
-        data={"csrf_token": assessor.csrf},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    job = compute_job(assessor, app, cycle_id)
+    assert job.state == "done", job.message
     rows = assessor.get(f"/api/cycles/{cycle_id}/results").json()
     assert [(r["unit"], r["rank"], r["grade"]) for r in rows] == [
         ("130000", 1, "较好"),
@@ -67,6 +65,10 @@ def test_compute_from_the_accepted_submissions(login, world, db, settings):
             .where(AuditEntry.action == "results.compute", AuditEntry.entity == "runs")
         )
         assert audited == 1
+        actors = session.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action == "results.compute")
+        ).all()
+        assert set(actors) == {"assessor"}  # the job acted as the user who asked
     assert survey["file"].startswith(str(settings.runs_dir))
     # the records behind a measure come from the computed data directory
     records = assessor.get(f"/cycles/{cycle_id}/results/140000/records/population")
@@ -82,12 +84,14 @@ def test_compute_from_the_accepted_submissions(login, world, db, settings):
 
 
 @pytest.mark.postgresql
-def test_a_failed_computation_imports_nothing(login, world, db, settings):
+def test_a_failed_computation_imports_nothing(login, world, db, settings, app):
     cycle_id = _cycle_with_submissions(db, world, [])  # nothing submitted
     admin = login("admin")
-    response = admin.post(f"/cycles/{cycle_id}/compute", data={"csrf_token": admin.csrf})
-    assert response.status_code == 400
-    assert "计算失败，未导入任何结果" in response.text and "monitoring_survey" in response.text
+    job = compute_job(admin, app, cycle_id)
+    assert job.state == "failed"
+    assert "计算失败，未导入任何结果" in job.message and "monitoring_survey" in job.message
+    page = admin.get(f"/cycles/{cycle_id}/jobs/{job.id}").text
+    assert "计算失败，未导入任何结果" in page and "monitoring_survey" in page
     with db.read() as session:
         assert session.scalar(select(Run).where(Run.cycle_id == cycle_id)) is None
     attempts = settings.runs_dir / f"cycle-{cycle_id}"
@@ -163,7 +167,7 @@ def test_compute_the_provincial_scheme_from_platform_verification(world, db, set
 
 
 def test_an_accepted_file_that_todays_rules_refuse_stops_the_computation(
-    login, world, db, settings
+    login, world, db, settings, app
 ):
     """A file accepted under earlier rules is never dropped in silence: its units would lose
     their figures and be withheld without anyone knowing why (issue 13)."""
@@ -177,10 +181,8 @@ def test_an_accepted_file_that_todays_rules_refuse_stops_the_computation(
         # as if accepted when "36.5" still passed for a whole number of people
         version.content = HEBEI.replace("30000", "30000.5").encode()
     assessor = login("assessor")
-    response = assessor.post(
-        f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf}, follow_redirects=False
-    )
-    assert response.status_code == 400, response.text
-    assert "s.csv" in response.text and "重新提交" in response.text, response.text
+    job = compute_job(assessor, app, cycle_id)
+    assert job.state == "failed"
+    assert "s.csv" in job.message and "重新提交" in job.message, job.message
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 1  # the world's only

@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 from sqlalchemy import func, select
 from tests.support.platform_world import SURVEY_HEADER
 
@@ -165,6 +166,25 @@ def test_a_csv_error_names_its_line(login, world, db):
     assert response.status_code == 422
     assert [(r, c) for r, c, _ in _errors(response.text)] == [("5", "农村人口（人）")]
     assert _figures(db, "130102") == {}
+
+
+def test_a_chart_sheet_before_the_data_is_passed_over(login, world, db):
+    book = Workbook()
+    data = book.active
+    for row in (
+        HEADER,
+        ["130102", "长安区", 30000, 9000, 8000, "是", "否", "否"],
+        ["130104", "桥西区", 20000, 8000, 7600, "否", "否", "否"],
+    ):
+        data.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=3, min_row=2, max_row=3))
+    book.create_chartsheet("图表", 0).add_chart(chart)  # the first sheet: a chart, no cells
+    out = io.BytesIO()
+    book.save(out)
+    response = _upload(login("hebei"), world["open"], "survey.xlsx", out.getvalue())
+    assert response.status_code == 200, response.text
+    assert _figures(db, "130104")["rural_population"] == 20000
 
 
 def _no_worksheet() -> bytes:

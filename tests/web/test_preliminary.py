@@ -8,10 +8,12 @@ whole areas missing; a column 减贫成效（30） showed 60" on the small world
 
 import json
 import os
+import re
 import shutil
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.jobs import compute as compute_job
 
 from kaohe.store.models import Run, Team
 from kaohe.workflow import cycles, verification
@@ -130,15 +132,12 @@ def test_compute_is_refused_while_assigned_checks_are_not_done(login, world, db,
     assert not any((settings.runs_dir / f"cycle-{cycle_id}").glob("*"))  # no attempt left
 
 
-def test_a_preliminary_run_is_marked_everywhere_and_goes_no_further(login, world, db, settings):
+def test_a_preliminary_run_is_marked_everywhere_and_goes_no_further(
+    login, world, db, settings, app
+):
     cycle_id = _checked_cycle(db, world, settings, WITHHOLD, done={"130102": 5})
     assessor = login("assessor")
-    response = assessor.post(
-        f"/cycles/{cycle_id}/compute",
-        data={"csrf_token": assessor.csrf, "preliminary": "yes"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    assert compute_job(assessor, app, cycle_id, preliminary="yes").state == "done"
     [run] = _runs(db, cycle_id)
     marked = run.manifest["preliminary"]
     assert marked["reason"] == "field_checks_incomplete"
@@ -190,10 +189,7 @@ def test_a_preliminary_run_is_marked_everywhere_and_goes_no_further(login, world
         data={"csrf_token": assessor.csrf, "preliminary": "yes"},
     )
     assert late.status_code == 409  # nothing is missing: no reason for a preliminary run
-    done = assessor.post(
-        f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf}, follow_redirects=False
-    )
-    assert done.status_code == 303, done.text
+    assert compute_job(assessor, app, cycle_id).state == "done"
     assert _runs(db, cycle_id)[-1].manifest["preliminary"] is None
     assert banner not in assessor.get(f"/cycles/{cycle_id}/results").text
     assert not any(r["preliminary"] for r in assessor.get(f"/api/cycles/{cycle_id}/results").json())
@@ -208,7 +204,7 @@ def test_a_preliminary_run_is_marked_everywhere_and_goes_no_further(login, world
 
 
 @pytest.mark.postgresql
-def test_withheld_units_are_ranked_without_rank_or_grade(login, world, db, settings):
+def test_withheld_units_are_ranked_without_rank_or_grade(login, world, db, settings, app):
     # Shanxi's checks all done, Hebei has none assigned: the coverage is met, and the scheme
     # withholds Hebei's grade (精准识别 missing).
     cycle_id = _checked_cycle(
@@ -220,10 +216,7 @@ def test_withheld_units_are_ranked_without_rank_or_grade(login, world, db, setti
         done={"140105": 2, "140106": 1},
     )
     assessor = login("assessor")
-    response = assessor.post(
-        f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
+    assert compute_job(assessor, app, cycle_id).state == "done"
     rows = {r["unit"]: r for r in assessor.get(f"/api/cycles/{cycle_id}/results").json()}
     hebei, shanxi = rows["130000"], rows["140000"]
     assert (shanxi["status"], shanxi["rank"], shanxi["completeness"]) == ("graded", 1, 1.0)
@@ -264,17 +257,14 @@ def test_withheld_units_are_ranked_without_rank_or_grade(login, world, db, setti
     }
 
 
-def test_headers_show_nominal_points_and_cells_the_effective_ones(login, world, db, settings):
+def test_headers_show_nominal_points_and_cells_the_effective_ones(login, world, db, settings, app):
     # Hebei has no checks and its scheme lets 精准识别's 40 points be re-weighted: its 减贫成效
     # is scored out of 50, while the column stays 减贫成效（30）, the nominal points.
     cycle_id = _checked_cycle(
         db, world, settings, REWEIGHT, assigned={"140105": 2}, done={"140105": 2}
     )
     assessor = login("assessor")
-    response = assessor.post(
-        f"/cycles/{cycle_id}/compute", data={"csrf_token": assessor.csrf}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text
+    assert compute_job(assessor, app, cycle_id).state == "done"
     page = assessor.get(f"/cycles/{cycle_id}/results").text
     header = page.split("<thead>")[1].split("</thead>")[0]
     assert "减贫成效（30）" in header and "精准识别（40）" in header and "（50）" not in header
@@ -349,6 +339,12 @@ def test_browser_preliminary_run_on_explicit_choice(
     expect(page.locator("table.coverage")).to_contain_text("5 / 15")
     expect(page.locator("button[name=compute]")).to_have_count(1)  # only the preliminary one
     page.click("button[value=preliminary]")
+    # the request answers at once with the job's page, which follows the computation …
+    page.wait_for_url(re.compile(rf"{re.escape(server)}/cycles/{cycle_id}/jobs/\d+$"))
+    expect(page.locator("#job")).to_be_visible()
+    expect(page.locator("#job .flag.preliminary")).to_be_visible()
+    # … until it is done (HTMX asks again every second), then links to the results
+    page.click("#job a.results")
     page.wait_for_url(f"{server}/cycles/{cycle_id}/results")
     expect(page.locator(".banner.preliminary")).to_contain_text("初步结果，不作为正式考核结果")
     withheld = page.locator("tr.status-withheld")

@@ -7,6 +7,7 @@ from tests.support.platform_world import WORLD_PASSWORD
 from typer.testing import CliRunner
 
 from kaohe.cli import app as cli
+from kaohe.workflow.authentication import LoginRules
 
 from .conftest import csrf_of
 
@@ -54,6 +55,8 @@ def test_forms_without_the_csrf_token_are_refused(login, world):
 
 
 def test_login_rate_limit(app, world):
+    """Failed logins delay the account (see test_accounts_hardening for the whole rule)."""
+    app.state.login_rules = LoginRules(free_failures=5, first_delay_seconds=60)
     client = TestClient(app)
     token = csrf_of(client.get("/login").text)
     statuses = [
@@ -63,12 +66,12 @@ def test_login_rate_limit(app, world):
         for _ in range(6)
     ]
     assert statuses == [401] * 5 + [429]
-    # even the right password waits now
+    # even the right password waits now (it is not looked at)
     right = client.post(
         "/login", data={"username": "hebei", "password": WORLD_PASSWORD, "csrf_token": token}
     )
-    assert right.status_code == 429
-    # other users are not locked out
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+    # other users are not delayed
     other = client.post(
         "/login",
         data={"username": "shanxi", "password": WORLD_PASSWORD, "csrf_token": token},

@@ -133,8 +133,6 @@ def create_user_command(
         raise UsageError(text("省级、县级填报员需要 --unit", "province and county need --unit"))
     if role == "verifier" and not team:
         raise UsageError(text("第三方评估人员需要 --team", "a verifier needs --team"))
-    if len(password) < 10:
-        raise UsageError(text("密码至少 10 个字符", "the password needs at least 10 characters"))
     db, transaction = _admin_session(url, "user.create")
     with transaction as session:
         create_account(session, _cli_actor(), username, role, password, unit, team)

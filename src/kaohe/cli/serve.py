@@ -15,6 +15,17 @@ from .app import app, console, user_errors
 # 1 s instead of 4 s.
 
 
+def proxy_options(forwarded_allow_ips: str) -> dict[str, object]:
+    """uvicorn's options for X-Forwarded-For/-Proto: honoured only from the proxies named.
+    uvicorn's own default trusts 127.0.0.1 (and $FORWARDED_ALLOW_IPS), so anything on this host
+    could claim any client address and slip past the per-address login delay; name no proxy and
+    the headers are ignored."""
+    named = forwarded_allow_ips.strip()
+    if not named:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": named}
+
+
 @app.command()
 @user_errors
 def serve(
@@ -38,6 +49,15 @@ def serve(
             "one, sessions are signed with $KAOHE_SECRET, or a secret made for this start."
         ),
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are "
+            "believed (comma-separated IPs or networks, e.g. 127.0.0.1 for nginx on this host). "
+            "Default: none, the headers are ignored.",
+        ),
+    ] = "",
 ) -> None:
     """Run the web platform. Refuses an out-of-date schema (run `kaohe db upgrade`)."""
     import os
@@ -73,13 +93,27 @@ def serve(
                 highlight=False,
             )
     migrate.require_current(db.engine)
+    # A mistyped session or login setting stops the start here (exit 2, naming the variable)
+    # rather than failing every request later; the workers read the same environment.
+    from ..workflow.authentication import LoginRules
+    from ..workflow.sessions import SessionRules
+
+    SessionRules.from_env()
+    LoginRules.from_env()
     console.print(
         text(f"考核平台：http://{host}:{port}/", f"Kaohe platform: http://{host}:{port}/")
     )
     if workers < 2:
         from ..web import create_app
 
-        uvicorn.run(create_app(db), host=host, port=port, log_level="warning", server_header=False)
+        uvicorn.run(
+            create_app(db),
+            host=host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            **proxy_options(forwarded_allow_ips),
+        )
         return
     # Several processes: uvicorn imports the app factory by name in each worker, so everything
     # a worker needs travels in the environment — the database and one secret shared by all
@@ -98,4 +132,5 @@ def serve(
         log_level="warning",
         workers=workers,
         server_header=False,
+        **proxy_options(forwarded_allow_ips),
     )

@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..i18n import text
+from .cell_safety import append_row
 from .schemas import Column, SourceSchema
 
 YES, NO = "是", "否"
@@ -125,20 +126,21 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 def _hidden_sheet(book: Workbook, title: str, rows: Sequence[Sequence[Any]]) -> None:
     sheet = book.create_sheet(title)
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, list(row))
     sheet.sheet_state = "hidden"
 
 
 def _write_sheet(sheet: Worksheet, template: TemplateSheet, lists: _Lists) -> None:
-    sheet.append([column.header for column in template.columns])
+    append_row(sheet, [column.header for column in template.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in template.rows:
-        sheet.append(
+        append_row(
+            sheet,
             [
                 _cell_value(column, value)
                 for column, value in zip(template.columns, row, strict=True)
-            ]
+            ],
         )
     checked = template.checked_rows
     last = 1 + (checked if checked is not None else len(template.rows) + ROOM_BELOW)
@@ -232,10 +234,11 @@ def _write_instructions(
     sheet: Worksheet, sheets: Sequence[TemplateSheet], notes: Sequence[Sequence[Any]]
 ) -> None:
     for line in notes:
-        sheet.append(list(line))
+        append_row(sheet, list(line))
     if notes:
-        sheet.append([])
-    sheet.append(
+        append_row(sheet, [])
+    append_row(
+        sheet,
         [
             text("工作表", "sheet"),
             text("列名", "column"),
@@ -244,14 +247,15 @@ def _write_instructions(
             text("可选值", "allowed values"),
             text("取值范围", "range"),
             text("说明", "meaning"),
-        ]
+        ],
     )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     columns = [column for template in sheets for column in template.columns]
     for template in sheets:
         for column in template.columns:
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     template.title,
                     column.header,
@@ -260,13 +264,13 @@ def _write_instructions(
                     _allowed(column),
                     _range(column),
                     column.description,
-                ]
+                ],
             )
-    sheet.append([])
-    sheet.append([text("填写方法", "How to fill in")])
+    append_row(sheet, [])
+    append_row(sheet, [text("填写方法", "How to fill in")])
     sheet[sheet.max_row][0].font = Font(bold=True)
     for hint in _hints(columns):
-        sheet.append([hint])
+        append_row(sheet, [hint])
     for letter, width in zip("ABCDEFG", (16, 24, 22, 10, 30, 16, 60), strict=True):
         sheet.column_dimensions[letter].width = width
 

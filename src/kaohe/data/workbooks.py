@@ -11,9 +11,11 @@ names the row a spreadsheet shows.
 from __future__ import annotations
 
 import functools
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pyarrow as pa
@@ -69,7 +71,33 @@ def _open(path: Path):
 
 
 def sheet_names(path: Path) -> list[str]:
-    return list(_open(path).sheet_names)
+    """The workbook's worksheets, in order: chart sheets hold no cells and are left out."""
+    charts = _chart_sheets(path)
+    return [name for name in _open(path).sheet_names if name not in charts]
+
+
+_RELATIONS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _chart_sheets(path: Path) -> set[str]:
+    """The names of an .xlsx's chart sheets (图表工作表). Read by hand from the two small parts
+    that list the sheets: calamine knows a sheet's type, but fastexcel does not expose it, and
+    openpyxl would parse the shared strings of the whole workbook first. Anything unexpected
+    leaves the names to calamine (an empty set): it reports damaged workbooks itself."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return set()
+    charts = {
+        r.get("Id")
+        for r in relations.iter(_RELATIONS)
+        if (r.get("Type") or "").endswith("/chartsheet")
+    }
+    return {s.get("name") for s in book.iter(f"{_MAIN}sheet") if s.get(_REL_ID) in charts}
 
 
 def choose_sheet(path: Path, names: list[str], wanted: str | None, source: str | None) -> str:
@@ -86,7 +114,10 @@ def choose_sheet(path: Path, names: list[str], wanted: str | None, source: str |
         return wanted
     if not names:
         raise DataError(
-            text(f"{path.name}：工作簿中没有工作表", f"{path.name}: the workbook has no worksheet")
+            text(
+                f"{path.name}：工作簿中没有工作表（图表工作表不含数据）",
+                f"{path.name}: the workbook has no worksheet (a chart sheet holds no data)",
+            )
         )
     if source is not None:
         keys = {normalize_header(source)}
@@ -145,7 +176,8 @@ def sheet_to_parquet(
 ) -> SheetTable:
     """Read one worksheet of ``path`` into ``target`` (text columns plus ``__row``)."""
     reader = _open(path)
-    names = list(reader.sheet_names)
+    charts = _chart_sheets(path)
+    names = [name for name in reader.sheet_names if name not in charts]
     name = choose_sheet(path, names, sheet, source)
     try:
         loaded = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,9 @@ from ..store.models import Cycle, Figure, Team, Unit, User
 from ..store.units import import_units
 from ..workflow import cycles, findings, rectification, verification
 from ..workflow import platform_results as results
+from ..workflow.accounts import generated_password
 from ..workflow.roles import ROLES, Actor
+from ..workflow.sessions import end_user_sessions
 from .generate import generate_demo
 from .world import PERIOD
 
@@ -126,7 +127,7 @@ def _accounts(db: Database) -> list[DemoAccount]:
             teams.append(team)
         for role in ROLES:
             username = f"demo_{role}"
-            password = secrets.token_urlsafe(9)
+            password = generated_password()  # meets the password rule
             unit = scopes.get(role)
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
@@ -142,6 +143,7 @@ def _accounts(db: Database) -> list[DemoAccount]:
             user.unit_code = unit.code if unit else None
             user.team_id = teams[0].id if role == "verifier" else None
             session.flush()
+            end_user_sessions(session, user.id)  # a new password: yesterday's logins end
             scope = (
                 unit.name
                 if unit

@@ -17,6 +17,7 @@ from typing import Any
 
 import xlsxwriter
 
+from ..data.cell_safety import csv_cell, write_cell
 from ..scheme.actions import ACTIONS, describe
 from .lifecycle import KINDS, STATUSES, UNRESOLVED, IssuedAction, Item, LedgerState
 
@@ -130,7 +131,8 @@ def write_source(
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    # titles, owners and names are typed by people: inert when the file is opened in Excel
+    return "" if value is None else str(csv_cell(value))
 
 
 # ----------------------------------------------------------------------- Excel
@@ -181,7 +183,7 @@ def write_xlsx(state: LedgerState, path: Path, filters: Filters, day: dt.date) -
     sheet = book.add_worksheet("整改事项")
     widths = {"title": 48, "evidence": 30, "last": 24, "unit_name": 18, "owner": 18}
     for j, (key, label) in enumerate(ITEM_HEADERS):
-        sheet.write(0, j, label, header)
+        write_cell(sheet, 0, j, label, header)
         sheet.set_column(j, j, widths.get(key, 12))
     for i, item in enumerate(chosen, start=1):
         last = item.history[-1]
@@ -205,13 +207,13 @@ def write_xlsx(state: LedgerState, path: Path, filters: Filters, day: dt.date) -
                 sheet.write_datetime(i, j, dt.datetime.combine(item.deadline, dt.time()), date)
             elif values[key] is not None:
                 fmt = late if key == "overdue_days" else None
-                sheet.write(i, j, values[key], fmt)
+                write_cell(sheet, i, j, values[key], fmt)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(chosen), 1), len(ITEM_HEADERS) - 1)
 
     sheet = book.add_worksheet("结果应用")
     for j, (key, label) in enumerate(ACTION_HEADERS):
-        sheet.write(0, j, label, header)
+        write_cell(sheet, 0, j, label, header)
         sheet.set_column(j, j, 36 if key == "detail" else 14)
     for i, action in enumerate(issued, start=1):
         params = {k: v for k, v in action.params.items() if k != "amount_yuan"}
@@ -229,7 +231,7 @@ def write_xlsx(state: LedgerState, path: Path, filters: Filters, day: dt.date) -
         }
         for j, (key, _) in enumerate(ACTION_HEADERS):
             if values[key] is not None:
-                sheet.write(i, j, values[key], money if key == "amount_yuan" else None)
+                write_cell(sheet, i, j, values[key], money if key == "amount_yuan" else None)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(issued), 1), len(ACTION_HEADERS) - 1)
     book.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.cell_safety import write_cell
 from ..formatting import XLSX_PERCENT, is_percentage_points, is_rate
 from ..run.outputs import reproducible_workbook
 from .data import IndicatorRow, ReportData
@@ -33,7 +34,7 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
     def table(sheet, top: int, columns: list[tuple[str, str, int]], rows: list[list]) -> None:
         for j, (name, kind, width) in enumerate(columns):
-            sheet.write(top, j, name, header)
+            write_cell(sheet, top, j, name, header)
             sheet.set_column(j, j, width, formats[kind])
         for i, row in enumerate(rows, start=top + 1):
             for j, value in enumerate(row):
@@ -42,13 +43,13 @@ def write_xlsx(data: ReportData, path: Path) -> None:
                     value, kind = value
                 if value is None or value == "":
                     continue
-                sheet.write(i, j, value, formats[kind])
+                write_cell(sheet, i, j, value, formats[kind])
         sheet.freeze_panes(top + 1, 0)
         if rows:
             sheet.autofilter(top, 0, top + len(rows), len(columns) - 1)
 
     summary = book.add_worksheet(w("总体情况", "Summary"))
-    summary.write(0, 0, data.title, title)
+    write_cell(summary, 0, 0, data.title, title)
     facts = [
         (w("考核办法", "Scheme"), f"{data.scheme_id} {data.version}"),
         (w("考核期", "Period"), data.period or ""),
@@ -56,21 +57,21 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         (w("政策依据", "Policy source"), data.policy_source),
     ]
     for i, (key, value) in enumerate(facts, start=1):
-        summary.write(i, 0, key, header)
-        summary.write(i, 1, value)
+        write_cell(summary, i, 0, key, header)
+        write_cell(summary, i, 1, value)
     top = len(facts) + 2
-    summary.write(top, 0, w("等次", "Grade"), header)
-    summary.write(top, 1, w("数量", "Units"), header)
+    write_cell(summary, top, 0, w("等次", "Grade"), header)
+    write_cell(summary, top, 1, w("数量", "Units"), header)
     for i, (grade, count) in enumerate(data.distribution, start=top + 1):
-        summary.write(i, 0, grade)
-        summary.write(i, 1, count, formats["int"])
+        write_cell(summary, i, 0, grade)
+        write_cell(summary, i, 1, count, formats["int"])
     top += len(data.distribution) + 2
-    summary.write(top, 0, w("维度", "Dimension"), header)
-    summary.write(top, 1, w("平均得分率", "Mean share of points"), header)
+    write_cell(summary, top, 0, w("维度", "Dimension"), header)
+    write_cell(summary, top, 1, w("平均得分率", "Mean share of points"), header)
     for i, (dimension, share) in enumerate(data.profile, start=top + 1):
-        summary.write(i, 0, dimension.label)
+        write_cell(summary, i, 0, dimension.label)
         if share is not None:
-            summary.write(i, 1, share, formats["pct"])
+            write_cell(summary, i, 1, share, formats["pct"])
     summary.set_column(0, 0, 22)
     summary.set_column(1, 1, 60)
 

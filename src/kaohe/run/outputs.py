@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
 
+from ..data.cell_safety import csv_cell, write_cell
 from ..formatting import XLSX_PERCENT
 from ..i18n import language
 from .as_run import MEASURES_FILE, SCHEME_FILE, compiled_measures, scheme_as_run
@@ -43,7 +44,7 @@ def _csv_value(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return str(csv_cell(value))  # a unit's name from units.csv may read as a formula
 
 
 def write_csv(path: Path, columns: list[Column], rows: list[dict]) -> None:
@@ -88,7 +89,7 @@ def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunR
     }
     sheet = book.add_worksheet("考核结果")
     for j, column in enumerate(columns):
-        sheet.write(0, j, column.label, header)
+        write_cell(sheet, 0, j, column.label, header)
         sheet.set_column(j, j, 12 if column.kind != "text" else 16, formats[column.kind])
     for i, row in enumerate(rows, start=1):
         for j, column in enumerate(columns):
@@ -98,7 +99,7 @@ def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunR
             if column.kind == "boolean":
                 sheet.write_string(i, j, "是" if value else "否")
             else:
-                sheet.write(i, j, value)
+                write_cell(sheet, i, j, value)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, len(rows), len(columns) - 1)
     about = book.add_worksheet("说明")
@@ -112,8 +113,8 @@ def write_xlsx(path: Path, columns: list[Column], rows: list[dict], result: RunR
         ("比率", "计量单位为 % 的指标以百分比显示（1.50%），单元格中的值为比率（0.015）"),
     ]
     for i, (key, value) in enumerate(facts):
-        about.write(i, 0, key, header)
-        about.write(i, 1, value)
+        write_cell(about, i, 0, key, header)
+        write_cell(about, i, 1, value)  # the scheme's title and source, as its author wrote them
     about.set_column(0, 0, 14)
     about.set_column(1, 1, 80)
     book.close()

@@ -1,8 +1,11 @@
 """The audit log: every write to the platform database appends (who, when, what, before, after),
 each entry carrying the sha256 of the previous one, so an edited or deleted entry is detectable.
 
-Entries are written from a session hook (``after_flush``) rather than by each operation, so no
-write can forget to be audited. Ids are taken from the chain head under a row lock, not from a
+Entries are written from session hooks rather than by each operation, so no write can forget to
+be audited: ``before_flush`` copies the old values of what is about to change, ``after_flush``
+the new ones and appends the entries. Secrets never enter the log; that they changed does.
+Entries are strict JSON (no NaN or infinity): a value that cannot be written so refuses the
+whole write (``UnloggableValue``). Ids are taken from the chain head under a row lock, not from a
 sequence: they are consecutive, and a gap means a deleted entry.
 """
 
@@ -24,10 +27,17 @@ from .models import AuditEntry, AuditHead, Base, utcnow
 GENESIS = "0" * 64
 # Columns never copied into the log: secrets, and blobs (their sha256 column is logged instead).
 HIDDEN = {"password_hash", "token_hash", "content"}
+HIDDEN_MARK = "(hidden)"
+HIDDEN_CHANGED = "(hidden, changed)"
 
 
 class ReadOnlyError(KaoheError):
     """A write attempted through a read-only session (a bug in the caller)."""
+
+
+class UnloggableValue(Exception):
+    """A value the audit log cannot hold as strict JSON (NaN, infinity, an unknown type): a bug
+    in the code that wrote it, so not a ``KaoheError`` — the write is refused whole."""
 
 
 def _plain(value: Any) -> Any:
@@ -39,13 +49,22 @@ def _plain(value: Any) -> Any:
 
 
 def _snapshot(obj: Base, which: str) -> dict[str, Any]:
-    """Column values of ``obj`` before (``which='before'``) or after the pending flush."""
+    """Column values of ``obj`` before (``which='before'``) or after the pending flush.
+
+    Take the before copy in ``before_flush``: during the flush SQLAlchemy writes the new
+    ``version`` (``version_id_col``) straight into the object without history, so a copy taken
+    afterwards carries the new version and a change of a hidden column alone looked empty."""
     state = inspect(obj)
     values: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in HIDDEN:
-            continue
         history = state.attrs[attr.key].history
+        if attr.key in HIDDEN:
+            # An existing row: never the secret, but whether it changed, or a new password would
+            # leave no trace. (New rows are still pending here: nothing to compare with.)
+            if state.persistent:
+                changed = which == "after" and bool(history.added)
+                values[attr.key] = HIDDEN_CHANGED if changed else HIDDEN_MARK
+            continue
         if which == "after":
             value = (
                 history.added[0]
@@ -69,7 +88,9 @@ def _identity(obj: Base) -> str:
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    body = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    body = json.dumps(
+        entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -87,6 +108,7 @@ def _canonical(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _changes(session: Session) -> list[tuple[str, str, dict | None, dict | None]]:
+    befores = session.info.pop("audit_before", {})
     out = []
     for obj in session.new:
         if isinstance(obj, AuditEntry | AuditHead):
@@ -95,7 +117,8 @@ def _changes(session: Session) -> list[tuple[str, str, dict | None, dict | None]
     for obj in session.dirty:
         if isinstance(obj, AuditEntry | AuditHead) or not session.is_modified(obj):
             continue
-        before, after = _snapshot(obj, "before"), _snapshot(obj, "after")
+        before = befores.get(obj) or _snapshot(obj, "before")
+        after = _snapshot(obj, "after")
         changed = {k for k in after if before.get(k) != after.get(k)}
         if not changed:
             continue
@@ -103,13 +126,21 @@ def _changes(session: Session) -> list[tuple[str, str, dict | None, dict | None]
     for obj in session.deleted:
         if isinstance(obj, AuditEntry | AuditHead):
             continue
-        out.append((type(obj).__tablename__, _identity(obj), _snapshot(obj, "before"), None))
+        before = befores.get(obj) or _snapshot(obj, "before")
+        out.append((type(obj).__tablename__, _identity(obj), before, None))
     return out
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
     if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
         raise ReadOnlyError("write attempted in a read-only session")
+    # The before copies, while the objects still hold their old version (see ``_snapshot``);
+    # a new dict each flush, so a flush that failed leaves nothing stale behind.
+    session.info["audit_before"] = {
+        obj: _snapshot(obj, "before")
+        for obj in (*session.dirty, *session.deleted)
+        if not isinstance(obj, AuditEntry | AuditHead)
+    }
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -119,6 +150,25 @@ def _after_flush(session: Session, _context) -> None:
     append(
         session, session.info.get("actor", "system"), session.info.get("action", "write"), changes
     )
+
+
+def _strict_json(entity: str, entity_id: str, values: dict[str, Any] | None) -> str | None:
+    """``values`` as strict JSON (no NaN or infinity, which JSON does not have and other tools
+    reject); a value that cannot be written so is a bug, named with its column."""
+    if values is None:
+        return None
+    try:
+        return json.dumps(values, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        for column, value in values.items():
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as error:
+                raise UnloggableValue(
+                    f"audit log: {entity}/{entity_id} column {column} holds {value!r}, which "
+                    f"strict JSON cannot hold ({error}); fix the code that wrote it"
+                ) from None
+        raise
 
 
 def append(
@@ -148,12 +198,8 @@ def append(
             "action": action,
             "entity": entity,
             "entity_id": entity_id,
-            "before": None
-            if before is None
-            else json.dumps(before, ensure_ascii=False, sort_keys=True),
-            "after": None
-            if after is None
-            else json.dumps(after, ensure_ascii=False, sort_keys=True),
+            "before": _strict_json(entity, entity_id, before),
+            "after": _strict_json(entity, entity_id, after),
         }
         row["prev_hash"] = last_hash
         row["hash"] = last_hash = entry_hash(last_hash, _canonical(row))

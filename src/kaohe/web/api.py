@@ -1,11 +1,15 @@
 """The REST API (``/api``, schema at ``/api/openapi.json``): other systems read cycles and results
-and push data files with a bearer token; the same role and scope checks as the pages apply."""
+and push data files with a bearer token; the same role and scope checks as the pages apply.
+
+The schema says how to authenticate (a bearer token, or the browser's session cookie with its
+CSRF token on writes: ``describe_security``) and what every error looks like: ``{"detail": "…"}``
+in the user's language, whatever the status."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from ..workflow import cycles as cycle_ops
@@ -17,7 +21,73 @@ from .app_state import db, result_views, write_off_loop
 from .auth import api_actor
 from .file_transfer import read_upload
 
-router = APIRouter(prefix="/api", tags=["kaohe"])
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="what went wrong and what to do, in the user's language")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# What any /api route may answer besides its result (the app's handlers, kaohe.web.app).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("the request cannot be accepted (the message says what to fix)"),
+    401: _error("no valid bearer token and no session"),
+    403: _error("the role or scope does not allow this, or the CSRF token is missing"),
+    404: _error("no such cycle, unit or result"),
+    422: _error("a parameter is missing or invalid (the message names it)"),
+}
+# What a push may answer besides: the cycle is not open, or the data were approved (409); the
+# file is over the limit (413).
+PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: _error("the cycle is not open for submissions, or the data were approved"),
+    413: _error("the file is larger than the upload limit"),
+}
+
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "an API token an administrator issued (管理 → 令牌)",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "kaohe_session",
+        "description": "a logged-in browser's session",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRF-Token",
+        "description": "the session's CSRF token: required with the session on writes",
+    },
+}
+READ_SECURITY = [{"bearer": []}, {"session": []}]
+WRITE_SECURITY = [{"bearer": []}, {"session": [], "csrf": []}]
+
+
+def describe_security(app: FastAPI) -> None:
+    """Add the security schemes, and each operation's requirement, to the app's OpenAPI document:
+    a session needs its CSRF token on writes, which FastAPI's security dependencies (any one of
+    them suffices) cannot say."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        for operations in document["paths"].values():
+            for method, operation in operations.items():
+                operation["security"] = READ_SECURITY if method == "get" else WRITE_SECURITY
+        return document
+
+    app.openapi = openapi
+
+
+router = APIRouter(prefix="/api", tags=["kaohe"], responses=ERRORS)
 
 
 class CycleOut(BaseModel):
@@ -184,7 +254,9 @@ def findings(request: Request, cycle_id: int, actor: Actor = Depends(api_actor))
         ]
 
 
-@router.post("/cycles/{cycle_id}/submissions/{source_id}", response_model=UploadOut)
+@router.post(
+    "/cycles/{cycle_id}/submissions/{source_id}", response_model=UploadOut, responses=PUSH_ERRORS
+)
 async def push(
     request: Request,
     cycle_id: int,

@@ -15,7 +15,7 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -32,11 +32,13 @@ from ..workflow.computation import ComputeSettings
 from ..workflow.result_views import ResultViews
 from ..workflow.uploads import MAX_BYTES
 from . import (
+    account_pages,
     admin,
     api,
     audit_pages,
     cycle_pages,
     finding_pages,
+    job_pages,
     language,
     login_pages,
     rectification_pages,
@@ -46,7 +48,12 @@ from . import (
 )
 from .auth import NotLoggedIn
 from .rendering import render
-from .security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .security import (
+    BodyLimitMiddleware,
+    BodyTooLarge,
+    SecurityHeadersMiddleware,
+    numbers_in_range,
+)
 
 log = logging.getLogger("kaohe.web")
 
@@ -60,10 +67,32 @@ STATUS = {
     DataError: 400,
 }
 
+# The framework's errors, by status, in the user's language (its details are English).
+HTTP_MESSAGES = {
+    400: (
+        "请求内容无法解析；请刷新页面后重新提交",
+        "the request could not be read; reload the page and send it again",
+    ),
+    404: ("页面不存在", "not found"),
+    405: ("该地址不支持这种请求方式", "this address does not accept this kind of request"),
+    413: ("上传内容过大", "the upload is too large"),
+    415: ("不支持该请求内容的格式", "the request's content type is not accepted"),
+}
+
+
+def http_message(status: int) -> str:
+    zh, en = HTTP_MESSAGES.get(
+        status, (f"请求无法处理（{status}）", f"the request cannot be handled ({status})")
+    )
+    return text(zh, en)
+
+
 # One router per workflow area; the pages first, then the administrator's, then the API.
 ROUTERS = (
     login_pages,
+    account_pages,
     cycle_pages,
+    job_pages,  # also starts and stops this process's job worker (its router's lifespan)
     submission_pages,
     verification_pages,
     result_pages,
@@ -93,6 +122,7 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
         docs_url=None,  # Swagger UI would load assets from a CDN; the schema is served instead
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=[Depends(numbers_in_range)],
     )
     app.state.db = db
     app.state.result_views = ResultViews()
@@ -102,6 +132,7 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
 
     for area in ROUTERS:
         app.include_router(area.router)
+    api.describe_security(app)
 
     @app.exception_handler(KaoheError)
     async def user_error(request: Request, error: KaoheError):
@@ -142,15 +173,16 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        message = str(error.detail) if error.status_code != 404 else text("页面不存在", "not found")
+        # The framework's own errors (no route, a method the route lacks, a body its parser
+        # refuses) carry English details: the user reads them in the platform's language.
+        status = error.status_code
+        message = str(error.detail) if isinstance(error, BodyTooLarge) else http_message(status)
+        headers = dict(error.headers or {})  # 405's Allow, 401's WWW-Authenticate
         if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=error.status_code)
-        return render(
-            request,
-            "error.html",
-            {"message": message, "status": error.status_code},
-            status_code=error.status_code,
-        )
+            return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        page = render(request, "error.html", {"message": message, "status": status}, status)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(Exception)
     async def crash(request: Request, error: Exception):
@@ -166,7 +198,9 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
             return JSONResponse({"detail": message}, status_code=500)
         return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
 
-    # Order: the last added runs first. Sessions must be decoded before the language is chosen.
+    # Order: the last added runs first. Sessions must be decoded before the language is chosen,
+    # and the language chosen before a body over the limit is refused in it.
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BYTES + 64 * 1024)
     app.add_middleware(language.LanguageMiddleware)
     app.add_middleware(
         SessionMiddleware,
@@ -176,7 +210,6 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
         same_site="strict",
         https_only=https_only,
     )
-    app.add_middleware(BodyLimitMiddleware, limit=MAX_BYTES + 64 * 1024)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 

@@ -1,6 +1,9 @@
 """Who is asking: a logged-in session (pages) or a bearer token (other systems, ``/api``).
 Unsafe requests with a session must carry the session's CSRF token. Without either, the
-dependencies raise ``NotLoggedIn``: the app answers 401 to the API and sends pages to the login."""
+dependencies raise ``NotLoggedIn``: the app answers 401 to the API and sends pages to the login.
+
+The signed cookie holds only the session's random token (``SESSION_KEY``), the CSRF token and the
+language; the session itself lives in the database (``kaohe.workflow.sessions``)."""
 
 from __future__ import annotations
 
@@ -8,29 +11,51 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from ..i18n import text
-from ..workflow import authentication
+from ..workflow import authentication, sessions
+from ..workflow.authentication import LoginRules
 from ..workflow.errors import Forbidden
 from ..workflow.roles import Actor
+from ..workflow.sessions import SessionRules
 from .app_state import db
 from .security import csrf_ok
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
+SESSION_KEY = "session"  # the cookie's entry holding the session token
 
 
 class NotLoggedIn(Exception):
     pass
 
 
-def _load(request: Request, user_id: int) -> Actor | None:
-    """The session's user, if still active and unchanged since the login: a disabled account or
-    a reset password ends every open session (the row's version moved on)."""
-    with db(request).read() as session:
-        return authentication.session_actor(session, user_id, request.session.get("user_version"))
+def session_rules(request: Request) -> SessionRules:
+    """The app's session timeouts: read from the environment once, or set by a test."""
+    state = request.app.state
+    if getattr(state, "session_rules", None) is None:
+        state.session_rules = SessionRules.from_env()
+    return state.session_rules
+
+
+def login_rules(request: Request) -> LoginRules:
+    """The app's login delays: read from the environment once, or set by a test."""
+    state = request.app.state
+    if getattr(state, "login_rules", None) is None:
+        state.login_rules = LoginRules.from_env()
+    return state.login_rules
+
+
+def session_token(request: Request) -> str | None:
+    token = request.session.get(SESSION_KEY)
+    return token if isinstance(token, str) and token else None
 
 
 async def _session_actor(request: Request) -> Actor | None:
-    user_id = request.session.get("user_id")
-    return await run_in_threadpool(_load, request, user_id) if user_id else None
+    token = session_token(request)
+    if token is None:
+        return None
+    # the database blocks: off the event loop
+    return await run_in_threadpool(
+        sessions.session_actor, db(request), token, session_rules(request)
+    )
 
 
 async def _check_csrf(request: Request) -> None:
@@ -54,7 +79,7 @@ async def page_actor(request: Request) -> Actor:
     """Dependency for pages: the session's user, with CSRF checked on unsafe methods."""
     actor = await _session_actor(request)
     if actor is None:
-        request.session.pop("user_id", None)
+        request.session.pop(SESSION_KEY, None)
         raise NotLoggedIn()
     await _check_csrf(request)
     request.state.actor = actor

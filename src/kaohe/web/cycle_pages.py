@@ -1,20 +1,23 @@
 """Screens of the cycle itself: the dashboard (every cycle, its deadline and the moves the user
-may make), one cycle's page (its history, runs and check coverage), moving a cycle to its next
-state, and computing its results. Deadlines are set on the administrator's pages (``admin``)."""
+may make), one cycle's page (its history, runs, check coverage and a computation under way),
+moving a cycle to its next state, and asking for its results to be computed (a job: its progress
+page is ``job_pages``). Deadlines are set on the administrator's pages (``admin``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from ..workflow import computation
+from ..workflow import computation, jobs
 from ..workflow import cycles as cycle_ops
 from ..workflow import form_values as choices
+from ..workflow.compute_jobs import request_computation
 from ..workflow.dashboard import dashboard
 from ..workflow.roles import Actor
 from ..workflow.states import transitions_from
 from .app_state import compute_settings, db, today
 from .auth import page_actor
+from .job_pages import wake_worker
 from .rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +54,7 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
         cycle = cycle_ops.get_cycle(session, cycle_id)
         events = cycle_ops.events(session, cycle_id)
         runs = cycle_ops.run_history(session, actor, cycle_id)
+        job = jobs.active(session, cycle_id)
         covered = (
             computation.coverage(session, cycle, compute_settings(request))
             if cycle.state == "computation" and actor.can("results.compute")
@@ -66,6 +70,7 @@ def cycle_page(request: Request, cycle_id: int, actor: Actor = Depends(page_acto
             "runs": runs,
             "coverage": covered,
             "preliminary": runs[-1]["preliminary"] if runs else "",
+            "job": job,
         },
     )
 
@@ -77,10 +82,15 @@ def compute_results(
     preliminary: str = Form("no"),
     actor: Actor = Depends(page_actor),
 ):
-    """Aggregate the accepted submissions, run the engine and import the run (computation state).
-    While assigned field checks are missing this is refused, unless the user chose a preliminary
-    run (``preliminary=yes``, its own button). A sync handler: FastAPI runs it in a worker
-    thread, so the engine never blocks the loop."""
+    """Queue the computation (aggregate the accepted submissions, run the engine, import the
+    run) and show its progress page; while one is queued or running, show that one. Refused at
+    once outside the computation state, and while assigned field checks are missing unless the
+    user chose a preliminary run (``preliminary=yes``, its own button). A sync handler: FastAPI
+    runs it in a worker thread (the checks and the queuing touch the database)."""
     asked = choices.PRELIMINARY.yes(preliminary)
-    computation.compute(db(request), actor, cycle_id, compute_settings(request), asked)
-    return RedirectResponse(f"/cycles/{cycle_id}/results", status_code=303)
+    job_id, new = request_computation(
+        db(request), actor, cycle_id, compute_settings(request), asked
+    )
+    if new:
+        wake_worker(request)
+    return RedirectResponse(f"/cycles/{cycle_id}/jobs/{job_id}", status_code=303)

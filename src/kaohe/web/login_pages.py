@@ -10,21 +10,24 @@ from starlette.concurrency import run_in_threadpool
 from ..i18n import text
 from ..workflow.authentication import log_in
 from ..workflow.roles import Actor
+from ..workflow.sessions import end_session
 from .app_state import db
-from .auth import page_actor
+from .auth import SESSION_KEY, login_rules, page_actor, session_token
 from .rendering import render
 from .security import csrf_ok
 
 router = APIRouter(include_in_schema=False)
 
 
-def _refused(request: Request, message: str, status: int):
-    return render(request, "login.html", {"error": message}, status_code=status)
+def _refused(request: Request, message: str, status: int, headers: dict | None = None):
+    response = render(request, "login.html", {"error": message}, status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 @router.get("/")
 def home(request: Request):
-    target = "/dashboard" if request.session.get("user_id") else "/login"
+    target = "/dashboard" if session_token(request) else "/login"
     return RedirectResponse(target, status_code=303)
 
 
@@ -43,30 +46,39 @@ async def login(
         )
     ip = request.client.host if request.client else "?"
     username = username.strip()[:64]
+    rules = login_rules(request)
     # argon2 and the database block: run off the event loop
-    done = await run_in_threadpool(log_in, db(request), username, password, ip)
-    if done.outcome == "limited":
-        return _refused(
-            request,
-            text("登录失败次数过多，请 15 分钟后再试", "too many failed logins; wait 15 minutes"),
-            429,
+    done = await run_in_threadpool(log_in, db(request), username, password, ip, rules)
+    if done.outcome == "wait":
+        message = text(
+            f"登录失败次数过多，请 {done.wait} 秒后再试（为防止猜测密码；等待结束后即可正常登录）",
+            f"too many failed logins; try again in {done.wait} seconds (this slows down "
+            "password guessing; once the wait is over you can log in as usual)",
         )
+        return _refused(request, message, 429, {"Retry-After": str(done.wait)})
     if done.outcome == "wrong":
-        return _refused(request, text("用户名或密码错误", "wrong user name or password"), 401)
+        message = text("用户名或密码错误", "wrong user name or password")
+        if done.wait:
+            message += text(
+                f"；请 {done.wait} 秒后再试", f"; wait {done.wait} seconds before the next try"
+            )
+        return _refused(request, message, 401)
     lang = request.session.get("lang")
     request.session.clear()  # a fresh session: no fixation
-    request.session.update(
-        {
-            "user_id": done.user_id,
-            "user_version": done.user_version,
-            **({"lang": lang} if lang else {}),
-        }
-    )
+    request.session.update({SESSION_KEY: done.token, **({"lang": lang} if lang else {})})
     return RedirectResponse("/dashboard", status_code=303)
 
 
+def _end(request: Request, actor: Actor, token: str) -> None:
+    with db(request).write(actor.username, "logout") as session:
+        end_session(session, token)
+
+
 @router.post("/logout")
-def logout(request: Request, actor: Actor = Depends(page_actor)):
+async def logout(request: Request, actor: Actor = Depends(page_actor)):
+    token = session_token(request)
+    if token:
+        await run_in_threadpool(_end, request, actor, token)  # the database blocks
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

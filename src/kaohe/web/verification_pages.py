@@ -12,7 +12,6 @@ from ..workflow import cycles as cycle_ops
 from ..workflow import form_values as choices
 from ..workflow import verification as verification_ops
 from ..workflow import verification_sheet
-from ..workflow.errors import Invalid
 from ..workflow.roles import Actor
 from ..workflow.unit_lookup import find_unit, unit_names
 from .app_state import db, today, write_off_loop
@@ -136,15 +135,7 @@ def record_verification(
         choices.SATISFIED_TEAM.yes(satisfied_team),
         choices.SATISFIED_CADRE.yes(satisfied_cadre),
     )
-    try:
-        income = float(income_verified) if income_verified.strip() else None
-    except ValueError:
-        raise Invalid(
-            text(
-                f"核实收入应为数字，而不是 {income_verified!r}",
-                f"the verified income must be a number, not {income_verified!r}",
-            )
-        ) from None
+    income = choices.INCOME_VERIFIED.of(income_verified)
     with db(request).write(actor.username, "verification.record") as session:
         item = verification_ops.get_assignment(session, actor, assignment_id)
         verification_ops.record(

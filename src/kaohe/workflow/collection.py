@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..data.casts import FALSE_SPELLINGS, TRUE_SPELLINGS, cast_sql
+from ..data.cell_safety import append_row, set_cell, xlsx_value
 from ..data.file_kinds import detect_encoding, file_format
 from ..data.files import csv_line
 from ..data.header_rows import find_header
@@ -533,18 +534,18 @@ def _value(column: Column, raw: str | None, typed: Any, number: Any) -> tuple[An
 
 def annotate(filename: str, content: bytes, errors: list[dict[str, Any]]) -> bytes:
     """The uploaded file as .xlsx with each bad cell filled red and commented, and a last column
-    listing the row's errors."""
+    listing the row's errors. Every text is written inert (``kaohe.data.cell_safety``): a CSV's
+    ``=HYPERLINK(…)`` stays a string, its control characters are dropped."""
     cells = read_table(filename, content).cells
     book = Workbook()
     sheet = book.active
     sheet.title = "数据"
     for row in cells:
-        sheet.append(row)
+        append_row(sheet, row)
     positions, header_row = _error_columns(cells, {e["column"] for e in errors if e["column"]})
     note_column = max((len(row) for row in cells), default=0) + 1
-    sheet.cell(row=header_row, column=note_column, value=text("错误说明", "errors")).font = Font(
-        bold=True
-    )
+    title = sheet.cell(row=header_row, column=note_column)
+    set_cell(title, text("错误说明", "errors")).font = Font(bold=True)
     by_row: dict[int, list[str]] = {}
     for error in errors:
         by_row.setdefault(error["row"], []).append(
@@ -553,9 +554,10 @@ def annotate(filename: str, content: bytes, errors: list[dict[str, Any]]) -> byt
         if error["column"] in positions:
             cell = sheet.cell(row=error["row"], column=positions[error["column"]] + 1)
             cell.fill = ERROR_FILL
-            cell.comment = Comment(error["message"], "Kaohe")
+            cell.comment = Comment(xlsx_value(error["message"]), "Kaohe")
     for row, messages in by_row.items():
-        sheet.cell(row=row, column=note_column, value="；".join(messages)).fill = ERROR_FILL
+        note = sheet.cell(row=row, column=note_column)
+        set_cell(note, "；".join(messages)).fill = ERROR_FILL
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

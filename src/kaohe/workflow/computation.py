@@ -26,6 +26,11 @@ computation is refused, saying what is missing and for whom; only on the user's 
 (``preliminary=True``) a preliminary run is computed, with the reason and the missing checks
 recorded as ``preliminary`` in its manifest. A preliminary run is shown as such on every page and
 never goes on to review, approval or publication (``results.require_final``).
+
+On the web a computation is a job (``compute_jobs``, ``jobs``): the request makes the quick checks
+(``check_request``: role, state, coverage) and queues it; a worker thread runs ``compute`` and
+follows it through a ``Progress`` — the steps (``STEPS``), the attempt's directory, and the
+import's transaction, in which the job is marked done so that a run is imported once at most.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
@@ -69,6 +74,38 @@ CORE_UNIT_COLUMNS = ("unit", "name", "parent", "level", "kind")
 FIELD_CHECKS = "field_checks"
 # sources the verification step derives from the field checks (kaohe verify report --sources)
 DERIVED = ("verification_estimates", "quality_findings")
+# The steps a computation reports, with the share of the work done when each starts (a rough
+# share: the engine is most of it), and their names for the progress page.
+STEPS: dict[str, tuple[float, str, str]] = {
+    "prepare": (0.0, "汇总已接收的报送数据", "aggregating the accepted submissions"),
+    "derive": (0.15, "由核查结果推算", "deriving estimates from the field checks"),
+    "engine": (0.3, "计算考核结果", "computing the results"),
+    "import": (0.9, "导入考核结果", "importing the results"),
+}
+
+
+class Progress(Protocol):
+    """Who follows a computation (the job worker); every method is called in the computing
+    thread. ``imported`` runs inside the import's transaction: raising there imports nothing."""
+
+    def step(self, name: str) -> None: ...
+
+    def attempt(self, directory: Path) -> None: ...
+
+    def imported(self, session: Session, run_id: int) -> None: ...
+
+
+class Unobserved:
+    """A computation nobody follows (the command line, ``kaohe db compute``)."""
+
+    def step(self, name: str) -> None:
+        pass
+
+    def attempt(self, directory: Path) -> None:
+        pass
+
+    def imported(self, session: Session, run_id: int) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -426,22 +463,38 @@ def _require_coverage(covered: Coverage, preliminary: bool) -> None:
         )
 
 
+def check_request(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    settings: ComputeSettings,
+    preliminary: bool = False,
+) -> Coverage:
+    """The checks a request makes before a computation is queued, quick enough to answer at
+    once (who, when, the field checks' coverage); ``prepare`` makes them again when it runs."""
+    require(actor, "results.compute")
+    cycle = get_cycle(session, cycle_id)
+    _require_computation(cycle)
+    covered = coverage(session, cycle, settings)
+    _require_coverage(covered, preliminary)
+    return covered
+
+
 def prepare(
     session: Session,
     actor: Actor,
     cycle_id: int,
     settings: ComputeSettings,
     preliminary: bool = False,
+    progress: Progress = Unobserved(),
 ) -> Prepared:
     """Check who and when, and write the data directory of a new attempt (a reading session).
     While assigned field checks are missing, refuse — unless ``preliminary`` was chosen."""
-    require(actor, "results.compute")
+    covered = check_request(session, actor, cycle_id, settings, preliminary)
     cycle = get_cycle(session, cycle_id)
-    _require_computation(cycle)
-    covered = coverage(session, cycle, settings)
-    _require_coverage(covered, preliminary)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     attempt = settings.runs_dir / f"cycle-{cycle.id}" / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    progress.attempt(attempt)  # recorded before anything is written: a dead attempt is found
     data = attempt / "data"
     data.mkdir(parents=True)
     try:
@@ -479,13 +532,15 @@ def _derive(prepared: Prepared) -> None:
     run_verification(prepared.data, period=prepared.period, sources_into=prepared.data)
 
 
-def run_engine(prepared: Prepared) -> None:
+def run_engine(prepared: Prepared, progress: Progress = Unobserved()) -> None:
     """The engine on the prepared directory; its error becomes the user's 4xx message."""
 
     try:
         scheme = load_scheme(prepared.scheme)
         if set(DERIVED) & set(scheme.model.sources):
+            progress.step("derive")
             _derive(prepared)
+        progress.step("engine")
         assess(
             scheme,
             prepared.data,
@@ -523,16 +578,20 @@ def compute(
     cycle_id: int,
     settings: ComputeSettings,
     preliminary: bool = False,
+    progress: Progress = Unobserved(),
 ) -> int:
     """Prepare, run and import; returns the new run's id. On any failure nothing is imported
     and the attempt's directory is removed. ``preliminary``: the user's explicit choice to
     compute a preliminary run while assigned field checks are missing."""
+    progress.step("prepare")
     with db.read() as session:
-        prepared = prepare(session, actor, cycle_id, settings, preliminary)
-    run_engine(prepared)
+        prepared = prepare(session, actor, cycle_id, settings, preliminary, progress)
+    run_engine(prepared, progress)
     try:
+        progress.step("import")
         with db.write(actor.username, "results.compute") as session:
             run_id = import_result(session, actor, prepared).id
+            progress.imported(session, run_id)
     except BaseException:
         discard(prepared)
         raise

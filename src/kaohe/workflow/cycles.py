@@ -4,6 +4,7 @@ log), set deadlines."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,22 +118,32 @@ def set_deadlines(
     session: Session,
     actor: Actor,
     cycle_id: int,
-    deadlines: dict[str, str | None],
+    deadlines: dict[str, str],
     seen: int | None,
+    cleared: Iterable[str] = (),
 ) -> Cycle:
-    """Set or extend deadlines (state -> YYYY-MM-DD); an empty value removes that deadline."""
+    """Set or extend the deadlines given (state -> YYYY-MM-DD) and remove those in ``cleared``;
+    every other deadline stays as it is. Removing is explicit: a missing or empty date is an
+    error, never a removal."""
     require(actor, "cycle.deadlines")
-    removed = {state for state, due in deadlines.items() if not due}
-    for state in removed:
+    cleared = set(cleared)
+    for state in sorted(cleared):
         if state not in BY_ID:
             raise Invalid(text(f"未知的阶段 {state}", f"unknown state {state}"))
-    kept = {state: due for state, due in deadlines.items() if due}
-    _check_deadlines(kept)
+    _check_deadlines(deadlines)
+    both = sorted(cleared & deadlines.keys())
+    if both:
+        raise Invalid(
+            text(
+                f"{BY_ID[both[0]].zh} 的截止日期不能同时设置和取消",
+                f"the deadline of {BY_ID[both[0]].en} cannot be both set and removed",
+            )
+        )
     cycle = get_cycle(session, cycle_id)
     expect_version(cycle, seen, text("考核周期", "the cycle"))
-    updated = {k: v for k, v in {**cycle.deadlines, **kept}.items() if k not in removed}
+    updated = {k: v for k, v in {**cycle.deadlines, **deadlines}.items() if k not in cleared}
     if updated != cycle.deadlines:
-        cycle.deadlines = updated
+        cycle.deadlines = updated  # a new dict: the JSON column notices only a new value
     session.flush()
     return cycle
 

@@ -1,14 +1,18 @@
-"""Form fields with a fixed set of values (是/否 answers, decisions, verdicts, states, roles).
+"""Form fields with a fixed set of values (是/否 answers, decisions, verdicts, states, roles),
+and form fields holding an amount.
 
 A browser sends one of the values the form offers; anything else (是 where the form sends yes, a
 typo, another spelling) comes from a hand-made request or an outdated page, and must not be read
 as one of the choices — ``answer == "yes"`` once stored 是 as "no". Every router reads such a
 field through ``Choice.of`` (or ``Choice.yes``), which refuses any other value with a message
-naming the field (HTTP 400), before anything is stored.
+naming the field (HTTP 400), before anything is stored. An amount is read through
+``Amount.of``: Python's ``float`` also reads "inf", "1e309" and "nan", which are no amount, cannot
+be compared or summed, and are not JSON (the audit log records what is saved).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..i18n import text
@@ -47,6 +51,33 @@ class Choice:
         return self.of(value) == "yes"
 
 
+@dataclass(frozen=True)
+class Amount:
+    """A form field holding a finite decimal number, or nothing."""
+
+    field: str
+    label: str
+    label_en: str
+
+    def of(self, raw: str) -> float | None:
+        """None for a blank field; the number; ``Invalid`` for anything else (inf, nan …)."""
+        if not raw.strip():
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise Invalid(
+                text(
+                    f"“{self.label}”（{self.field}）应为数字，而不是 {raw!r}；未保存任何内容",
+                    f"{self.label_en} ({self.field}) must be a number, not {raw!r}; "
+                    "nothing was saved",
+                )
+            )
+        return value
+
+
 VERDICT = Choice("verdict", "核查结论", "verdict", VERDICTS)
 RECOGNIZES = Choice(
     "recognizes", "农户认可识别/退出结果", "household recognizes the result", YES_NO
@@ -65,3 +96,4 @@ ACCOUNT_ACTIVE = Choice("active", "账号启用", "account enabled", YES_NO)
 PRELIMINARY = Choice("preliminary", "初步结果", "preliminary run", YES_NO)
 TARGET_STATE = Choice("target", "目标状态", "target state", tuple(BY_ID))
 ROLE = Choice("role", "角色", "role", tuple(ROLES))
+INCOME_VERIFIED = Amount("income_verified", "核实人均纯收入（元）", "verified income per person")

@@ -4,6 +4,7 @@ its own team's households; progress per team."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -106,6 +107,9 @@ def record(
                 f"the verdict must be one of {', '.join(VERDICTS)}",
             )
         )
+    if verdict.income_verified is not None and not math.isfinite(verdict.income_verified):
+        # inf and nan are no income, and the audit log (JSON) cannot hold them
+        raise Invalid(text("核实收入应为有限的数字", "the verified income must be a finite number"))
     if verdict.income_verified is not None and verdict.income_verified < 0:
         raise Invalid(text("核实收入不能为负数", "the verified income cannot be negative"))
     expect_version(

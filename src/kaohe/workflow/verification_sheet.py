@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from ..data.cell_safety import append_row
 from ..i18n import text
 from ..store.models import (
     Cycle,
@@ -103,12 +105,14 @@ def sheet(session: Session, actor: Actor, cycle_id: int) -> bytes:
     book = Workbook()
     data = book.active
     data.title = "核查"
-    data.append([c.header for c in COLUMNS])
+    append_row(data, [c.header for c in COLUMNS])
     for cell in data[1]:
         cell.font = Font(bold=True)
     for item in items:
         result = recorded.get(item.id)
-        data.append(
+        # household ids and notes are typed by people: written inert (kaohe.data.cell_safety)
+        append_row(
+            data,
             [
                 item.id,
                 item.unit_code,
@@ -123,7 +127,7 @@ def sheet(session: Session, actor: Actor, cycle_id: int) -> bytes:
                 result.income_verified if result else None,
                 (result.note or None) if result else None,
                 item.version,
-            ]
+            ],
         )
     last = max(len(items), 1) + 1
     letters = {c.id: chr(ord("A") + i) for i, c in enumerate(COLUMNS)}
@@ -322,7 +326,10 @@ def check_sheet(
         if not _blank(values["income_verified"]):
             try:
                 income = float(str(values["income_verified"]).replace(",", "").strip())
+                if not math.isfinite(income):  # inf, 1e309, nan: no income, and not JSON
+                    raise ValueError(income)
             except ValueError:
+                income = None
                 problem(
                     "income_verified",
                     text(
