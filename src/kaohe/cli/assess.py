@@ -57,6 +57,13 @@ def assess(
         str | None,
         typer.Option(help="Memory limit of the measure engine, e.g. 8GB (DuckDB spills beyond)."),
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The previous period's run directory (same scheme): results gain last year's "
+            "grade, score, rank and the changes."
+        ),
+    ] = None,
 ) -> None:
     """Assess units: data + scheme → results.csv/.parquet/.xlsx, explain.json, manifest.json,
     with the scheme as run (scheme.yaml) and its compiled measures (measures.sql)."""
@@ -64,14 +71,24 @@ def assess(
     from ..run import assess as run_assess
     from .data import progress_display
 
+    parameters = parse_params(param)
+    scheme_to_run, prior = scheme, None
+    if previous is not None:
+        from ..run.previous import open_previous
+        from ..scheme import load_scheme
+
+        # the scheme first: a previous run of another scheme is refused before any computing
+        scheme_to_run = load_scheme(scheme, parameters)
+        prior = open_previous(previous, scheme_to_run)
     with progress_display() as progress:
         result = run_assess(
-            scheme,
+            scheme_to_run,
             data,
             out,
             period=period,
             seed=seed,
-            parameters=parse_params(param),
+            parameters=parameters,
+            previous=prior,
             store=store,
             snapshots=parse_snapshots(snapshot),
             engine=engine,

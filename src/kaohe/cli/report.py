@@ -31,9 +31,15 @@ def report(
         Path | None,
         typer.Option(help="The verification report's directory (default: RUN_DIR/verification)."),
     ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of earlier runs (run directories), for the trend over the years."
+        ),
+    ] = None,
 ) -> None:
     """National summary and one score card per unit (with robustness when sensitivity ran)."""
     from ..report import write_report
 
-    path = write_report(run_dir, format, lang, out, previous, verification)
+    path = write_report(run_dir, format, lang, out, previous, verification, history)
     console.print(text(f"报告已写入 {path}", f"report written to {path}"))

@@ -19,10 +19,12 @@ def write_report(
     out: Path | None = None,
     previous: Path | None = None,
     verification: Path | None = None,
+    history: Path | None = None,
 ) -> Path:
     """Write the report of ``run_dir`` and return its path (default: RUN_DIR/report-LANG.EXT).
 
     ``verification``: the verification report's directory (default: RUN_DIR/verification).
+    ``history``: a folder of earlier runs, for the trend over the years.
     """
     if fmt not in FORMATS:
         raise UsageError(
@@ -35,7 +37,7 @@ def write_report(
         raise UsageError(
             text(f"--lang 应为 zh 或 en，而不是 {lang!r}", f"--lang takes zh or en, not {lang!r}")
         )
-    data = load_report_data(Path(run_dir), lang, previous, verification)
+    data = load_report_data(Path(run_dir), lang, previous, verification, history)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
     # Each format's renderer is imported when asked for (the comments below): WeasyPrint (PDF)
     # alone takes about a second to import, and an HTML report needs none of it.

@@ -3,8 +3,10 @@
 Everything comes from files the run (and its follow-ups) wrote, opened by ``run.opened.open_run``:
 explain.json, manifest.json and the scheme the run kept (its labels, in English too);
 sensitivity/sensitivity.json when ``kaohe sensitivity`` ran; verification/estimates.csv when the
-verification report was written into the run; and, with ``--previous``, the explain.json of last
-year's run for the changes. The HTML, PDF and Excel renderers only lay these numbers out.
+verification report was written into the run; with ``--previous``, the explain.json of last
+year's run for the changes; and, for the trend over the years, the earlier runs (``history``, the
+run's own ``--previous`` chain, or its previous-period columns: ``run.history``). The HTML, PDF
+and Excel renderers only lay these numbers out.
 """
 
 from __future__ import annotations
@@ -18,7 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from ..run.opened import open_run, read_run_json
+from ..data.files import sha256_of
+from ..run.history import (
+    UnitYear,
+    YearSummary,
+    find_runs,
+    national_picture,
+    period_of,
+    scheme_of,
+    years_of,
+)
+from ..run.opened import OpenedRun, open_run, read_run_json
+from ..run.record import MANIFEST
 from ..scheme.actions import ACTIONS
 from ..scoring.rank import competition_rank
 from ..scoring.status import status_label
@@ -84,6 +97,25 @@ class UnitCard:
 
 
 @dataclass
+class Trend:
+    """The units and the nation over the periods available (two at least)."""
+
+    national: list[YearSummary]  # one per run, in period order
+    units: dict[str, list[UnitYear]]  # unit code → its years
+    scheme_changes: list[tuple[str, str, str]]  # (period, scheme before, scheme from then)
+    partial: bool = False  # an earlier year known only from this run's previous-period columns
+
+    def row(self, code: str) -> list[UnitYear | None]:
+        """The unit's years aligned with ``national`` (None where it was not assessed)."""
+        years = {(y.period, y.scheme_id): y for y in self.units.get(code, [])}
+        return [years.get((n.period, n.scheme_id)) for n in self.national]
+
+    def changed_before(self, i: int) -> bool:
+        """Whether the scheme changed between run ``i - 1`` and run ``i``."""
+        return i > 0 and self.national[i].scheme_id != self.national[i - 1].scheme_id
+
+
+@dataclass
 class ReportData:
     words: Words
     title: str
@@ -102,6 +134,7 @@ class ReportData:
     previous_period: str | None
     outcome_counts: list[tuple[str, int]]
     verification_columns: list[str] = field(default_factory=list)
+    trend: Trend | None = None
 
     @property
     def lang(self) -> str:
@@ -109,8 +142,13 @@ class ReportData:
 
 
 def load_report_data(
-    run_dir: Path, lang: str, previous: Path | None = None, verification: Path | None = None
+    run_dir: Path,
+    lang: str,
+    previous: Path | None = None,
+    verification: Path | None = None,
+    history: Path | None = None,
 ) -> ReportData:
+    """``history``: a folder of earlier runs (run directories) for the trend over the years."""
     run_dir = Path(run_dir)
     words = Words(lang)
     opened = open_run(run_dir)  # the scheme it kept gives the English labels
@@ -221,6 +259,7 @@ def load_report_data(
         previous_period=previous_period,
         outcome_counts=sorted(outcome_counts.items(), key=lambda kv: -kv[1]),
         verification_columns=verification_columns,
+        trend=_trend(opened, previous, history),
     )
 
 
@@ -393,3 +432,115 @@ def _read_verification(directory: Path) -> tuple[dict[str, list[dict[str, Any]]]
         for row in reader:
             by_unit.setdefault(row.get("unit", ""), []).append(row)
     return by_unit, list(reader.fieldnames or [])
+
+
+def _earlier_runs(opened: OpenedRun, previous: Path | None, history: Path | None) -> list:
+    """The runs of the trend: ``history``'s, ``previous``, the chain of previous runs each
+    manifest names (while unchanged: same sha256), and this one; each run once."""
+    runs = [opened, *(find_runs(history) if history else [])]
+    if previous is not None:
+        runs.append(open_run(Path(previous)))
+    step = opened
+    while (recorded := step.manifest.get("previous")) and len(runs) < 100:
+        folder = Path(recorded.get("run") or "")
+        if not (folder / MANIFEST).is_file():
+            break
+        if sha256_of(folder / MANIFEST) != recorded.get("manifest_sha256"):
+            break  # replaced since: no longer the run this one was compared with
+        step = open_run(folder)
+        runs.append(step)
+    unique = {run.run_dir.resolve(): run for run in reversed(runs)}
+    return list(unique.values())
+
+
+def _trend(opened: OpenedRun, previous: Path | None, history: Path | None) -> Trend | None:
+    """This run's units over the years; None when only one period is known.
+
+    Runs of other schemes count where they assess this run's units, except in a period that has
+    a run of this run's scheme (several schemes assess the same provinces in one year)."""
+    codes = set(opened.explanation.get("units", {}))
+    scheme_id = scheme_of(opened).get("id")
+    runs = [
+        run
+        for run in _earlier_runs(opened, previous, history)
+        if codes & set(run.explanation.get("units", {}))
+    ]
+    own_periods = {period_of(run) for run in runs if scheme_of(run).get("id") == scheme_id}
+    runs = [
+        run
+        for run in runs
+        if scheme_of(run).get("id") == scheme_id or period_of(run) not in own_periods
+    ]
+    national = sorted(
+        (national_picture(run) for run in runs), key=lambda y: (y.period, y.scheme_id)
+    )
+    units = {code: years_of(runs, code) for code in opened.explanation.get("units", {})}
+    partial = False
+    if len({y.period for y in national}) < 2:
+        carried = _from_previous_columns(opened, national[-1], units)
+        if carried is None:
+            return None
+        national.insert(0, carried)
+        partial = True
+    changes = [
+        (b.period, a.scheme_id, b.scheme_id)
+        for a, b in zip(national, national[1:], strict=False)
+        if a.scheme_id != b.scheme_id
+    ]
+    return Trend(national, units, changes, partial)
+
+
+def _number_or_none(raw: str | None) -> float | None:
+    return None if raw in (None, "") else float(raw)
+
+
+def _from_previous_columns(
+    opened: OpenedRun, current: YearSummary, units: dict[str, list[UnitYear]]
+) -> YearSummary | None:
+    """Last year from this run's previous-period columns (``kaohe assess --previous``) when
+    that run itself is not at hand: its units in this run only."""
+    recorded = opened.manifest.get("previous")
+    if not recorded or "previous_grade" not in opened.columns:
+        return None
+    period = str(recorded.get("period") or Path(recorded.get("run") or "?").name)
+    scheme = recorded.get("scheme") or {}
+    grades = [g for g, _ in current.grades]
+    counts = dict.fromkeys(grades, 0)
+    scores = []
+    for row in opened.results:
+        code, grade = row["unit"], row.get("previous_grade") or None
+        score = _number_or_none(row.get("previous_score"))
+        rank = _number_or_none(row.get("previous_rank"))
+        if grade in counts:
+            counts[grade] += 1
+        if score is not None:
+            scores.append(score)
+        years = units.get(code, [])
+        if years:  # this year's changes, as the run computed them
+            years[-1].score_change = _number_or_none(row.get("score_change"))
+            years[-1].grade_change = row.get("grade_change") or None
+            years[-1].compared_with = period
+        if grade is None and score is None:
+            continue  # not assessed last year
+        before = UnitYear(
+            period=period,
+            scheme_id=str(scheme.get("id", "")),
+            scheme_title=current.scheme_title,
+            scheme_version=str(scheme.get("version", "")),
+            run=str(recorded.get("run") or ""),
+            status="graded" if grade else "",
+            score=score,
+            grade=grade,
+            rank=None if rank is None else int(rank),
+            units=0,  # unknown: that run is not at hand
+        )
+        units[code] = [before, *years]
+    return YearSummary(
+        period=period,
+        scheme_id=str(scheme.get("id", "")),
+        scheme_title=current.scheme_title,
+        units=sum(1 for years in units.values() if years and years[0].period == period),
+        graded=sum(counts.values()),
+        grades=list(counts.items()),
+        median_score=float(np.median(scores)) if scores else None,
+    )

@@ -153,9 +153,26 @@ def _static_charts(data: ReportData) -> dict[str, Any]:
     }
 
 
+def _trend_chart(data: ReportData) -> str | None:
+    """The median score by period, as SVG in both pages (one small chart needs no ECharts)."""
+    trend = data.trend
+    if trend is None:
+        return None
+    national = trend.national
+    return svg.line(
+        [y.period for y in national],
+        [y.median_score for y in national],
+        tuple(i for i in range(len(national)) if trend.changed_before(i)),
+    )
+
+
 def render_html(data: ReportData, interactive: bool = True) -> str:
     template = environment().get_template("report.html.j2")
-    context: dict[str, Any] = {"data": data, "interactive": interactive}
+    context: dict[str, Any] = {
+        "data": data,
+        "interactive": interactive,
+        "trend_chart": _trend_chart(data),
+    }
     if interactive:
         source, version = echarts_source()
         context.update(echarts=source, echarts_version=version, chart_options=_chart_options(data))

@@ -105,3 +105,58 @@ def bars(
         parts.append(_text(left + length + 4, y + 13, shown, 10, "start"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def line(
+    labels: list[str],
+    values: list[float | None],
+    breaks: tuple[int, ...] = (),
+    width: int = 460,
+    height: int = 180,
+) -> str:
+    """Values over periods as a line with their numbers written above; the line is not drawn
+    across a break (a dashed rule before point ``i``: the scheme changed, the values are not
+    comparable) nor through a missing value."""
+    left, right, top, bottom = 30, 20, 20, 30
+    known = [v for v in values if v is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    step = (width - left - right) / max(len(labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + i * step if len(labels) > 1 else width / 2
+
+    def y(value: float) -> float:
+        return top + (high - value) / (high - low) * (height - top - bottom)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
+        f'stroke="{GRID}" stroke-width="0.8"/>',
+    ]
+    for i in breaks:
+        middle = (x(i - 1) + x(i)) / 2
+        parts.append(
+            f'<line x1="{middle:.1f}" y1="{top - 10}" x2="{middle:.1f}" y2="{height - bottom}" '
+            f'stroke="{ACCENT}" stroke-width="1" stroke-dasharray="4,3"/>'
+        )
+    segment: list[str] = []
+    for i, value in enumerate([*values, None]):
+        if value is None or i in breaks:
+            if len(segment) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{FILL}" '
+                    'stroke-width="1.6"/>'
+                )
+            segment = []
+        if value is not None:
+            segment.append(f"{x(i):.1f},{y(value):.1f}")
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        parts.append(_text(x(i), height - bottom + 16, label, 10))
+        if value is not None:
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="2.8" fill="{FILL}"/>')
+            parts.append(_text(x(i), y(value) - 7, f"{value:.1f}", 9))
+    parts.append("</svg>")
+    return "".join(parts)

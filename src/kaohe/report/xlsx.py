@@ -180,6 +180,72 @@ def write_xlsx(data: ReportData, path: Path) -> None:
         ],
     )
 
+    if data.trend:
+        trend = data.trend
+        national = book.add_worksheet(w("历年概况", "Years"))
+        grades = list(dict.fromkeys(g for y in trend.national for g, _ in y.grades))
+        table(
+            national,
+            0,
+            [
+                (w("考核期", "Period"), "text", 10),
+                (w("考核办法", "Scheme"), "text", 24),
+                (w("考核对象数", "Units"), "int", 9),
+                (w("得分中位数", "Median score"), "score", 10),
+                *[(data.grade_labels.get(g, g), "int", 8) for g in grades],
+                (w("说明", "Note"), "text", 40),
+            ],
+            [
+                [
+                    y.period,
+                    y.scheme_id,
+                    y.units,
+                    y.median_score,
+                    *[dict(y.grades).get(g) for g in grades],
+                    w(
+                        f"考核办法变更（{trend.national[i - 1].scheme_id} → {y.scheme_id}），"
+                        "前后不可比",
+                        f"scheme changed ({trend.national[i - 1].scheme_id} → {y.scheme_id}): "
+                        "not comparable with the years before",
+                    )
+                    if trend.changed_before(i)
+                    else "",
+                ]
+                for i, y in enumerate(trend.national)
+            ],
+        )
+        units = book.add_worksheet(w("历年趋势", "Trend"))
+        table(
+            units,
+            0,
+            [
+                (w("代码", "Code"), "text", 10),
+                (w("名称", "Name"), "text", 16),
+                (w("考核期", "Period"), "text", 9),
+                (w("考核办法", "Scheme"), "text", 22),
+                (w("得分", "Score"), "score", 9),
+                (w("等次", "Grade"), "text", 8),
+                (w("名次", "Rank"), "int", 7),
+                (w("得分变化", "Score change"), "signed2", 9),
+                (w("等次变化", "Grade change"), "text", 9),
+            ],
+            [
+                [
+                    c.unit,
+                    c.name,
+                    y.period,
+                    y.scheme_id,
+                    y.score,
+                    data.grade_labels.get(y.grade, y.grade) if y.grade else None,
+                    y.rank,
+                    y.score_change,
+                    y.grade_change,
+                ]
+                for c in data.cards
+                for y in trend.units.get(c.unit, [])
+            ],
+        )
+
     if data.sensitivity:
         robustness = book.add_worksheet(w("稳健性", "Robustness"))
         table(

@@ -30,6 +30,7 @@ from ..staging import clear_abandoned, owner
 from .outputs import write_outputs
 from .record import check_output_directory
 from .result import RunResult
+from .results_table import PeriodBefore
 
 _SPILL_PREFIX = "kaohe-spill-"
 
@@ -50,12 +51,14 @@ def assess(
     mappings: list[Path] | tuple[Path, ...] = (),
     tracker: Tracker | None = None,
     preliminary: dict[str, Any] | None = None,
+    previous: PeriodBefore | None = None,
 ) -> RunResult:
     """Assess the units of ``data`` by ``scheme`` and write the outputs to ``out`` (if given).
 
     The data is a directory (``data``) or the snapshot store (``store``): then each source is
     its latest snapshot, or the one ``snapshots`` names by hash (prefix) for that source.
     Measures run on ``engine`` (duckdb, or spark); ``memory_limit`` bounds either engine.
+    ``previous``: last period's run (``run.previous.open_previous``) beside the written results.
     """
     tracker = tracker or Tracker()
     clock = _Clock()
@@ -176,7 +179,7 @@ def assess(
         plans,
     )
     if out is not None:
-        write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC))
+        write_outputs(result, Path(out), created or dt.datetime.now(dt.UTC), previous)
         clock.lap("outputs")
     return result
 

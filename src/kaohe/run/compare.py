@@ -80,7 +80,8 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _movement(old: dict | None, new: dict | None, old_s: LoadedScheme, new_s: LoadedScheme):
+def grade_movement(old: dict | None, new: dict | None, old_s: LoadedScheme, new_s: LoadedScheme):
+    """(tier change, rank change, movement) of one unit between two runs."""
     if old is None:
         return None, None, "only_new"
     if new is None:
@@ -108,7 +109,7 @@ def compare_runs(old: RunResult, new: RunResult) -> Comparison:
     transitions: Counter = Counter()
     for unit in order:
         a, b = before.get(unit), after.get(unit)
-        tier_change, rank_change, movement = _movement(a, b, old.scheme, new.scheme)
+        tier_change, rank_change, movement = grade_movement(a, b, old.scheme, new.scheme)
         old_score = _number(a["score"]) if a else None
         new_score = _number(b["score"]) if b else None
         units.append(

@@ -28,7 +28,7 @@ from .record import (
     write_manifest,
 )
 from .result import RunResult
-from .results_table import Column, result_columns, result_rows
+from .results_table import Column, PeriodBefore, result_columns, result_rows, with_previous_columns
 
 _ARROW = {
     "text": pa.string(),
@@ -154,12 +154,19 @@ def manifest_facts(result: RunResult) -> dict[str, Any]:
     }
 
 
-def write_outputs(result: RunResult, out: Path, created: dt.datetime) -> None:
+def write_outputs(
+    result: RunResult, out: Path, created: dt.datetime, previous: PeriodBefore | None = None
+) -> None:
+    """Write the run; with ``previous`` (``kaohe assess --previous``), the results carry last
+    period's grade, score and rank and their changes, and the manifest names that run."""
     check_output_directory(out)
     with staged_directory(out) as staging:
         state = result.state
         columns = result_columns(state)
         rows = result_rows(state)
+        if previous is not None:
+            columns = with_previous_columns(columns, previous)
+            previous.extend(rows)
         write_csv(staging / "results.csv", columns, rows)
         write_parquet(staging / "results.parquet", columns, rows)
         write_xlsx(staging / "results.xlsx", columns, rows, result)
@@ -168,7 +175,10 @@ def write_outputs(result: RunResult, out: Path, created: dt.datetime) -> None:
         (staging / MEASURES_FILE).write_text(
             compiled_measures(result.plans, result.engine), encoding="utf-8"
         )
-        write_manifest(staging, created, **manifest_facts(result))
+        facts = manifest_facts(result)
+        if previous is not None:  # only then: runs without --previous stay byte-identical
+            facts["previous"] = previous.manifest_entry()
+        write_manifest(staging, created, **facts)
 
 
 __all__ = ["check_output_directory", "jsonable", "write_json", "write_outputs"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -22,6 +22,26 @@ class Column:
     label: str  # the Chinese label (Excel header)
     label_en: str
     kind: str  # "text", "number", "percent" (a ratio shown as %), "integer", "boolean"
+
+
+class PeriodBefore(Protocol):
+    """Last period's results set beside a run's rows (``run.previous.PreviousRun``).
+
+    A protocol, so that writing a run's outputs need not import how a previous run is opened and
+    compared: that goes through ``run.compare``, which runs assessments itself (an import cycle).
+    """
+
+    def columns(self) -> list[Column]: ...
+
+    def extend(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def manifest_entry(self) -> dict[str, Any]: ...
+
+
+def with_previous_columns(columns: list[Column], previous: PeriodBefore) -> list[Column]:
+    """``columns`` with the previous period's placed after the rank (before the score's parts)."""
+    at = next(i for i, c in enumerate(columns) if c.name == "base_score")
+    return [*columns[:at], *previous.columns(), *columns[at:]]
 
 
 def clean(value: Any) -> Any:
