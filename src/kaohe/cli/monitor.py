@@ -64,6 +64,16 @@ def monitor_check(
             f"{len(model.elimination)} elimination conditions",
         )
     )
+    if model.elimination_procedure:
+        console.print(
+            text("风险消除程序：", "elimination procedure: ")
+            + " → ".join(
+                text(s.label, s.label_en or s.label) + ("" if s.status == "confirmed" else "*")
+                for s in model.elimination_procedure
+            )
+            + text("（* 政策文本未明确，待确认）", " (* not in the policy texts: open)")
+            * any(s.status != "confirmed" for s in model.elimination_procedure)
+        )
     if year is None:
         return
     provinces = sorted(
@@ -72,7 +82,7 @@ def monitor_check(
     values = loaded.thresholds(year, ["*", *provinces])
     table = Table(title=text(f"{year} 年阈值", f"thresholds for {year}"), title_justify="left")
     names = [*model.parameters, "monitoring_line"]
-    table.add_column(text("省份", "province"))
+    table.add_column(text("省份", "province"), no_wrap=True, min_width=6)  # a code stays whole
     for name in names:
         table.add_column(name, justify="right")
     for province, row in values.items():
@@ -125,7 +135,7 @@ def monitor_run(
             ("省份", "province"), ("农户", "households"), ("存在风险", "at risk"),
             ("已纳入监测", "identified"), ("覆盖率", "coverage"), ("平均识别天数", "mean days"),
             ("有帮扶措施", "assisted"), ("风险已消除", "eliminated"), ("消除不实", "wrongly eliminated"),
-            ("返贫", "returned"),
+            ("消除程序不规范", "irregular procedure"), ("返贫", "returned"),
         ),
         justify="right",
     )
@@ -142,9 +152,20 @@ def monitor_run(
             f"{s.with_assistance}/{s.identified}",
             str(s.eliminated),
             str(s.wrongly_eliminated),
+            "" if s.irregular_eliminations is None else str(s.irregular_eliminations),
             f"{s.returned}/{s.left_poverty}",
         )
     console.print(table)
+    if run.irregular:
+        console.print(
+            text(
+                "风险消除程序问题（前 10 户；全部见结果的 elimination_step_problems 列）：",
+                "problems in the elimination procedure (first 10 households; all in the "
+                "results' column elimination_step_problems):",
+            )
+        )
+        for unit, household, problems, problems_en in run.irregular:
+            console.print(f"  {unit} {household}: {text(problems, problems_en)}", markup=False)
     console.print(
         text(
             f"{run.rows} 户的监测结果已写入 {run.output}（考核办法可作为数据源 monitoring_results 读取）",

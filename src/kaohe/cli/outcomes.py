@@ -102,6 +102,68 @@ def outcomes_open(
     )
 
 
+@outcomes_app.command("open-audit")
+@user_errors
+def outcomes_open_audit(
+    findings: Annotated[
+        Path,
+        typer.Argument(
+            help="Project audit findings (CSV, .xlsx or Parquet): project_id, unit, kind, "
+            "amount_yuan; optional description, owner, deadline, unit_name, project_name, "
+            "finding_id."
+        ),
+    ],
+    ledger: LedgerOption = DEFAULT_LEDGER,
+    date: Annotated[
+        str | None, typer.Option(help="Opening date; deadlines count from it (YYYY-MM-DD).")
+    ] = None,
+    days: Annotated[
+        int, typer.Option(help="Days to rectify a finding whose row gives no deadline.")
+    ] = 90,
+    scheme: Annotated[
+        str, typer.Option(help="Scheme id the findings count for (next year's deductions).")
+    ] = "",
+    period: Annotated[str, typer.Option(help="The period audited.")] = "",
+    actor: ActorOption = "kaohe",
+) -> None:
+    """Open project-level audit findings (成本未调整, 数据不实, 档案不全 …) as ledger items."""
+    from ..outcomes.project_findings import open_audit_findings
+
+    opened = open_audit_findings(
+        _ledger(ledger), findings, _day(date, "--date"), actor, days, scheme, period
+    )
+    console.print(
+        text(
+            f"新开 {opened.opened} 项项目审计问题（{opened.skipped} 项此前已登记）；台账：{ledger}",
+            f"opened {opened.opened} project audit findings ({opened.skipped} already "
+            f"recorded); ledger: {ledger}",
+        )
+    )
+
+
+@outcomes_app.command("cadre-export")
+@user_errors
+def outcomes_cadre_export(
+    run: Annotated[Path, typer.Argument(help="A run directory (explain.json, manifest.json).")],
+    out: Annotated[Path, typer.Option(help="File to write: .xlsx, or .csv (UTF-8).")],
+    ledger: LedgerOption = DEFAULT_LEDGER,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date for overdue (today).")] = None,
+) -> None:
+    """Per unit, what feeds the evaluation of leading cadres (领导班子和领导干部考核): grade,
+    reasons (vetoes, deductions, indicators short of target) and rectification status."""
+    from ..outcomes.cadre_export import write_cadre_export
+
+    state = _ledger(ledger, must_exist=True).state()
+    count = write_cadre_export(run, state, out, _day(as_of))
+    console.print(
+        text(
+            f"已导出 {count} 个考核对象的结果到 {out}（供领导班子和领导干部考核使用）",
+            f"exported the results of {count} units to {out} (for the evaluation of leading "
+            "cadres)",
+        )
+    )
+
+
 @outcomes_app.command("list")
 @user_errors
 def outcomes_list(

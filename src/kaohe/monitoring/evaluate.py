@@ -19,14 +19,22 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ..data.source_files import open_table
+from ..data.source_files import find_source_file, open_table
 from ..data.sources import register_source
 from ..data.units import Units, load_units
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
 from ..run.record import staged_file
-from .inputs import INPUTS, OUTPUT
+from .elimination_steps import (
+    STEPS_INPUT,
+    check_steps,
+    empty_steps,
+    procedure_sql,
+    register_procedure,
+    result_columns,
+)
+from .inputs import INPUTS, OPTIONAL_INPUTS, OUTPUT
 from .monitoring_rules import MonitoringRules
 
 
@@ -46,6 +54,8 @@ class ProvinceSummary:
     wrongly_eliminated: int
     returned: int
     left_poverty: int
+    # eliminations whose procedure has a finding (None: elimination_steps was not given)
+    irregular_eliminations: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class MonitoringRun:
     period: str
     rows: int
     provinces: list[ProvinceSummary]
+    # the first irregular eliminations: (unit, household, problems in Chinese, in English)
+    irregular: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def province_of(units: Units) -> dict[str, str]:
@@ -82,9 +94,12 @@ def _text_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def results_sql(rules: MonitoringRules, as_of: dt.date, period: str) -> str:
+def results_sql(
+    rules: MonitoringRules, as_of: dt.date, period: str, steps_checked: bool = False
+) -> str:
     """The SELECT producing one row per household (expects the src_* views and the tables
-    ``kaohe_unit_province(unit, province)`` and ``kaohe_thresholds(province, …)``)."""
+    ``kaohe_unit_province(unit, province)``, ``kaohe_thresholds(province, …)`` and
+    ``kaohe_procedure``); ``steps_checked``: the input elimination_steps was given."""
     day = _literal(as_of)
     window = int(
         rules.model.parameters["event_window_months"].value
@@ -145,6 +160,7 @@ def results_sql(rules: MonitoringRules, as_of: dt.date, period: str) -> str:
         FROM src_assistance_measures WHERE start_date <= {day}
         GROUP BY household_id
     ),
+    {procedure_sql(rules, day)},
     facts AS (
         SELECT h.*, i.income_per_capita, i.income_per_capita * h.size AS household_income,
                CASE WHEN i.last_check IS NULL THEN NULL
@@ -157,13 +173,16 @@ def results_sql(rules: MonitoringRules, as_of: dt.date, period: str) -> str:
                e.first_event_date, e.event_kinds,
                r.identified_date IS NOT NULL AS identified, r.identified_date, r.recorded_group,
                r.eliminated_date IS NOT NULL AS elimination_recorded, r.eliminated_date,
-               coalesce(a.assistance_measures, 0) AS assistance_measures, a.assistance
+               coalesce(a.assistance_measures, 0) AS assistance_measures, a.assistance,
+               pr.elimination_step_findings, pr.elimination_irregular,
+               pr.elimination_step_problems, pr.elimination_step_problems_en
         FROM households h
         LEFT JOIN income i USING (household_id)
         LEFT JOIN stable s USING (household_id)
         LEFT JOIN events e USING (household_id)
         LEFT JOIN records r USING (household_id)
         LEFT JOIN help a USING (household_id)
+        LEFT JOIN procedure_findings pr USING (household_id)
     )"""
     model = rules.model
     group_label = (
@@ -211,6 +230,7 @@ def results_sql(rules: MonitoringRules, as_of: dt.date, period: str) -> str:
            elimination_recorded AND risk_eliminated AS eliminated,
            elimination_recorded AND NOT risk_eliminated AS wrongly_eliminated,
            identified AND risk_eliminated AND NOT elimination_recorded AS elimination_due,
+           {result_columns(steps_checked)},
            CASE WHEN identified AND NOT risk_eliminated THEN nullif(blockers, '') END
                AS elimination_blockers,
            returned_to_poverty,
@@ -229,7 +249,7 @@ def _numbered(con: duckdb.DuckDBPyConnection, data: Path, name: str):
     return opened.where, opened.numbered()
 
 
-def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
+def _check_households(con: duckdb.DuckDBPyConnection, data: Path, steps: bool = False) -> None:
     """Household ids are unique, and every other input names a known household."""
     where, households = _numbered(con, data, "monitoring_households")
     duplicates = con.execute(
@@ -248,7 +268,8 @@ def _check_households(con: duckdb.DuckDBPyConnection, data: Path) -> None:
         raise DataError(
             "\n".join([*lines, text("每户只能有一行。", "Keep one row per household.")])
         )
-    for name in ("risk_events", "income_checks", "monitoring_records", "assistance_measures"):
+    others = ["risk_events", "income_checks", "monitoring_records", "assistance_measures"]
+    for name in [*others, *([STEPS_INPUT] if steps else [])]:
         where, numbered = _numbered(con, data, name)
         unknown = con.execute(
             f"SELECT __row, trim(CAST(household_id AS VARCHAR)) FROM {numbered} "
@@ -300,7 +321,15 @@ def evaluate_monitoring(
         con.execute("CREATE TEMP TABLE kaohe_units AS SELECT * FROM kaohe_unit_codes")
         for name, declaration in INPUTS.items():
             register_source(con, name, declaration, data, None)
-        _check_households(con, data)
+        register_procedure(con, rules)
+        steps_checked = find_source_file(data, STEPS_INPUT) is not None
+        if steps_checked:
+            register_source(con, STEPS_INPUT, OPTIONAL_INPUTS[STEPS_INPUT], data, None)
+            where, numbered = _numbered(con, data, STEPS_INPUT)
+            check_steps(con, where, numbered, rules)
+        else:
+            empty_steps(con)
+        _check_households(con, data, steps_checked)
         pairs = sorted(provinces.items())
         con.register(
             "kaohe_unit_province_arrow",
@@ -332,11 +361,12 @@ def evaluate_monitoring(
         with staged_file(out) as staging:  # the run record's atomic write: never half a file
             target = str(staging).replace("'", "''")
             con.execute(
-                f"COPY ({results_sql(rules, as_of, period)}) TO '{target}' "
+                f"COPY ({results_sql(rules, as_of, period, steps_checked)}) TO '{target}' "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         summary = _summary(con, out, units)
-    return MonitoringRun(out, as_of, period, sum(s.households for s in summary), summary)
+        irregular = _irregular(con, out)
+    return MonitoringRun(out, as_of, period, sum(s.households for s in summary), summary, irregular)
 
 
 def _summary(con: duckdb.DuckDBPyConnection, out: Path, units: Units) -> list[ProvinceSummary]:
@@ -352,7 +382,9 @@ def _summary(con: duckdb.DuckDBPyConnection, out: Path, units: Units) -> list[Pr
                count(*) FILTER (WHERE eliminated),
                count(*) FILTER (WHERE wrongly_eliminated),
                count(*) FILTER (WHERE returned_to_poverty),
-               count(*) FILTER (WHERE registry_status = '已脱贫户')
+               count(*) FILTER (WHERE registry_status = '已脱贫户'),
+               CASE WHEN count(elimination_irregular) > 0
+                    THEN count(*) FILTER (WHERE elimination_irregular) END
         FROM read_parquet('{literal}') GROUP BY province ORDER BY province
         """
     ).fetchall()
@@ -370,6 +402,18 @@ def _summary(con: duckdb.DuckDBPyConnection, out: Path, units: Units) -> list[Pr
             wrongly_eliminated=row[8],
             returned=row[9],
             left_poverty=row[10],
+            irregular_eliminations=row[11],
         )
         for row in rows
     ]
+
+
+def _irregular(con: duckdb.DuckDBPyConnection, out: Path, limit: int = 10):
+    """The first ``limit`` eliminations whose procedure has a finding, by unit and household."""
+    literal = str(out).replace("'", "''")
+    rows = con.execute(
+        f"SELECT unit, household_id, elimination_step_problems, elimination_step_problems_en "
+        f"FROM read_parquet('{literal}') WHERE elimination_irregular "
+        f"ORDER BY unit, household_id LIMIT {int(limit)}"
+    ).fetchall()
+    return tuple(tuple(row) for row in rows)

@@ -61,4 +61,20 @@ INPUTS: dict[str, Source] = {
     ),
 }
 
+# Inputs a data directory may lack: without them, what they would show is unknown (NULL in the
+# results), never "no problem".
+OPTIONAL_INPUTS: dict[str, Source] = {
+    "elimination_steps": Source(
+        label="风险消除程序记录（入户核实、村级评议公示、乡镇审核、县级审定）",
+        label_en="the steps of each risk elimination (visit, village review, township, county)",
+        columns={
+            "household_id": "text",
+            "step": "text",  # a step of the rules' elimination_procedure: its id or label
+            "step_date": "date",
+            "evidence": "text",  # a reference to the record (minutes, notice photo, file no.)
+            "notice_end": "date",  # for a public-notice step: the last day of the notice
+        },
+    ),
+}
+
 OUTPUT = "monitoring_results"

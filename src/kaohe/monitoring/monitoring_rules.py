@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -53,6 +53,9 @@ REQUIRED_PARAMETERS = (
     "event_window_months",
 )
 
+# The parameter a public-notice step of the elimination procedure is held to (days).
+NOTICE_PARAMETER = "min_notice_days"
+
 
 class Condition(Model):
     id: Identifier
@@ -67,6 +70,18 @@ class Outcome(Model):
     when: str
 
 
+class ProcedureStep(Model):
+    """A step of the risk-elimination procedure (风险消除程序), in the order the rules list them."""
+
+    id: Identifier
+    label: str
+    label_en: str | None = None
+    status: Literal["confirmed", "seed", "open"] = "confirmed"
+    # the step's result is posted publicly: its record says when the notice ended, and the
+    # notice lasts at least the parameter ``min_notice_days``
+    public_notice: bool = False
+
+
 class RulesModel(Model):
     id: str
     title: str
@@ -78,6 +93,7 @@ class RulesModel(Model):
     groups: list[Condition]
     elimination: list[Condition]
     returned_to_poverty: Outcome
+    elimination_procedure: list[ProcedureStep] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -172,7 +188,22 @@ def load_rules(name_or_path: str = DEFAULT_RULES) -> MonitoringRules:
         checked(c.when, ("elimination", i, "when")) for i, c in enumerate(model.elimination)
     ]
     returned = checked(model.returned_to_poverty.when, ("returned_to_poverty", "when"))
-    for section, items in (("groups", model.groups), ("elimination", model.elimination)):
+    if any(step.public_notice for step in model.elimination_procedure) and (
+        NOTICE_PARAMETER not in model.parameters
+    ):
+        problem(
+            ("elimination_procedure",),
+            text(
+                f"有公示步骤，须声明参数 {NOTICE_PARAMETER}（公示最短天数）",
+                f"a step has a public notice: declare the parameter {NOTICE_PARAMETER} "
+                "(the shortest notice, in days)",
+            ),
+        )
+    for section, items in (
+        ("groups", model.groups),
+        ("elimination", model.elimination),
+        ("elimination_procedure", model.elimination_procedure),
+    ):
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:

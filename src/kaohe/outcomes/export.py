@@ -72,6 +72,9 @@ SOURCE_COLUMNS = (
     "overdue",
     "days_overdue",
     "escalated",
+    "project",  # a project's audit finding: the project, the kind and the amount concerned
+    "problem",
+    "amount_yuan",
 )
 
 
@@ -98,6 +101,9 @@ def rectification_rows(
                 "overdue": item.overdue_on(day),
                 "days_overdue": item.days_overdue(day),
                 "escalated": item.status == "escalated",
+                "project": item.project,
+                "problem": item.problem,
+                "amount_yuan": item.amount_yuan,
             }
         )
     return rows
@@ -152,6 +158,8 @@ ITEM_HEADERS = (
     ("escalated_to", "升级处理"),
     ("last", "最近进展"),
     ("id", "编号"),
+    ("project", "项目编号"),
+    ("amount_yuan", "涉及金额（元）"),
 )
 ACTION_HEADERS = (
     ("unit", "代码"),
@@ -201,12 +209,14 @@ def write_xlsx(state: LedgerState, path: Path, filters: Filters, day: dt.date) -
             "escalated_to": item.escalated_to,
             "last": f"{last.at[:10]} {last.kind}",
             "id": item.id,
+            "project": item.project,
+            "amount_yuan": item.amount_yuan,
         }
         for j, (key, _) in enumerate(ITEM_HEADERS):
             if key == "deadline":
                 sheet.write_datetime(i, j, dt.datetime.combine(item.deadline, dt.time()), date)
             elif values[key] is not None:
-                fmt = late if key == "overdue_days" else None
+                fmt = {"overdue_days": late, "amount_yuan": money}.get(key)
                 write_cell(sheet, i, j, values[key], fmt)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(chosen), 1), len(ITEM_HEADERS) - 1)
@@ -237,3 +247,45 @@ def write_xlsx(state: LedgerState, path: Path, filters: Filters, day: dt.date) -
     book.close()
     os.replace(partial, path)
     return len(chosen), len(issued)
+
+
+# ----------------------------------------------------------------------- any table for people
+
+
+def write_rows(
+    path: Path,
+    headers: list[str],
+    rows: list[list[Any]],
+    sheet: str,
+    widths: dict[int, int] | None = None,
+) -> None:
+    """A plain table as .xlsx (frozen, filtered header row; worksheet ``sheet``) or, for any
+    other suffix, CSV in UTF-8 with a byte-order mark (so that Excel reads the Chinese); written
+    atomically, every cell from people made inert."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    if path.suffix.lower() == ".xlsx":
+        book = xlsxwriter.Workbook(str(partial))
+        header = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+        )
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        page = book.add_worksheet(sheet)
+        for j, label in enumerate(headers):
+            write_cell(page, 0, j, label, header)
+            page.set_column(j, j, (widths or {}).get(j, 14))
+        for i, row in enumerate(rows, start=1):
+            for j, value in enumerate(row):
+                if value is not None:
+                    write_cell(page, i, j, value, wrap if isinstance(value, str) else None)
+        page.freeze_panes(1, 0)
+        page.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+        book.close()
+    else:
+        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(headers)
+            for row in rows:
+                writer.writerow([_cell(value) for value in row])
+    os.replace(partial, path)

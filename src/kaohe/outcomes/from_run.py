@@ -37,7 +37,8 @@ class Opened:
     skipped: int  # already in the ledger
 
 
-def _ident(prefix: str, *parts: Any) -> str:
+def entry_id(prefix: str, *parts: Any) -> str:
+    """A ledger id from what raised the entry: the same parts always give the same id."""
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
     return f"{prefix}-{digest[:12]}"
 
@@ -86,7 +87,7 @@ def run_entries(
                 (
                     "action_issued",
                     {
-                        "id": _ident("a", scheme_id, period, unit, i, kind),
+                        "id": entry_id("a", scheme_id, period, unit, i, kind),
                         "action": kind,
                         "params": params,
                         "grade": grade,
@@ -102,7 +103,7 @@ def run_entries(
                 (
                     "item_opened",
                     {
-                        "id": _ident("r", scheme_id, period, unit, "action:rectify"),
+                        "id": entry_id("r", scheme_id, period, unit, "action:rectify"),
                         "kind": "rectification",
                         "title": f"{title}{when}：等次“{grade}”，限期整改{because}",
                         "basis": "action:rectify",
@@ -126,7 +127,7 @@ def run_entries(
                 (
                     "item_opened",
                     {
-                        "id": _ident("f", scheme_id, period, unit, basis),
+                        "id": entry_id("f", scheme_id, period, unit, basis),
                         "kind": "finding",
                         "title": label,
                         "basis": basis,

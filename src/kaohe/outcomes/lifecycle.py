@@ -114,6 +114,11 @@ class Item:
     evidence: tuple[str, ...] = ()
     escalated_to: str | None = None
     history: tuple[Step, ...] = ()
+    # a project's audit finding (outcomes/project_findings.py): the project, the kind of problem
+    # (an id of outcomes/audit_kinds.yaml) and the amount concerned
+    project: str | None = None
+    problem: str | None = None
+    amount_yuan: float | None = None
 
     def overdue_on(self, day: dt.date) -> bool:
         """Past its deadline on ``day`` with nothing submitted (or sent back) in time."""
@@ -193,6 +198,9 @@ def apply(state: LedgerState, event: dict[str, Any]) -> None:
             status="open",
             opened_at=at,
             history=(Step(seq, at, kind, actor, data.get("note", "")),),
+            project=data.get("project"),
+            problem=data.get("problem"),
+            amount_yuan=data.get("amount_yuan"),
         )
     elif kind in ITEM_EVENTS:
         item = state.items.get(data.get("item", ""))

@@ -9,7 +9,9 @@ departments (medical costs, disasters, job loss, education costs) cut incomes or
 quarterly income checks follow. Households are read and written in batches, so memory stays
 bounded however large the registry is.
 
-``write_monitoring_demo`` writes the five inputs and then runs the real evaluation
+Each recorded elimination has its procedure (``elimination_steps``: visit, village review and
+notice, township review, county approval), a few with faults for the checks to find.
+``write_monitoring_demo`` writes the six inputs and then runs the real evaluation
 (``evaluate_monitoring`` with the bundled rules) into ``monitoring_results.parquet``.
 """
 
@@ -72,7 +74,20 @@ SCHEMAS = {
     "assistance_measures": pa.schema(
         [("unit", _TEXT), ("household_id", _TEXT), ("measure", _TEXT), ("start_date", _DATE)]
     ),
+    "elimination_steps": pa.schema(
+        [("unit", _TEXT), ("household_id", _TEXT), ("step", _TEXT), ("step_date", _DATE),
+         ("evidence", _TEXT), ("notice_end", _DATE)]
+    ),
 }  # fmt: skip
+# The bundled rules' elimination procedure as offices record it: step label, evidence document.
+STEPS = (
+    ("入户核实", "入户核实表"),
+    ("村级评议公示", "村民代表评议记录及公示照片"),
+    ("乡镇审核", "乡镇审核意见"),
+    ("县级审定", "县级审定文件"),
+)
+NOTICE_DAYS = 7  # how long the demo's villages post a notice (the rules ask for at least 5)
+STEP_FAULTS = ("skip_village", "skip_county", "township_first", "no_evidence", "short_notice")
 
 
 class _Sink:
@@ -274,7 +289,56 @@ def _batch(columns: dict, diligence: dict[str, float], k: int, seed: int, line: 
         "labour_capacity": labour,
         **ok,
     }
-    return households, events, checks, records, assistance
+    steps = _elimination_steps(
+        _rng(seed, 2, k), unit[eliminated], ids[eliminated], eliminated_day[eliminated],
+        q[eliminated], start,
+    )  # fmt: skip
+    return households, events, checks, records, assistance, steps
+
+
+def _elimination_steps(rng, unit, ids, eliminated_day, q, start: dt.date) -> dict:
+    """The four steps of each recorded elimination, dated before it, with a few faults: a step
+    skipped, the township before the village, a step without evidence, a short notice (more
+    often where cadres are less diligent). Its own random stream: the other inputs stay as
+    they were before the steps were added."""
+    n = len(ids)
+    county = eliminated_day - rng.integers(0, 4, n)
+    township = county - rng.integers(2, 7, n)
+    notice_end = township - rng.integers(0, 3, n)
+    village = notice_end - (NOTICE_DAYS - 1)
+    visit = village - rng.integers(3, 11, n)
+    faulty = rng.random(n) < 0.04 + 0.1 * (1 - q)
+    fault = np.where(faulty, rng.integers(0, len(STEP_FAULTS), n), -1)
+    township = np.where(fault == 2, village - 2, township)
+    notice_end = np.where(fault == 4, village + 2, notice_end)
+    days = [visit, village, township, county]
+    kept = [fault != 0 if i == 1 else fault != 1 if i == 3 else np.ones(n, bool) for i in range(4)]
+    blank = rng.integers(0, 4, n)  # the step whose evidence is missing (fault 3)
+    parts: dict[str, list] = {
+        name: [] for name in ("unit", "household_id", "step", "day", "evidence")
+    }
+    notices = []
+    for i, (label, document) in enumerate(STEPS):
+        keep = kept[i]
+        parts["unit"].append(unit[keep])
+        parts["household_id"].append(ids[keep])
+        parts["step"].append(np.full(int(keep.sum()), label))
+        parts["day"].append(days[i][keep])
+        evidence = np.where((fault == 3) & (blank == i), "", document)
+        parts["evidence"].append(evidence[keep])
+        notices.append(np.where(np.full(n, i == 1), notice_end, -1)[keep])
+    notice = np.concatenate(notices) if notices else np.array([], int)
+    evidence = np.concatenate(parts["evidence"]).astype(str)
+    return {
+        "unit": np.concatenate(parts["unit"]).astype(str),
+        "household_id": np.concatenate(parts["household_id"]).astype(str),
+        "step": np.concatenate(parts["step"]).astype(str),
+        "step_date": _dates(start, np.concatenate(parts["day"]).astype(int)),
+        "evidence": pa.array(evidence, mask=evidence == "", type=pa.string()),
+        "notice_end": pa.array(
+            _dates(start, np.maximum(notice, 0)), mask=notice < 0, type=pa.date32()
+        ),
+    }
 
 
 def write_monitoring_demo(directory: Path, seed: int) -> None:
