@@ -32,6 +32,8 @@ DEMO_SCHEMES = (
     "rural-revitalization-2021",
     "special-post-teachers",
     "east-west-cooperation-2017",
+    "east-west-cooperation-west-2017",
+    "paired-assistance-2017",
 )
 ROBUSTNESS_DRAWS = 1000
 
@@ -70,7 +72,7 @@ def write_demo_data(
     data = out / "data"
     generate_demo(data, seed, persons, progress=progress, derived=False)
     write_funds_demo(data, seed)  # projects, targets, reports, checks; the funds pipeline run
-    write_sector_demo(data, seed)  # monitoring, teachers, east-west, last cycle's rectifications
+    write_sector_demo(data, seed)  # monitoring, teachers, assistance, last cycle's rectifications
     # Field-check estimates with intervals and data-quality findings become ordinary sources,
     # which the provincial scheme reads (the verification report itself goes beside the runs).
     run_verification(data, out / "verification", period=PERIOD, sources_into=data)

@@ -3,9 +3,11 @@
 ``write_sector_demo`` runs after the national demo data set (``kaohe.demo.generate``) has been
 written: it reads ``units.csv`` (and the registry where a source derives from it), appends the
 units it needs, and writes the sources of ``rural-revitalization-2021``,
-``special-post-teachers`` and ``east-west-cooperation-2017``, with the monitoring inputs and
-their evaluation (``monitoring_inputs``) and last cycle's rectifications
-(``previous_rectifications``) that the transition scheme also reads. Deterministic by seed.
+``special-post-teachers``, east–west cooperation (both sides of each pairing:
+``east-west-cooperation-2017`` and ``east-west-cooperation-west-2017``) and central units' paired
+assistance (``paired-assistance-2017``, 定点帮扶), with the monitoring inputs and their
+evaluation (``monitoring_inputs``) and last cycle's rectifications (``previous_rectifications``)
+that the transition scheme also reads. Deterministic by seed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from .east_west import write_east_west_demo
 from .monitoring_inputs import write_monitoring_demo
+from .paired_assistance import write_paired_assistance_demo
 from .previous_rectifications import write_rectifications_demo
 from .revitalization import write_revitalization_demo
 from .teachers import write_teachers_demo
@@ -26,12 +29,14 @@ def write_sector_demo(directory: Path, seed: int) -> None:
     write_revitalization_demo(directory, seed)
     write_teachers_demo(directory, seed)
     write_east_west_demo(directory, seed)
+    write_paired_assistance_demo(directory, seed)
     write_rectifications_demo(directory, seed)
 
 
 __all__ = [
     "write_east_west_demo",
     "write_monitoring_demo",
+    "write_paired_assistance_demo",
     "write_rectifications_demo",
     "write_revitalization_demo",
     "write_sector_demo",
