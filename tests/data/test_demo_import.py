@@ -24,6 +24,8 @@ SOURCES = (
     "bank_figures",
     "verification_estimates",
     "quality_findings",
+    "policy_implementation",  # 政策落实 and the fund indicators (issue 15)
+    "fund_integration",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support.scheme_versions import EXAMPLE, kaohe, write
@@ -52,19 +53,29 @@ def test_hand_written_revision(tmp_path):
     assert found[("scheme", "scheme", "changed", "version")] == ("2016.1", "2016.2")
     assert ("indicators", "county_exit", "removed", None) in found
     assert found[("indicators", "stable_exit", "added", None)][1]["weight"] == 10
-    # points: reduction 30 → 40 and funds 20 → 10 (a parameter); indicators inside follow
-    assert found[("tree", "reduction", "changed", "max_points")] == (30, 40)
+    # points (issue 15 gave 政策落实 15 points: reduction 25, funds 20 with weights 14:3:3):
+    # reduction 25 → 40 and funds 20 → 10 (a parameter); indicators inside follow
+    assert found[("tree", "reduction", "changed", "max_points")] == (25, 40)
     assert found[("tree", "funds", "changed", "max_points")] == (20, 10)
-    assert found[("tree", "fund_performance", "changed", "max_points")] == (20, 10)
-    # reduction: weights 12/10/10 (of 32) share 40 points → 15, 12.5, 12.5
-    assert found[("tree", "poverty_reduction", "changed", "max_points")] == (12, 15)
-    assert found[("tree", "income_growth", "changed", "max_points")] == (10, 12.5)
+    # funds: 14, 3, 3 of 20 points → 7, 1.5, 1.5 of 10
+    assert found[("tree", "fund_performance", "changed", "max_points")] == (14, 7)
+    assert found[("tree", "integration_use", "changed", "max_points")] == (3, 1.5)
+    assert found[("tree", "carryover_rate", "changed", "max_points")] == (3, 1.5)
+    # reduction: weights 12/8/10 (of 30) shared 25 points → 10, 6.67, 8.33; now weights 12/10/10
+    # (of 32) share 40 points → 15, 12.5, 12.5
+    assert found[("tree", "poverty_reduction", "changed", "max_points")] == (10, 15)
+    assert found[("tree", "income_growth", "changed", "max_points")] == (
+        pytest.approx(25 * 10 / 30),
+        12.5,
+    )
     assert found[("grading", "好", "changed", "cut")] == (90, 92)
     assert ("grading", "较好", "changed", "cut") not in found
     assert ("vetoes", "three_rates", "removed", None) in found
     assert found[("parameters", "points_funds", "changed", "value")] == (20, 10)
     assert found[("parameters", "cut_good", "changed", "value")] == (90, 92)
-    assert len(found) == 12, sorted(found)  # nothing else: exactly the changes above
+    # the total follows: 40 + 20 + 20 + 15 + 10 = 105 (the base's 25 + 20 + 20 + 15 + 20 = 100)
+    assert found[("tree", "total", "changed", "max_points")] == (100, 105)
+    assert len(found) == 15, sorted(found)  # nothing else: exactly the changes above
 
 
 def test_grades_added_and_removed_and_outcomes_by_condition(tmp_path):
@@ -124,7 +135,8 @@ def test_diff_is_symmetric(points):
         assert other.change == flip[change.change]
         assert (other.old, other.new) == (change.new, change.old)
     dims = {c.item: c.new for c in forward if c.section == "tree" and c.field == "max_points"}
-    assert dims.get("reduction", 30) == points["points_reduction"]  # 30: unchanged from the base
+    # 25: unchanged from the base (30 before 政策落实 took its points, issue 15)
+    assert dims.get("reduction", 25) == points["points_reduction"]
 
 
 def test_cli_table_and_json():

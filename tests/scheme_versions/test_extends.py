@@ -37,13 +37,15 @@ def test_example_local_scheme_overrides_only_what_it_writes():
     assert model.parameters["cut_good"].label == base.model.parameters["cut_good"].label
     assert "points_funds" not in model.parameters
     assert model.grading.bands == [(92, "好"), (85, "较好"), (75, "一般"), (None, "较差")]
-    # the funds node and its indicator, source and measure are gone; points moved
+    # the funds node and its indicator, source and measure are gone; points moved; 政策落实
+    # (issue 15) is inherited with its 15 points, and 精准帮扶 with the base's 20
     assert [node.id for node in local.tree.dimensions] == [
         "reduction",
         "identification",
         "assistance",
+        "implementation",
     ]
-    assert [round(node.points, 6) for node in local.tree.dimensions] == [40, 30, 25]
+    assert [round(node.points, 6) for node in local.tree.dimensions] == [35, 30, 20, 15]
     assert "fund_performance" not in model.indicators
     assert "fund_evaluation" not in model.sources
     # an indicator field replaced, another merged, the rest untouched
@@ -153,11 +155,18 @@ def test_tree_nodes_merge_by_id_and_new_nodes_are_appended(tmp_path):
     )
     loaded = load_scheme(str(path))
     ids = [node.id for node in loaded.tree.dimensions]
-    assert ids == ["reduction", "identification", "assistance", "funds", "consolidation_node"]
+    assert ids == [
+        "reduction",
+        "identification",
+        "assistance",
+        "implementation",
+        "funds",
+        "consolidation_node",
+    ]
     reduction = loaded.tree.dimensions[0]
     assert [child.id for child in reduction.children] == ["poverty_reduction", "income_growth"]
     assert reduction.points == 20  # the base's $points_reduction, with the local value
-    assert loaded.tree.points == 100  # 20 + 25 + 25 + 20 + 10
+    assert loaded.tree.points == 105  # 20 + 20 + 20 + 15 + 20 + 10 (政策落实 since issue 15)
 
 
 def test_a_local_scheme_may_extend_another_local_scheme(tmp_path):
@@ -228,7 +237,7 @@ def test_an_error_caused_in_the_base_is_reported_in_the_base_file(tmp_path):
     )
     ((file, line, message),) = problems_of(path)
     assert file == PROVINCIAL.name
-    assert line == line_of_text(PROVINCIAL, "children: [fund_performance]")
+    assert line == line_of_text(PROVINCIAL, "children: [fund_performance, integration_use")
     assert "unknown indicator fund_performance" in message
 
 
