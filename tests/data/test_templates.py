@@ -310,7 +310,13 @@ def test_the_web_template_of_a_per_unit_source_is_unchanged():
 
 def test_the_web_template_of_a_list_source_is_unchanged():
     sheet = _web_template("findings")["数据"]
-    assert [c.value for c in sheet[1]] == ["单位代码", "单位名称", "问题类型", "问题数量（件）"]
+    assert [c.value for c in sheet[1]] == [
+        "单位代码",
+        "单位名称",
+        "问题类型",
+        "问题数量（件）",
+        "问题来源",
+    ]
     assert _rows(sheet) == []
     validations = {
         str(dv.sqref): (dv.type, dv.operator, dv.formula1, dv.formula2)
@@ -320,4 +326,5 @@ def test_the_web_template_of_a_list_source_is_unchanged():
         "A2:A201": ("list", None, "=_units!$A$1:$A$2", None),
         "C2:C201": ("list", None, '"弄虚作假,挪用资金,违反禁止性规定,档案不全"', None),
         "D2:D201": ("whole", "greaterThanOrEqual", "0", None),
+        "E2:E201": ("list", None, '"审计,巡视,督查,媒体暗访,第三方评估,考核核查"', None),
     }

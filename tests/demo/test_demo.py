@@ -135,7 +135,34 @@ def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
     # every provincial grade is backed by its evidence in the demo (nothing withheld)
     assert {r["status"] for r in rows} == {"graded"}
     assert all(float(r["completeness"]) >= 0.9 for r in rows)
+    _new_areas_grade_every_province(out / "runs")
     _local_example_withholds_every_county(out / "data", tmp_path)
+
+
+# issue 15: 政策落实, the fund indicators and 内生动力, per scheme: indicators every province has
+NEW_INDICATORS = {
+    "provincial-effectiveness-2016": (
+        "industry_coverage", "relocation_sites", "dropout_rate", "insurance_coverage",
+        "housing_renovation", "integration_use", "carryover_rate",
+    ),
+    "fund-performance-2017": ("integration_use", "integration_plans", "carryover_rate"),
+    "rural-revitalization-2021": (
+        "industry_coverage", "dropout_rate", "insurance_coverage", "housing_renovation",
+        "labour_employment", "labour_training", "work_income_share",
+    ),
+}  # fmt: skip
+
+
+def _new_areas_grade_every_province(runs: Path) -> None:
+    """Every province is graded with the new areas' figures, and they tell provinces apart."""
+    for scheme, indicators in NEW_INDICATORS.items():
+        with (runs / scheme / "results.csv").open(encoding="utf-8") as h:
+            rows = list(csv.DictReader(h))
+        assert len(rows) == 22 and {r["status"] for r in rows} == {"graded"}, scheme
+        for indicator in indicators:
+            values = [r[f"{indicator}.value"] for r in rows]
+            assert all(values), (scheme, indicator)
+            assert len(set(values)) > 1, (scheme, indicator)
 
 
 def _local_example_withholds_every_county(data: Path, tmp_path: Path) -> None:

@@ -55,6 +55,12 @@ def objects(db, world):
     return world
 
 
+@pytest.fixture(autouse=True)
+def _world_scheme(settings):
+    """The self-evaluation pages list the indicators of the cycle's scheme: the world's scheme
+    as a local file (``settings``) for every test of the matrix."""
+
+
 def get_routes(o):
     return [
         ("/dashboard", EVERYONE),
@@ -115,6 +121,10 @@ def get_routes(o):
         (f"/api/cycles/{o['done']}/results/130000", EVERYONE - VERIFIERS),
         (f"/api/cycles/{o['open']}/results", OFFICE),
         (f"/api/cycles/{o['done']}/findings", EVERYONE - VERIFIERS),
+        # 省级自评: whoever sees the unit (the scheme's indicators: the ``_world_scheme`` fixture)
+        (f"/cycles/{o['open']}/self-evaluation", EVERYONE - VERIFIERS),
+        (f"/cycles/{o['open']}/self-evaluation/130000", OFFICE | {"hebei", "finance"}),
+        (f"/cycles/{o['open']}/self-evaluation/140000", OFFICE | {"shanxi", "finance"}),
     ]
 
 
@@ -374,6 +384,28 @@ def test_every_role_on_the_administrators_pages(objects, login, db):
         assert session.get(Cycle, objects["open"]).deadlines["submission"] == "2031-01-31"
 
 
+def test_every_role_on_self_evaluations_and_findings(objects, login):
+    """省级自评: entered by the province for its own unit (or the administrator); another
+    province is refused. Recording a finding: the administrator and assessors."""
+    clients = {name: login(name) for name in WORLD_USERS}
+    failures = []
+    failures += _post_matrix(
+        clients,
+        f"/cycles/{objects['open']}/self-evaluation/130000",
+        {"score_income_growth": "50", "score_population_size": "30", "summary": "完成"},
+        {"admin", "hebei"},
+        "hebei",
+    )
+    failures += _post_matrix(
+        clients,
+        f"/cycles/{objects['done']}/findings",
+        {"unit": "140105", "kind": "档案不全", "cases": "1", "origin": "supervision"},
+        {"admin", "assessor"},
+        "assessor",
+    )
+    assert not failures, "\n".join(failures)
+
+
 # Routes whose authorization is tested elsewhere than the matrices above, and why.
 OUTSIDE_THE_MATRIX = {
     ("GET", "/"): "a redirect to the login or the dashboard",
@@ -402,6 +434,8 @@ POSTED_IN_THE_MATRIX = {
     "/admin/users/{user_id}/role",
     "/admin/tokens",
     "/admin/tokens/{token_id}/revoke",
+    "/cycles/{cycle_id}/self-evaluation/{unit_code}",
+    "/cycles/{cycle_id}/findings",
 }
 JOB_PAGE = "/cycles/{cycle_id}/jobs/{job_id}"  # checked in test_every_role_computing_results
 

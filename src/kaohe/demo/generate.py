@@ -23,8 +23,11 @@ from ..derived.verification import run_verification
 from . import random_streams
 from .banks import bank_rows, banks
 from .csv_files import flag, write_csv
+from .fund_integration import integration_header, integration_row
 from .geography import County
 from .id_numbers import birth_dates, inject_id_errors, resident_ids
+from .livelihoods import with_livelihoods
+from .policy_implementation import policy_header, policy_row
 from .world import PERIOD, POVERTY_LINE, ProvinceProfile, province_profiles
 
 DEFAULT_PERSONS = 300_000
@@ -139,10 +142,12 @@ def generate_demo(
     households_sink = _ParquetSink(directory / "households.parquet")
     persons_sink = _ParquetSink(directory / "persons.parquet")
     field_rows, survey_rows, finding_rows = [], [], []
+    policy_rows, integration_rows = [], []
     previous_ids: np.ndarray | None = None
     try:
         for k, ((profile, county), size) in enumerate(zip(all_counties, per_county, strict=True)):
             households, members = _households(profile, county, int(size), seed, k)
+            households = with_livelihoods(households, profile.quality, seed, k)
             local = random_streams.rng(seed, 4, k)
             inject_id_errors(members, local, previous_ids)
             previous_ids = members["person_id"][: min(1000, len(members["person_id"]))]
@@ -150,6 +155,8 @@ def generate_demo(
             persons_sink.write(members)
             field_rows += _field_checks(profile, county, households, local)
             survey_rows.append(_survey_row(profile, county, households, local))
+            policy_rows.append(policy_row(profile.quality, county, households, seed, k))
+            integration_rows.append(integration_row(profile.quality, county, seed, k))
             finding_rows += _findings(profile, county, local)
             if progress:
                 progress(len(members["person_id"]))
@@ -177,6 +184,8 @@ def generate_demo(
         ],
         survey_rows,
     )
+    write_csv(directory / "policy_implementation.csv", policy_header(), policy_rows)
+    write_csv(directory / "fund_integration.csv", integration_header(), integration_rows)
     write_csv(
         directory / "fund_evaluation.csv",
         ["unit", "fund_score", "period"],
@@ -208,7 +217,12 @@ def generate_demo(
                     PERIOD,
                 ]
             )
-    write_csv(directory / "findings.csv", ["unit", "kind", "cases", "period"], finding_rows)
+    # the provinces' fabrication rows above have no origin: found by the assessment's checks
+    write_csv(
+        directory / "findings.csv",
+        ["unit", "kind", "cases", "period", "origin"],
+        [row if len(row) == 5 else [*row, "考核核查"] for row in finding_rows],
+    )
     header, rows = bank_rows(seed, PERIOD)
     write_csv(directory / "bank_figures.csv", header, rows)
     if derived:
@@ -288,6 +302,15 @@ def _survey_row(profile: ProvinceProfile, county: County, households: dict, rng)
     ]
 
 
+# Where each kind of problem is found (问题来源), most likely first: misuse of funds by audits,
+# incomplete files by the assessment's checks, breaches of the prohibitions by media visits.
+_ORIGINS = {
+    "挪用资金": ["审计", "巡视", "督查"],
+    "档案不全": ["考核核查", "第三方评估", "督查", "巡视"],
+    "违反禁止性规定": ["媒体暗访", "督查", "巡视"],
+}
+
+
 def _findings(profile: ProvinceProfile, county: County, rng) -> list[list]:
     rows = []
     q = profile.quality
@@ -297,6 +320,10 @@ def _findings(profile: ProvinceProfile, county: County, rng) -> list[list]:
         rows.append([county.code, "档案不全", int(1 + rng.integers(5)), PERIOD])
     if rng.random() < 0.01 * (1.5 - q):
         rows.append([county.code, "违反禁止性规定", 1, PERIOD])
+    # origins drawn after the kinds, so the kinds and cases stay those of earlier demos
+    for row in rows:
+        choices = _ORIGINS[row[1]]
+        row.append(choices[0] if rng.random() < 0.5 else str(rng.choice(choices)))
     return rows
 
 

@@ -277,6 +277,9 @@ class Finding(Versioned, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | upheld | withdrawn
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Where it came from (问题来源, kaohe.workflow.findings.ORIGINS): audit, inspection, …; the
+    # workflow asks for it on every new finding, the server default covers rows made before.
+    origin: Mapped[str] = mapped_column(String(16), server_default="assessment")
 
 
 class Appeal(Versioned, Base):
@@ -409,3 +412,20 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SelfEvaluation(Versioned, Base):
+    """A province's self-evaluation (省级自评) in a cycle: its self-score for one indicator of the
+    cycle's scheme, with what it says about it; the row of the tree's root (``total``) holds the
+    written summary and the sum of the self-scores."""
+
+    __tablename__ = "self_evaluations"
+    __table_args__ = (UniqueConstraint("cycle_id", "unit_code", "indicator"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
+    indicator: Mapped[str] = mapped_column(String(64))
+    self_score: Mapped[float | None] = mapped_column(Float)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

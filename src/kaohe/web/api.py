@@ -153,6 +153,11 @@ class FindingOut(BaseModel):
     kind: str
     cases: int
     status: str
+    origin: str = Field(
+        description="where the finding came from (问题来源): audit 审计, inspection 巡视, "
+        "supervision 督查, media 媒体暗访, third_party 第三方评估, assessment 考核核查"
+    )
+    origin_label: str = Field(description="the origin's name in the user's language")
 
 
 class UploadOut(BaseModel):
@@ -249,7 +254,15 @@ def findings(request: Request, cycle_id: int, actor: Actor = Depends(api_actor))
     with db(request).read() as session:
         cycle_ops.get_cycle(session, cycle_id)
         return [
-            FindingOut(id=f.id, unit=f.unit_code, kind=f.kind, cases=f.cases, status=f.status)
+            FindingOut(
+                id=f.id,
+                unit=f.unit_code,
+                kind=f.kind,
+                cases=f.cases,
+                status=f.status,
+                origin=f.origin,
+                origin_label=finding_ops.origin_label(f.origin),
+            )
             for f in finding_ops.visible_findings(session, actor, cycle_id)
         ]
 

@@ -43,6 +43,7 @@ from . import (
     login_pages,
     rectification_pages,
     result_pages,
+    self_evaluation_pages,
     submission_pages,
     verification_pages,
 )
@@ -97,6 +98,7 @@ ROUTERS = (
     verification_pages,
     result_pages,
     finding_pages,
+    self_evaluation_pages,
     rectification_pages,
     audit_pages,
     admin,

@@ -1,6 +1,6 @@
-"""Screens of findings and appeals (问题与申诉): a cycle's findings and appeals, filing an appeal
-with evidence in the feedback window, deciding it, and opening the evidence attached to an
-appeal or a rectification item."""
+"""Screens of findings and appeals (问题与申诉): a cycle's findings (with where each came from,
+问题来源) and appeals, recording a finding, filing an appeal with evidence in the feedback window,
+deciding it, and opening the evidence attached to an appeal or a rectification item."""
 
 from __future__ import annotations
 
@@ -43,8 +43,28 @@ def findings_page(request: Request, cycle_id: int, actor: Actor = Depends(page_a
             "names": names,
             "evidence": evidence,
             "window": cycle.state == "feedback",
+            "origins": finding_ops.ORIGINS,
+            "origin_label": finding_ops.origin_label,
         },
     )
+
+
+@router.post("/cycles/{cycle_id}/findings")
+def record_finding(
+    request: Request,
+    cycle_id: int,
+    unit: str = Form(""),
+    kind: str = Form(""),
+    cases: int = Form(1),
+    origin: str = Form(""),  # required: refused by the workflow with a message naming it
+    description: str = Form(""),
+    actor: Actor = Depends(page_actor),
+):
+    with db(request).write(actor.username, "finding.create") as session:
+        finding_ops.create_finding(
+            session, actor, cycle_id, unit.strip(), kind, cases, description, origin=origin
+        )
+    return _back_to_findings(cycle_id)
 
 
 @router.post("/findings/{finding_id}/appeal")

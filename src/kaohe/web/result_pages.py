@@ -1,6 +1,7 @@
 """Screens of the results: the ranking (filtered, or its table alone for HTMX), a unit's score
-card with its radar chart and drill-down (total → dimension → indicator → measure), and the
-source records behind one measure."""
+card with its radar chart, drill-down (total → dimension → indicator → measure), self-evaluation
+beside the assessed points and findings with their origin, and the source records behind one
+measure."""
 
 from __future__ import annotations
 
@@ -152,6 +153,7 @@ def scorecard_page(
             "radar": radar,
             "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
+            "origin_label": finding_ops.origin_label,
             # a preliminary run decides nothing: no outcomes are shown as if they applied
             "outcomes": [] if card.run.preliminary else card.result.explain.get("outcomes", []),
             "preliminary": card.run.preliminary_label,

@@ -1,10 +1,16 @@
 """Findings (问题) and appeals: in the feedback window (沟通反馈) a unit disputes a finding with
-evidence; a reviewer decides; the decision is logged and, if accepted, withdraws the finding."""
+evidence; a reviewer decides; the decision is logged and, if accepted, withdraws the finding.
+
+Every finding says where it came from (问题来源, ``ORIGINS``): audit, inspection (巡视),
+supervision (督查), media visits (媒体暗访), third-party assessment, or the assessment's own checks
+(考核核查). The Chinese names are the values of the ``findings`` source's ``origin`` column
+(``data/schemas/findings.yaml``), which schemes read in their rules."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +23,62 @@ from .errors import Invalid, NotFound, WrongState
 from .roles import Actor, require, require_unit
 from .states import require_open
 from .uploads import EVIDENCE_FILES, check_file
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a finding came from: its code in the platform, its name in the data and in English."""
+
+    code: str
+    zh: str
+    en: str
+
+    @property
+    def label(self) -> str:
+        return text(self.zh, self.en)
+
+
+ORIGINS: tuple[Origin, ...] = (
+    Origin("audit", "审计", "audit"),
+    Origin("inspection", "巡视", "inspection"),
+    Origin("supervision", "督查", "supervision"),
+    Origin("media", "媒体暗访", "media visit"),
+    Origin("third_party", "第三方评估", "third-party assessment"),
+    Origin("assessment", "考核核查", "assessment checks"),
+)
+ORIGIN_BY_CODE = {o.code: o for o in ORIGINS}
+# the assessment's own findings (data checks, overstated self-evaluations; rows before 0006)
+ASSESSMENT = "assessment"
+
+
+def origin_label(code: str) -> str:
+    """The origin's name in the user's language (the code itself if unknown)."""
+    origin = ORIGIN_BY_CODE.get(code)
+    return origin.label if origin is not None else code
+
+
+def check_origin(value: str | None) -> str:
+    """The origin's code; ``Invalid`` naming the field when it is missing or not one of them (a
+    Chinese name is accepted for its code, as the data files write it)."""
+    value = (value or "").strip()
+    for origin in ORIGINS:
+        if value in (origin.code, origin.zh):
+            return origin.code
+    codes = "、".join(f"{o.code}（{o.zh}）" for o in ORIGINS)
+    codes_en = ", ".join(f"{o.code} ({o.en})" for o in ORIGINS)
+    if not value:
+        raise Invalid(
+            text(
+                f"请填写“问题来源”（origin）：{codes} 之一；未保存任何内容",
+                f"give the finding's origin (origin): one of {codes_en}; nothing was saved",
+            )
+        )
+    raise Invalid(
+        text(
+            f"“问题来源”（origin）只能是 {codes} 之一，不能是 {value!r}；未保存任何内容",
+            f"the origin (origin) must be one of {codes_en}, not {value!r}; nothing was saved",
+        )
+    )
 
 
 def _unit(session: Session, code: str) -> Unit:
@@ -34,18 +96,33 @@ def create_finding(
     kind: str,
     cases: int,
     description: str = "",
+    origin: str | None = ASSESSMENT,
 ) -> Finding:
+    """A new finding. ``origin`` is checked (``check_origin``): the findings page passes what
+    the user chose, so a missing one is refused there; code recording the assessment's own
+    findings may rely on the default."""
     require(actor, "finding.create")
+    origin = check_origin(origin)
     get_cycle(session, cycle_id)
     _unit(session, unit_code)
+    if not kind.strip():
+        raise Invalid(text("请填写“问题类型”（kind）", "give the kind of finding (kind)"))
+    if cases < 1:
+        raise Invalid(
+            text(
+                f"“问题数量”（cases）至少为 1，不能是 {cases}",
+                f"the number of cases (cases) must be at least 1, not {cases}",
+            )
+        )
     finding = Finding(
         cycle_id=cycle_id,
         unit_code=unit_code,
-        kind=kind,
+        kind=kind.strip(),
         cases=cases,
         description=description,
         status="open",
         created_by=actor.username,
+        origin=origin,
     )
     session.add(finding)
     session.flush()

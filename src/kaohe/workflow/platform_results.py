@@ -1,5 +1,7 @@
 """Results in the platform: a run directory (``kaohe assess`` output) imported into the database,
-the ranking with filters, a unit's score card with its explanation, and last year beside it.
+the ranking with filters, a unit's score card with its explanation, last year and the province's
+self-evaluation (省级自评) beside it. Importing a final run turns self-scores overstated beyond the
+scheme's threshold into findings (``self_evaluation.flag_overstatements``).
 
 A run whose manifest says it is ``preliminary`` (computed while evidence was missing, on the
 user's explicit choice) is never the cycle's official result: ``require_final`` refuses to send a
@@ -29,6 +31,7 @@ from .result_views import (
     UnitResult,
 )
 from .roles import Actor, require
+from .self_evaluation import Comparison, compare, entries, flag_overstatements, threshold_of
 from .states import ORDER
 
 # manifest.json → preliminary.reason of a run computed while assigned field checks were missing
@@ -106,7 +109,8 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 "and never as the official result",
             )
         )
-    manifest = {**manifest, **facts_of(opened.scheme)}
+    threshold = threshold_of(opened.scheme.parameters)
+    manifest = {**manifest, **facts_of(opened.scheme), "self_evaluation_threshold": threshold}
     run = Run(
         cycle_id=cycle.id,
         scheme=scheme_id,
@@ -141,6 +145,8 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
             )
         )
     session.flush()
+    if not manifest.get("preliminary"):  # a preliminary run decides nothing
+        flag_overstatements(session, actor, cycle, explain["units"], threshold)
     return run
 
 
@@ -261,6 +267,9 @@ class ScoreCard:
     unit: Unit
     result: UnitResult
     last: UnitResult | None
+    # the province's self-scores beside the assessed points (empty: none entered, or not to be
+    # seen by this actor)
+    self_evaluation: list[Comparison]
 
 
 def scorecard(
@@ -282,4 +291,11 @@ def scorecard(
     last_view = views.previous(session, cycle, previous_period(cycle.period))
     if last_view is not None:
         last = views.unit_result(session, last_view, unit_code)
-    return ScoreCard(cycle, view, unit, result, last)
+    compared = []
+    if actor.can("self_evaluation.view") and actor.sees_unit(unit):
+        compared = compare(
+            result.explain.get("indicators", {}),
+            entries(session, cycle.id, unit_code),
+            view.manifest.get("self_evaluation_threshold"),
+        )
+    return ScoreCard(cycle, view, unit, result, last, compared)

@@ -47,6 +47,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finding.view": _ALL - {"verifier"},
     "finding.create": frozenset({"admin", "assessor"}),
     "appeal.create": frozenset({"province", "county", "finance", "regulator"}),
+    # 省级自评: a province enters its own (scope: its own unit only), the administrator any;
+    # whoever sees the unit reads it.
+    "self_evaluation.view": _ALL - {"verifier"},
+    "self_evaluation.submit": frozenset({"admin", "province"}),
     "appeal.decide": frozenset({"admin", "reviewer"}),
     "rectification.view": _ALL,
     "rectification.create": frozenset({"admin", "assessor"}),
