@@ -1,7 +1,6 @@
 """Real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against a real server."""
 
 import os
-import socket
 import threading
 import time
 
@@ -10,6 +9,7 @@ import uvicorn
 from openpyxl import Workbook
 from playwright.sync_api import expect
 from tests.support.platform_world import SURVEY_HEADER, WORLD_PASSWORD
+from tests.support.servers import free_port
 
 from kaohe.web import create_app
 from kaohe.workflow import cycles
@@ -20,12 +20,6 @@ from .conftest import CHROMIUM
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
 
 HEADER = SURVEY_HEADER
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -5,44 +5,22 @@ works."""
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 from sqlalchemy import select, text
 from tests.support.platform_world import WORLD_PASSWORD, build_world, migrated_database
+from tests.support.servers import free_port, start_server
 
 from kaohe.store import Database, audit_log
 from kaohe.store.models import SubmissionVersion
 from kaohe.workflow import cycles
 from kaohe.workflow.roles import Actor
 
-from .test_browser import free_port
-
-KAOHE = str(Path(sys.executable).with_name("kaohe"))
 HEADER = (
     "unit,rural_population,income_per_capita,income_per_capita_last,poor_county,"
     "exit_planned,exited\n"
 )
-
-
-def _start(url: str, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [KAOHE, "serve", "--url", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(process.stderr.read().decode())
 
 
 def _client(port: int) -> tuple[httpx.Client, str]:
@@ -77,7 +55,7 @@ def test_killed_during_upload(tmp_path):
             cycle_id = cycle.id
         url = db.url
     port = free_port()
-    server = _start(url, port)
+    server = start_server(url, port)
     try:
         client, csrf = _client(port)
         first = client.post(
@@ -106,7 +84,7 @@ def test_killed_during_upload(tmp_path):
             os.kill(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
             raw.close()
-            server = _start(url, port)
+            server = start_server(url, port)
         client, csrf = _client(port)
         again = client.post(
             f"/cycles/{cycle_id}/submissions/monitoring_survey",

@@ -10,10 +10,8 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +24,7 @@ from tests.support.platform_world import (
     build_world,
     migrated_database,
 )
+from tests.support.servers import free_port, start_server
 
 from kaohe.store import Database, audit_log
 from kaohe.store.models import AuditEntry, Cycle, Job, Run, User
@@ -36,10 +35,7 @@ from kaohe.workflow.compute_jobs import request_computation
 from kaohe.workflow.roles import Actor
 
 from .conftest import csrf_of
-from .test_browser import free_port
 from .test_computation import HEBEI, SHANXI, _cycle_with_submissions
-
-KAOHE = str(Path(sys.executable).with_name("kaohe"))
 
 
 def _post(client, cycle_id, **form):
@@ -256,24 +252,6 @@ def test_the_apps_own_worker_runs_the_job(world, db, settings, app):
 # --- a real server killed during a job -------------------------------------------------------
 
 
-def _serve(url: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [KAOHE, "serve", "--url", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **env},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(process.stderr.read().decode())
-
-
 def _assessor(port: int) -> httpx.Client:
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
     token = csrf_of(client.get("/login").text)
@@ -299,7 +277,7 @@ def test_a_server_killed_during_a_job(tmp_path):
     runs = tmp_path / "runs"
     env = {"KAOHE_RUNS_DIR": str(runs), "KAOHE_SCHEMES_DIR": str(schemes)}
     port = free_port()
-    server = _serve(url, port, env)
+    server = start_server(url, port, env)
     check = Database.connect(url)
     try:
         client = _assessor(port)

@@ -14,11 +14,10 @@ import psutil
 import pytest
 from sqlalchemy import event
 from tests.support.platform_world import WORLD_PASSWORD, build_world, migrated_database
+from tests.support.servers import free_port
 
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results
-
-from .test_browser import free_port
 
 KAOHE = str(Path(sys.executable).with_name("kaohe"))
 
