@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from kaohe.cli import app
 from kaohe.demo.generate import generate_demo
-from kaohe.demo.job import DEMO_SCHEMES
+from kaohe.demo.job import DEMO_SCHEMES, schemes_of_year
 
 SMALL = 20_000
 
@@ -106,37 +108,67 @@ def test_persons_are_consistent_with_their_households(demo_data):
 
 
 def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
+    """The demo job on the two years of the transition (issue 15): the campaign's schemes on
+    2020, the transition's on 2021, the teachers' on both; 2020's items carried into 2021."""
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--persons", str(SMALL)])
+    args = ["demo", "--out", str(out), "--persons", str(SMALL), "--years", "2020-2021"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    for scheme in DEMO_SCHEMES:
-        run = out / "runs" / scheme
-        for name in (
-            "results.csv",
-            "results.parquet",
-            "results.xlsx",
-            "explain.json",
-            "manifest.json",
-        ):
-            assert (run / name).is_file(), f"{scheme}: {name}"
-    with (out / "runs" / "provincial-effectiveness-2016" / "results.csv").open(
-        encoding="utf-8"
-    ) as h:
+    ran = set()
+    for year in (2020, 2021):
+        for scheme in schemes_of_year(year):
+            run = out / "runs" / str(year) / scheme
+            for name in (
+                "results.csv",
+                "results.parquet",
+                "results.xlsx",
+                "explain.json",
+                "manifest.json",
+            ):
+                assert (run / name).is_file(), f"{year} {scheme}: {name}"
+            manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+            assert manifest["period"] == str(year), (year, scheme)
+            ran.add(scheme)
+    assert ran == set(DEMO_SCHEMES)
+    with (out / "runs/2020/provincial-effectiveness-2016/results.csv").open(encoding="utf-8") as h:
         rows = list(csv.DictReader(h))
     assert len(rows) == 22
-    assert {r["grade"] for r in rows} <= {"好", "较好", "一般", "较差"}
-    assert [int(r["rank"]) for r in rows] == sorted(int(r["rank"]) for r in rows)
+    assert {r["grade"] for r in rows} <= {"好", "较好", "一般", "较差", ""}
+    graded = [r for r in rows if r["status"] == "graded"]
+    assert len(graded) >= 20  # few registered poor are left in 2020: a small demo may lack one
+    assert [int(r["rank"]) for r in graded] == sorted(int(r["rank"]) for r in graded)
     good = [r for r in rows if r["grade"] == "好"]
     assert all("财政奖励" in r["outcomes"] for r in good)
-    with (out / "runs" / "financial-institutions-2021" / "results.csv").open(encoding="utf-8") as h:
+    assert all(float(r["completeness"]) >= 0.9 for r in rows)
+    with (out / "runs/2021/financial-institutions-2021/results.csv").open(encoding="utf-8") as h:
         banks = list(csv.DictReader(h))
     assert {b["grade"] for b in banks} <= {"优秀", "良好", "一般", "勉励"}
     assert {b["peer_group"] for b in banks} == {"全国性银行", "区域性银行", "农村中小银行"}
-    # every provincial grade is backed by its evidence in the demo (nothing withheld)
-    assert {r["status"] for r in rows} == {"graded"}
-    assert all(float(r["completeness"]) >= 0.9 for r in rows)
     _new_areas_grade_every_province(out / "runs")
-    _local_example_withholds_every_county(out / "data", tmp_path)
+    _rectifications_carried_into_2021(out, result.output)
+    _local_example_withholds_every_county(out / "data" / "2020", tmp_path)
+
+
+def _rectifications_carried_into_2021(out: Path, output: str) -> None:
+    """2021's rectifications source is 2020's items carried through 2021 in the demo ledger
+    (no synthetic previous cycle), and the overdue ones cost the transition scheme points."""
+    with (out / "data/2021/rectifications.csv").open(encoding="utf-8") as h:
+        carried = list(csv.DictReader(h))
+    assert carried and {r["origin_period"] for r in carried} == {"2020"}
+    assert not any(re.fullmatch(r"r-2020-\d{6}-\d", r["item"]) for r in carried)  # synthetic
+    assert any(r["scheme"] == "provincial-effectiveness-2016" for r in carried)
+    overdue = {
+        r["unit"]
+        for r in carried
+        if r["overdue"] == "true" and r["scheme"] == "provincial-effectiveness-2016"
+    }
+    explain = json.loads(
+        (out / "runs/2021/rural-revitalization-2021/explain.json").read_text(encoding="utf-8")
+    )
+    for unit, entry in explain["units"].items():
+        deducted = any(a["id"] == "overdue_rectifications" for a in entry["adjustments"])
+        assert deducted == (unit in overdue), unit
+    assert "2020→2021" in output and "kaohe history --runs" in output
 
 
 # issue 15: 政策落实, the fund indicators and 内生动力, per scheme: indicators every province has
@@ -156,7 +188,8 @@ NEW_INDICATORS = {
 def _new_areas_grade_every_province(runs: Path) -> None:
     """Every province is graded with the new areas' figures, and they tell provinces apart."""
     for scheme, indicators in NEW_INDICATORS.items():
-        with (runs / scheme / "results.csv").open(encoding="utf-8") as h:
+        year = "2021" if scheme.endswith("2021") else "2020"
+        with (runs / year / scheme / "results.csv").open(encoding="utf-8") as h:
             rows = list(csv.DictReader(h))
         assert len(rows) == 22 and {r["status"] for r in rows} == {"graded"}, scheme
         for indicator in indicators:
@@ -172,7 +205,7 @@ def _local_example_withholds_every_county(data: Path, tmp_path: Path) -> None:
         Path(__file__).resolve().parents[2] / "examples/local-scheme/county-effectiveness.yaml"
     )
     out = tmp_path / "county"
-    args = ["--scheme", str(example), "--data", str(data), "--period", "2019"]
+    args = ["--scheme", str(example), "--data", str(data), "--period", data.name]
     result = CliRunner().invoke(app, ["assess", *args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     with (out / "results.csv").open(encoding="utf-8") as h:

@@ -47,10 +47,12 @@ def scheme_list() -> None:
             "id",
             text("名称", "title"),
             text("版本", "version"),
+            text("年度", "years"),
             text("依据", "source"),
         ),
     )
     for name, path in sorted(bundled_schemes().items()):
         model = load_scheme(str(path)).model
-        table.add_row(name, model.title, model.version, model.policy_source)
+        years = model.years.label() if model.years else ""
+        table.add_row(name, model.title, model.version, years, model.policy_source)
     console.print(table)

@@ -1,8 +1,11 @@
 """The demo: a deterministic synthetic national data set, the job that runs the bundled schemes
 on it, and its loading into the web platform. Only the CLI (and tests) import this package.
 
-- ``job``: the demo job of ``kaohe demo`` (data, runs, outcomes, robustness and report);
-- ``generate``: the national data set (units, registry, field checks, surveys, findings), with
+- ``job``: the demo job of ``kaohe demo`` (each year's data, each scheme's runs in its era,
+  outcomes carried from year to year, robustness and report), with ``years`` (the demo year
+  being generated, 2016–2023) and ``transition`` (one province from 2020 to 2021);
+- ``generate``: one year of the national panel (units, registry, field checks, surveys,
+  findings), with ``world`` (the provinces' profiles and each year's poverty line),
   ``geography`` (real provinces and counties) and ``banks``;
 - ``fund_year``: the funds demo, one year of project fund management, from ``fund_projects``
   (the submitted projects and their hidden truth, from the ``fund_project_*.csv`` tables)

@@ -16,7 +16,7 @@ from ..data.schemas import load_schema
 from . import random_streams
 from .csv_files import flag
 from .geography import County
-from .world import PERIOD
+from .years import period
 
 INTEGRATION_STREAM = 120  # this report's random streams are keyed (seed, 120, county index)
 
@@ -41,5 +41,5 @@ def integration_row(quality: float, county: County, seed: int, k: int) -> list:
         round(integrated * library_share, 1),
         round(available, 1),
         round(available * unspent_share, 1),
-        PERIOD,
+        period(),
     ]

@@ -35,7 +35,7 @@ from ..funds.library import Library, LibraryState
 from ..funds.outputs import write_csv, write_json
 from ..funds.tables import read_table
 from ..run.record import staged_directory
-from .fund_projects import PERIOD, YEAR
+from .years import period, year
 
 
 def run_funds_pipeline(
@@ -70,7 +70,9 @@ def run_funds_pipeline(
     files = read_files(
         read_table(folder / "project_files.csv", FILE_COLUMNS, list(FILE_COLUMNS)), state
     )
-    findings = audit(state, AuditInputs(own, checked, files), audit_rules, dt.date(YEAR + 1, 2, 1))
+    findings = audit(
+        state, AuditInputs(own, checked, files), audit_rules, dt.date(year() + 1, 2, 1)
+    )
     with staged_directory(folder / "audit") as out:
         write_csv(out / "rectifications.csv", FINDING_COLUMNS, [f.row() for f in findings])
         write_json(
@@ -82,7 +84,7 @@ def run_funds_pipeline(
     unit_table = read_table(
         folder / "evaluation" / "unit_scores.csv", {"unit": ()}, ["unit", "final_score"]
     )
-    allocation = allocate(directory, formula, unit_table, PERIOD)
+    allocation = allocate(directory, formula, unit_table, period())
     rows = allocation.rows()
     with staged_directory(folder / "allocation") as out:
         write_csv(out / "allocation.csv", list(rows[0].keys()), rows)

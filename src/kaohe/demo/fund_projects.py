@@ -22,9 +22,8 @@ from ..funds.gate import PROJECT_COLUMNS, TARGET_COLUMNS
 from ..funds.targets import BUDGET_ITEM
 from .csv_files import write_csv
 from .random_streams import rng
-from .world import PERIOD
+from .years import period, year
 
-YEAR = int(PERIOD)
 FUNDS_STREAM = 5  # the funds demo's random streams are keyed (seed, 5, …)
 # the files are written with the columns the target gate reads (plus what the fund schemes read)
 PROJECT_HEADER = [*PROJECT_COLUMNS, "publicized", "period"]
@@ -198,10 +197,10 @@ def write_projects(
             kind = types[int(t)]
             variant = VARIANTS[kind][int(draws.integers(len(VARIANTS[kind])))]
             village = VILLAGES[int(draws.integers(len(VILLAGES)))]
-            pid = f"{code}-{YEAR}-{k + 1:03d}"
+            pid = f"{code}-{year()}-{k + 1:03d}"
             budget = float(np.round(np.clip(draws.lognormal(np.log(150), 0.7), 20, 2000), 1))
-            start = dt.date(YEAR, int(draws.integers(1, 5)), int(draws.integers(1, 29)))
-            end = dt.date(YEAR, int(draws.integers(10, 13)), int(draws.integers(1, 29)))
+            start = dt.date(year(), int(draws.integers(1, 5)), int(draws.integers(1, 29)))
+            end = dt.date(year(), int(draws.integers(10, 13)), int(draws.integers(1, 29)))
             owner = f"{county['name']}{OWNERS[kind]}"
             defect = None
             if draws.random() < 0.07:
@@ -217,7 +216,7 @@ def write_projects(
                     end.isoformat(),
                     "" if defect == "no_owner" else owner,
                     "true" if draws.random() < 0.85 + 0.14 * q else "false",
-                    PERIOD,
+                    period(),
                 ]
             )
             rows = _target_rows(variant, budget, defect)

@@ -17,7 +17,8 @@ import numpy as np
 from ..funds.audit_checks import Finding
 from ..funds.library import LibraryState
 from .csv_files import flag, write_csv
-from .fund_projects import PERIOD, stream
+from .fund_projects import stream
+from .years import period
 
 PROJECT_SOURCE_COLUMNS = [
     "unit",
@@ -70,7 +71,7 @@ def write_fund_sources(
     write_csv(
         directory / "fund_findings.csv",
         ["unit", "project_id", "rule", "period"],
-        [[f.unit, f.project_id, f.rule, PERIOD] for f in findings],
+        [[f.unit, f.project_id, f.rule, period()] for f in findings],
     )
     counties: dict[str, list[str]] = {}
     for project in submitted:
@@ -118,7 +119,7 @@ def _write_projects(
                 raised.get(pid, 0),
                 answered.get(pid, 0),
                 flag(admitted and pid not in incomplete),
-                PERIOD,
+                period(),
             ]
         )
     write_csv(directory / "fund_projects.csv", PROJECT_SOURCE_COLUMNS, rows)
@@ -146,7 +147,7 @@ def _write_funds_flows(
                 round(central * provincial_share, 1),
                 round(central * provincial_share / (1 + provincial_growth), 1),
                 int(draws.poisson(0.5 + 2.5 * q)),
-                PERIOD,
+                period(),
             ]
         )
         weights = draws.uniform(0.5, 1.5, len(units))
@@ -162,13 +163,13 @@ def _write_funds_flows(
                         round(amount, 1),
                         days,
                         flag(draws.random() < 0.8 + 0.2 * q),
-                        PERIOD,
+                        period(),
                     ]
                 )
             monitored = int(draws.integers(300, 3000))
             eliminated = int(monitored * np.clip(draws.normal(0.55 + 0.35 * q, 0.08), 0, 1))
             returned = int(draws.poisson(monitored * 0.004 * (1.5 - q)))
-            consolidation.append([code, monitored, eliminated, returned, PERIOD])
+            consolidation.append([code, monitored, eliminated, returned, period()])
     write_csv(directory / "fund_inputs.csv", INPUT_COLUMNS, inputs)
     write_csv(
         directory / "fund_transfers.csv",

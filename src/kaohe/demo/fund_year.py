@@ -35,8 +35,6 @@ from ..funds.targets import BUDGET_ITEM
 from .csv_files import write_csv
 from .fund_pipeline import run_funds_pipeline
 from .fund_projects import (
-    PERIOD,
-    YEAR,
     ProjectTruth,
     figure,
     province_qualities,
@@ -46,8 +44,14 @@ from .fund_projects import (
     write_projects,
 )
 from .fund_sources import write_fund_sources
+from .years import period, year
 
-QUARTERS = (dt.date(YEAR, 3, 31), dt.date(YEAR, 6, 30), dt.date(YEAR, 9, 30))
+
+def _quarters() -> tuple[dt.date, ...]:
+    """The quarter ends of the demo year at which projects report (the fourth is the year end)."""
+    return (dt.date(year(), 3, 31), dt.date(year(), 6, 30), dt.date(year(), 9, 30))
+
+
 REPORT_HEADER = list(REPORT_COLUMNS)
 ANSWER = "已分析偏离原因（施工季节、资金拨付流程），调整实施计划并加快资金支付和建设进度"
 
@@ -71,7 +75,7 @@ def write_funds_demo(directory: Path, seed: int) -> None:
     library = Library.open(library_dir, create=True)
     gate = load_gate_rules()
     submission = check_submission(*read_submission(folder / "projects.csv"), gate.model)
-    admit(library, submission, at=_at(f"{PERIOD}-01-20"))
+    admit(library, submission, at=_at(f"{period()}-01-20"))
     # the library as admitted: the year's reports are drawn against the targets set at entry
     admitted = library.state()
     _adjust_targets(library, admitted, folder, truths)
@@ -106,7 +110,7 @@ def _adjust_targets(
     adjust(
         library,
         read_table(folder / "target_adjustments.csv", ADJUST_COLUMNS, ADJUST_REQUIRED),
-        at=_at(f"{PERIOD}-07-15"),
+        at=_at(f"{period()}-07-15"),
     )
 
 
@@ -123,7 +127,8 @@ def _report_quarters(
     answers of the units that explain themselves (more often in better provinces)."""
     monitoring = load_monitoring_rules()
     progress_rows = []
-    for quarter in QUARTERS:
+    quarters = _quarters()
+    for quarter in quarters:
         rows = []
         for pid, project in sorted(admitted.projects.items()):
             truth = truths[pid]
@@ -141,7 +146,7 @@ def _report_quarters(
                     figure(true_value(q1.value, "Q1", "≥", truth, share)),
                 ]
             )
-            if quarter >= QUARTERS[1] and project.target("C1") is not None:
+            if quarter >= quarters[1] and project.target("C1") is not None:
                 c1 = admitted.original[pid].target("C1")
                 value = true_value(c1.value, "C1", "≤", truth, share)
                 rows.append([pid, quarter.isoformat(), "C1", figure(value)])
@@ -205,7 +210,7 @@ def _spot_check(
         evaluation_rules.model.spot_checks.min_share,
         seed,
         evaluation_rules.model.spot_checks.stratum,
-        at=_at(f"{YEAR + 1}-01-05"),
+        at=_at(f"{year() + 1}-01-05"),
     )
     draws = stream(seed, 4)
     check_rows = []
@@ -218,7 +223,7 @@ def _spot_check(
                     item,
                     figure(value * (1 + noise)),
                     "财政局绩效评价组",
-                    f"{YEAR + 1}-01-{10 + int(draws.integers(0, 15)):02d}",
+                    f"{year() + 1}-01-{10 + int(draws.integers(0, 15)):02d}",
                 ]
             )
     header = [*VALUE_COLUMNS, "checked_by", "checked_on"]

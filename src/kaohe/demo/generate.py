@@ -28,40 +28,83 @@ from .geography import County
 from .id_numbers import birth_dates, inject_id_errors, resident_ids
 from .livelihoods import with_livelihoods
 from .policy_implementation import policy_header, policy_row
-from .world import PERIOD, POVERTY_LINE, ProvinceProfile, province_profiles
+from .world import CAMPAIGN_END, ProvinceProfile, poverty_line, province_profiles
+from .years import period, year
 
 DEFAULT_PERSONS = 300_000
 _CHUNK_ROWS = 1_000_000
 
 
-def _households(profile: ProvinceProfile, county: County, persons: int, seed: int, k: int):
-    """One county's registry: households, then their members."""
-    rng = random_streams.rng(seed, 2, int(county.code), k)
+def _registry_paths(profile: ProvinceProfile, county: County, n: int, seed: int, k: int) -> dict:
+    """Each household's path through the registry over 2016–2020, the same in every demo year:
+    poor at the campaign's start or newly identified (新识别) in 2016–2018, the year it exits
+    (a yearly chance that grows with the province's quality; all by the end of 2020 but the few
+    whose exit procedure ended early in 2021), and for a few a return to poverty (返贫) the year after exiting, then a second
+    exit."""
+    rng = random_streams.panel_rng(seed, 7, int(county.code), k)
     q = profile.quality
-    sizes = rng.choice(
+    poor_at_campaign_start = rng.random(n) < 0.45 + 0.1 * rng.random()
+    newly = ~poor_at_campaign_start & (rng.random(n) < 0.03)
+    identified = np.where(
+        newly, rng.integers(2016, 2019, n), np.where(poor_at_campaign_start, 0, 9999)
+    )
+    hazard = profile.reduction_plan * (0.75 + 0.45 * q)  # the chance of exiting in a given year
+    waits = np.floor(np.log(1 - rng.random(n)) / np.log(1 - hazard)).astype(int)
+    exit_year = np.minimum(np.maximum(identified, 2016) + waits, CAMPAIGN_END)
+    # 2020 cleared the registry, but the last households' exit procedure ended early in 2021
+    # (assumed: 6 in 100 of the registered poor), so the 2020 field checks still find registered
+    # poor households to judge 错评 on in every province
+    exit_year = np.where((identified < 9999) & (rng.random(n) < 0.06), CAMPAIGN_END + 1, exit_year)
+    returns = (rng.random(n) < 0.02 * (1.5 - q)) & (exit_year < CAMPAIGN_END) & (identified < 9999)
+    return {
+        "identified": identified,
+        "exit": exit_year,
+        "returned": np.where(returns, exit_year + 1, 9999),
+        "exit_again": np.where(returns, np.minimum(exit_year + 2, CAMPAIGN_END), 9999),
+    }
+
+
+def _households(profile: ProvinceProfile, county: County, persons: int, seed: int, k: int):
+    """One county's registry in the demo year: households, then their members. Households,
+    members and their paths are the panel's; statuses and incomes are the year's."""
+    sizes = random_streams.panel_rng(seed, 2, int(county.code), k).choice(
         [1, 2, 3, 4, 5, 6], size=max(1, persons // 3), p=[0.12, 0.2, 0.25, 0.23, 0.13, 0.07]
     )
     sizes = sizes[: np.searchsorted(np.cumsum(sizes), persons) + 1]
     n = len(sizes)
-    poor_at_start = rng.random(n) < 0.45 + 0.1 * rng.random()
-    exit_share = profile.reduction_plan * (0.75 + 0.45 * q)
-    exited = poor_at_start & (rng.random(n) < exit_share)
+    paths = _registry_paths(profile, county, n, seed, k)
+    rng = random_streams.rng(seed, 2, int(county.code), k)
+    q, y, line = profile.quality, year(), poverty_line()
+    registered = (paths["identified"] <= y) & (y <= CAMPAIGN_END)
+    first_spell = registered & (paths["exit"] >= y)
+    second_spell = (paths["returned"] <= y) & (paths["exit_again"] >= y)
+    poor_at_start = first_spell | second_spell
+    exited = (first_spell & (paths["exit"] == y)) | (second_spell & (paths["exit_again"] == y))
     poor_at_end = poor_at_start & ~exited
+    movement = np.where(
+        paths["returned"] == y,
+        "返贫",
+        np.where((paths["identified"] == y), "新识别", np.where(exited, "脱贫", "")),
+    )
     income_last = np.where(
-        poor_at_start, rng.lognormal(np.log(3300), 0.18, n), rng.lognormal(np.log(6500), 0.35, n)
+        poor_at_start,
+        rng.lognormal(np.log(0.88 * line), 0.18, n),
+        rng.lognormal(np.log(1.75 * line), 0.35, n),
     )
     income = np.where(
         poor_at_end,
-        rng.lognormal(np.log(3300), 0.15, n),
+        rng.lognormal(np.log(0.88 * line), 0.15, n),
         np.where(
             exited,
-            POVERTY_LINE * rng.lognormal(np.log(1.35), 0.25, n),
+            line * rng.lognormal(np.log(1.35), 0.25, n),
             income_last * rng.lognormal(0.08, 0.1, n),
         ),
     )
     if profile.fabricates:  # "数字脱贫": exited households' incomes written just above the line
-        bunched = exited & (rng.random(n) < 0.6)
-        income = np.where(bunched, POVERTY_LINE * rng.uniform(1.0, 1.04, n), income)
+        # every year, for the households that left poverty this year or before
+        left = (paths["identified"] < 9999) & (paths["exit"] <= y) & ~poor_at_end
+        bunched = left & (rng.random(n) < 0.6)
+        income = np.where(bunched, line * rng.uniform(1.0, 1.04, n), income)
     weak = 0.02 + 0.06 * (1 - q)
     items = {
         name: ~(poor_at_end & (rng.random(n) < weak * 3)) & (rng.random(n) > weak / 4)
@@ -76,25 +119,30 @@ def _households(profile: ProvinceProfile, county: County, persons: int, seed: in
         "income_last_year": np.round(income_last, 1),
         **items,
         "status": np.where(poor_at_end, "在册贫困户", "已脱贫户"),
-        "labour_capacity": rng.random(n) < 0.82,
-        "period": np.full(n, PERIOD),
+        "registry_movement": movement,  # this year's: 新识别, 返贫 or 脱贫 (empty: none)
+        "labour_capacity": random_streams.panel_rng(seed, 8, int(county.code), k).random(n) < 0.82,
+        "period": np.full(n, period()),
     }
     member_of = np.repeat(np.arange(n), sizes)
     index = np.arange(len(member_of))
     first_year = max(1920, county.since or 1920)
     births = birth_dates(index, first_year)
     ids = resident_ids(county.code, index, births, first_year)
-    age = int(PERIOD) - (births.astype("datetime64[Y]").astype(int) + 1970)
+    age = y - (births.astype("datetime64[Y]").astype(int) + 1970)
     persons_table = {
         "unit": np.full(len(member_of), county.code),
         "person_id": ids,
         "household_id": household_ids[member_of],
         "age": age,
-        "sex": np.where(rng.random(len(member_of)) < 0.51, "男", "女"),
+        "sex": np.where(
+            random_streams.panel_rng(seed, 9, int(county.code), k).random(len(member_of)) < 0.51,
+            "男",
+            "女",
+        ),
         "poor_at_start": poor_at_start[member_of],
         "poor_at_end": poor_at_end[member_of],
         "exited": exited[member_of],
-        "period": np.full(len(member_of), PERIOD),
+        "period": np.full(len(member_of), period()),
     }
     return households, persons_table
 
@@ -135,7 +183,7 @@ def generate_demo(
     directory.mkdir(parents=True, exist_ok=True)
     profiles = province_profiles(seed, persons)
     all_counties = [(p, c) for p in profiles for c in p.counties]
-    rng = random_streams.rng(seed, 3)
+    rng = random_streams.panel_rng(seed, 3)  # county sizes: the same every year
     weights = rng.uniform(0.5, 1.5, len(all_counties))
     per_county = np.maximum(50, np.round(weights / weights.sum() * persons)).astype(int)
 
@@ -149,7 +197,8 @@ def generate_demo(
             households, members = _households(profile, county, int(size), seed, k)
             households = with_livelihoods(households, profile.quality, seed, k)
             local = random_streams.rng(seed, 4, k)
-            inject_id_errors(members, local, previous_ids)
+            # the registry's wrong IDs stay wrong from year to year: a panel stream
+            inject_id_errors(members, random_streams.panel_rng(seed, 4, k), previous_ids)
             previous_ids = members["person_id"][: min(1000, len(members["person_id"]))]
             households_sink.write(households)
             persons_sink.write(members)
@@ -202,7 +251,7 @@ def generate_demo(
                     ),
                     1,
                 ),
-                PERIOD,
+                period(),
             ]
             for i, p in enumerate(profiles)
         ],
@@ -214,7 +263,7 @@ def generate_demo(
                     profile.province.code,
                     "弄虚作假",
                     int(1 + random_streams.rng(seed, 6, i).integers(3)),
-                    PERIOD,
+                    period(),
                 ]
             )
     # the provinces' fabrication rows above have no origin: found by the assessment's checks
@@ -223,23 +272,31 @@ def generate_demo(
         ["unit", "kind", "cases", "period", "origin"],
         [row if len(row) == 5 else [*row, "考核核查"] for row in finding_rows],
     )
-    header, rows = bank_rows(seed, PERIOD)
+    header, rows = bank_rows(seed, period())
     write_csv(directory / "bank_figures.csv", header, rows)
-    if derived:
-        run_verification(directory, None, period=PERIOD, sources_into=directory)
+    if derived and year() <= CAMPAIGN_END:  # after 2020 no registry exit test to verify
+        run_verification(directory, None, period=period(), sources_into=directory)
 
 
 def _field_checks(profile: ProvinceProfile, county: County, households: dict, rng) -> list[list]:
     """Third-party verification: sampled registered households plus non-registered ones."""
     q = profile.quality
     n = len(households["household_id"])
-    take = min(n, 30)
-    sampled = np.sort(rng.choice(n, size=take, replace=False))
     error = 0.002 + 0.035 * (1 - q) ** 2
     recognition = 0.86 + 0.13 * q
     rows = []
-    weight = round(n / take, 4)
-    for i in sampled:
+    # two strata, each weighted by its own size: the registered poor (at least 5 of them, so
+    # that 错评 can be estimated even in 2020, when few are left) and the rest, 30 in all
+    poor = np.flatnonzero(households["status"] == "在册贫困户")
+    rest = np.flatnonzero(households["status"] != "在册贫困户")
+    take_poor = min(len(poor), max(5, round(30 * len(poor) / n)))
+    take_rest = min(len(rest), 30 - take_poor)
+    sampled, weights = [], []
+    for stratum, take in ((poor, take_poor), (rest, take_rest)):
+        if take:
+            sampled += np.sort(rng.choice(stratum, size=take, replace=False)).tolist()
+            weights += [round(len(stratum) / take, 4)] * take
+    for i, weight in zip(sampled, weights, strict=True):
         exited = households["status"][i] == "已脱贫户"
         wrong = rng.random() < error
         verdict = ("错退" if exited else "错评") if wrong else "正确"
@@ -256,12 +313,12 @@ def _field_checks(profile: ProvinceProfile, county: County, households: dict, rn
                 round(float(households["income_per_capita"][i]) * rng.uniform(0.9, 1.05), 1),
                 weight,
                 county.code,
-                PERIOD,
+                period(),
             ]
         )
     for j in range(10):  # non-registered households in the sampled villages, for 漏评
         omitted = rng.random() < error
-        income = float(rng.lognormal(np.log(3300 if omitted else 7000), 0.2))
+        income = float(rng.lognormal(np.log(poverty_line() * (0.88 if omitted else 1.87)), 0.2))
         rows.append(
             [
                 county.code,
@@ -275,7 +332,7 @@ def _field_checks(profile: ProvinceProfile, county: County, households: dict, rn
                 round(income, 1),
                 round(n / 10, 4),
                 county.code,
-                PERIOD,
+                period(),
             ]
         )
     return rows
@@ -298,7 +355,7 @@ def _survey_row(profile: ProvinceProfile, county: County, households: dict, rng)
         flag(poor_county),
         flag(planned),
         flag(exited),
-        PERIOD,
+        period(),
     ]
 
 
@@ -315,11 +372,11 @@ def _findings(profile: ProvinceProfile, county: County, rng) -> list[list]:
     rows = []
     q = profile.quality
     if rng.random() < 0.025 * (1.5 - q):
-        rows.append([county.code, "挪用资金", int(1 + rng.integers(2)), PERIOD])
+        rows.append([county.code, "挪用资金", int(1 + rng.integers(2)), period()])
     if rng.random() < 0.15:
-        rows.append([county.code, "档案不全", int(1 + rng.integers(5)), PERIOD])
+        rows.append([county.code, "档案不全", int(1 + rng.integers(5)), period()])
     if rng.random() < 0.01 * (1.5 - q):
-        rows.append([county.code, "违反禁止性规定", 1, PERIOD])
+        rows.append([county.code, "违反禁止性规定", 1, period()])
     # origins drawn after the kinds, so the kinds and cases stay those of earlier demos
     for row in rows:
         choices = _ORIGINS[row[1]]

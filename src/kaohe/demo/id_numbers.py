@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .world import PERIOD
-
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _CHECK = np.array(list("10X98765432"))
+# the registry's persons were born before the campaign's first year: the same persons, with the
+# same ID numbers, in every demo year (ages count from each year)
+BORN_BY = "2015-12-31"
 
 
 def _birth_span(first_year: int) -> int:
-    return int(
-        (np.datetime64(f"{PERIOD}-12-31") - np.datetime64(f"{first_year}-01-01")).astype(int)
-    )
+    return int((np.datetime64(BORN_BY) - np.datetime64(f"{first_year}-01-01")).astype(int))
 
 
 def birth_dates(index: np.ndarray, first_year: int = 1920) -> np.ndarray:
-    """Birth dates spread from ``first_year`` to the period by a bijection on the person's index.
+    """Birth dates spread from ``first_year`` to ``BORN_BY`` by a bijection on the person's index.
 
     ``first_year`` is at least the year the county's code was assigned: an ID number whose region
     code did not exist at the birth date is invalid (python-stdnum checks this).

@@ -32,7 +32,7 @@ from ..workflow.accounts import generated_password
 from ..workflow.roles import ROLES, Actor
 from ..workflow.sessions import end_user_sessions
 from .generate import generate_demo
-from .world import PERIOD
+from .years import period
 
 PROVINCIAL = "provincial-effectiveness-2016"
 BANKS = "financial-institutions-2021"
@@ -87,7 +87,7 @@ def _generate(directory: Path, seed: int) -> None:
 
 def _run(scheme: str, data: Path, out: Path) -> Path:
     if not (out / "explain.json").exists():
-        assess(scheme, data, out, period=PERIOD)
+        assess(scheme, data, out, period=period())
     return out
 
 

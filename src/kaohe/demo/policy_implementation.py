@@ -15,7 +15,7 @@ import numpy as np
 from ..data.schemas import load_schema
 from . import random_streams
 from .geography import County
-from .world import PERIOD
+from .years import period
 
 POLICY_STREAM = 110  # this report's random streams are keyed (seed, 110, county index)
 
@@ -63,5 +63,5 @@ def policy_row(quality: float, county: County, households: dict, seed: int, k: i
         persons - uninsured,
         dangerous,
         renovated,
-        PERIOD,
+        period(),
     ]

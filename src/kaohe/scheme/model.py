@@ -384,6 +384,31 @@ class Outcome(Model):
         return actions
 
 
+class Years(Model):
+    """The assessment years a scheme belongs to (its era): e.g. the campaign's schemes 2016–2020,
+    the transition's from 2021. ``last`` null: still in force."""
+
+    first: int = Field(ge=1900, le=2999)
+    last: int | None = Field(default=None, ge=1900, le=2999)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Years:
+        if self.last is not None and self.last < self.first:
+            raise ValueError(
+                text(
+                    f"years：last（{self.last}）早于 first（{self.first}）",
+                    f"years: last ({self.last}) is before first ({self.first})",
+                )
+            )
+        return self
+
+    def covers(self, year: int) -> bool:
+        return self.first <= year and (self.last is None or year <= self.last)
+
+    def label(self) -> str:
+        return f"{self.first}–{self.last if self.last is not None else ''}"
+
+
 class Scheme(Model):
     """A versioned assessment scheme (考核办法)."""
 
@@ -392,6 +417,7 @@ class Scheme(Model):
     title_en: str | None = None
     version: str
     policy_source: str
+    years: Years | None = None  # the era the scheme applies to (None: not stated)
     assesses: Assesses
     unit_attributes: dict[Identifier, Attribute] = Field(default_factory=dict)
     parameters: dict[Identifier, Parameter] = Field(default_factory=dict)

@@ -22,10 +22,13 @@ from .revitalization import write_revitalization_demo
 from .teachers import write_teachers_demo
 
 
-def write_sector_demo(directory: Path, seed: int) -> None:
+def write_sector_demo(directory: Path, seed: int, monitoring: bool = True) -> None:
     """Write every source of issue-6 schemes into ``directory`` (after ``generate_demo``): the
-    monitoring inputs and their evaluation, last cycle's rectifications, and the sector data."""
-    write_monitoring_demo(directory, seed)
+    monitoring inputs and their evaluation (unless ``monitoring`` is false: the multi-year demo
+    has them from 2021, when the transition scheme reads them), last cycle's rectifications,
+    and the sector data."""
+    if monitoring:
+        write_monitoring_demo(directory, seed)
     write_revitalization_demo(directory, seed)
     write_teachers_demo(directory, seed)
     write_east_west_demo(directory, seed)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..csv_files import flag, write_csv
 from ..random_streams import rng
-from ..world import PERIOD
+from ..years import period
 from .units import append_units, provinces, read_units
 
 PAIRS_FILE = Path(__file__).with_name("east_west_pairs.csv")
@@ -87,7 +87,7 @@ def write_east_west_demo(directory: Path, seed: int) -> None:
             "villages_target": villages_target,
             "villages_paired": villages,
             "social_donations_yuan": round(float(local.lognormal(18 + q, 0.6)), -2),
-            "period": PERIOD,
+            "period": period(),
         }
         rows.append(row)
         for item in CHECKED_ITEMS:
@@ -95,7 +95,7 @@ def write_east_west_demo(directory: Path, seed: int) -> None:
             ratio = 1.0 if local.random() < 0.7 else float(local.uniform(0.97, 1.0))
             if code in inflating and item == "labourers_employed":
                 ratio = float(local.uniform(0.6, 0.8))  # reported more than the teams could find
-            checks.append([code, partner, item, reported, round(reported * ratio, 0), PERIOD])
+            checks.append([code, partner, item, reported, round(reported * ratio, 0), period()])
     header = list(rows[0]) if rows else ["unit", "partner", "period"]
     write_csv(directory / "east_west_cooperation.csv", header, [list(r.values()) for r in rows])
     write_csv(
@@ -151,7 +151,7 @@ def write_assisted_demo(directory: Path, seed: int, eastern_rows: list[dict]) ->
             ),
             "labour_target": labour_target,
             "labourers_sent_east": min(sent, east["labourers_employed"]),
-            "period": PERIOD,
+            "period": period(),
         }
         rows.append(row)
         for item in ASSISTED_CHECKED_ITEMS:
@@ -160,7 +160,7 @@ def write_assisted_demo(directory: Path, seed: int, eastern_rows: list[dict]) ->
             if code in inflating and item == "poor_benefiting":
                 ratio = float(local.uniform(0.6, 0.8))  # more beneficiaries than the teams found
             checks.append(
-                [row["unit"], east["unit"], item, reported, round(reported * ratio, 0), PERIOD]
+                [row["unit"], east["unit"], item, reported, round(reported * ratio, 0), period()]
             )
     header = list(rows[0]) if rows else ["unit", "partner", "period"]
     write_csv(directory / "east_west_assisted.csv", header, [list(r.values()) for r in rows])

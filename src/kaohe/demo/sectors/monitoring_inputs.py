@@ -27,7 +27,8 @@ import pyarrow.parquet as pq
 
 from ...monitoring import DEFAULT_RULES, evaluate_monitoring, load_rules
 from .. import random_streams
-from ..world import PERIOD, POVERTY_LINE
+from ..world import poverty_line
+from ..years import period
 
 EVENT_KINDS = np.array(["医疗支出", "自然灾害", "失业", "教育支出"])
 EVENT_DEPARTMENTS = np.array(["卫生健康", "应急管理", "人力资源社会保障", "教育"])
@@ -127,6 +128,17 @@ def _dates(base: dt.date, offsets: np.ndarray) -> np.ndarray:
     return np.datetime64(base.isoformat()) + offsets.astype("timedelta64[D]")
 
 
+def general_household_ids(units: np.ndarray, batch: int, count: int) -> np.ndarray:
+    """Ids of the ``count`` general households generated beside registry batch ``batch``:
+    ``G`` + county + batch (5 digits) + index (6 digits). Both parts have a fixed width, so no two
+    (batch, index) pairs meet (a batch holds at most ``_BATCH // 3`` of them; 10^8 persons make
+    some 150 batches)."""
+    if not count:
+        return np.array([], str)
+    suffix = np.char.add(f"{batch:05d}", np.char.zfill(np.arange(count).astype(str), 6))
+    return np.char.add(np.char.add("G", units.astype(str)), suffix)
+
+
 def _batch(columns: dict, diligence: dict[str, float], k: int, seed: int, line: float, year: int):
     """One batch of registry households → the five inputs' columns for it."""
     rng = _rng(seed, 1, k)
@@ -137,12 +149,7 @@ def _batch(columns: dict, diligence: dict[str, float], k: int, seed: int, line: 
     units = reg["unit"][rng.integers(0, max(n_reg, 1), n_gen)] if n_reg else np.array([], str)
     general = {
         "unit": units,
-        "household_id": np.char.add(
-            np.char.add("G", units.astype(str)),
-            np.char.zfill(np.char.add(f"{k:03d}", np.arange(n_gen).astype(str)), 9),
-        )
-        if n_gen
-        else np.array([], str),
+        "household_id": general_household_ids(units, k, n_gen),
         "size": rng.choice([1, 2, 3, 4, 5], n_gen, p=[0.1, 0.25, 0.3, 0.25, 0.1]),
         "income_per_capita": line * rng.lognormal(np.log(2.1), 0.4, n_gen),
         "labour_capacity": rng.random(n_gen) < 0.88,
@@ -345,7 +352,7 @@ def write_monitoring_demo(directory: Path, seed: int) -> None:
     """Write the monitoring inputs into ``directory`` and evaluate them into
     ``monitoring_results.parquet`` (as of the end of the demo year, with the bundled rules)."""
     directory = Path(directory)
-    year = int(PERIOD)
+    year = int(period())
     counties = _provinces(directory)
     provinces = sorted(set(counties.values()))
     diligence_by_province = {p: float(_rng(seed, 0, int(p)).uniform(0.0, 1.0)) for p in provinces}
@@ -369,10 +376,12 @@ def write_monitoring_demo(directory: Path, seed: int) -> None:
         for k, batch in enumerate(source.iter_batches(batch_size=_BATCH, columns=columns)):
             table = {name: batch.column(name).to_numpy(zero_copy_only=False) for name in columns}
             for sink, part in zip(
-                sinks, _batch(table, diligence, k, seed, POVERTY_LINE, year), strict=True
+                sinks, _batch(table, diligence, k, seed, poverty_line(), year), strict=True
             ):
                 sink.write(part)
     finally:
         for sink in sinks:
             sink.close()
-    evaluate_monitoring(directory, load_rules(DEFAULT_RULES), dt.date(year, 12, 31), period=PERIOD)
+    evaluate_monitoring(
+        directory, load_rules(DEFAULT_RULES), dt.date(year, 12, 31), period=period()
+    )

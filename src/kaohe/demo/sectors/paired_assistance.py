@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..csv_files import flag, write_csv
 from ..random_streams import rng
-from ..world import PERIOD
+from ..years import period
 from .units import append_units, counties
 
 PAIRED_STREAM = 110  # this demo's random streams are keyed (seed, 110, …)
@@ -68,7 +68,7 @@ def write_paired_assistance_demo(directory: Path, seed: int) -> None:
             ratio = 1.0 if local.random() < 0.7 else float(local.uniform(0.97, 1.0))
             if code in inflating and item == "purchases":
                 ratio = float(local.uniform(0.6, 0.8))  # produce "bought" that the checks missed
-            checks.append([code, county, item, reported, round(reported * ratio, 0), PERIOD])
+            checks.append([code, county, item, reported, round(reported * ratio, 0), period()])
     write_csv(directory / "paired_assistance.csv", HEADER, rows)
     write_csv(
         directory / "paired_assistance_checks.csv",
@@ -123,5 +123,5 @@ def _county_row(code: str, county: str, q: float, local) -> list:
         sales_pledged,
         round(sales_pledged * _share(local, 0.7 + 0.4 * q, 0.3, 1.8, 0.1), -3),
         int(local.poisson(0.3 + 1.0 * q)),
-        PERIOD,
+        period(),
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..csv_files import flag, write_csv
 from ..random_streams import rng
-from ..world import PERIOD
+from ..years import period
 from .units import counties
 
 CATEGORIES = ("产业发展", "基础设施", "就业帮扶", "其他")
@@ -54,7 +54,7 @@ def write_revitalization_demo(directory: Path, seed: int) -> None:
                     round(allocated * execution, -2),
                     flag(operating),
                     linked,
-                    PERIOD,
+                    period(),
                 ]
             )
         if county.code in poor:
@@ -73,7 +73,7 @@ def write_revitalization_demo(directory: Path, seed: int) -> None:
                     int(local.binomial(sampled - exited, error * 0.8)),
                     int(local.binomial(sampled, 0.89 + 0.1 * q)),
                     round(float(local.uniform(0.1, 1.1) * incidence_limit * (1.3 - q)), 4),
-                    PERIOD,
+                    period(),
                 ]
             )
     write_csv(

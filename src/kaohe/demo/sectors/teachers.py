@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..csv_files import flag, write_csv
 from ..random_streams import rng
-from ..world import PERIOD
+from ..years import period
 from .units import counties
 
 SUBJECTS = ("语文", "数学", "英语", "音乐", "体育", "美术", "信息技术", "科学")
@@ -24,7 +24,7 @@ SERVICE_YEARS = 3
 def write_teachers_demo(directory: Path, seed: int) -> None:
     """Write ``special_post_posts.csv`` and ``special_post_teachers.csv`` into ``directory``."""
     directory = Path(directory)
-    year = int(PERIOD)
+    year = int(period())
     posts, roster = [], []
     for k, county in enumerate(counties(directory)):
         local = rng(seed, 81, k)
@@ -36,7 +36,7 @@ def write_teachers_demo(directory: Path, seed: int) -> None:
             planned = int(local.integers(2, 9))
             fill = (0.45 + 0.55 * q) if shortage else (0.75 + 0.25 * q)
             filled = int(local.binomial(planned, min(1.0, fill)))
-            posts.append([county.code, subject, flag(shortage), planned, filled, PERIOD])
+            posts.append([county.code, subject, flag(shortage), planned, filled, period()])
         for cohort in range(year - SERVICE_YEARS - 1, year + 1):  # serving and just completed
             completed = year - cohort >= SERVICE_YEARS
             for _ in range(int(local.integers(3, 10))):
@@ -66,7 +66,7 @@ def write_teachers_demo(directory: Path, seed: int) -> None:
                         late,
                         flag(local.random() < 0.85 + 0.14 * q),
                         flag(local.random() < 0.82 + 0.17 * q),
-                        PERIOD,
+                        period(),
                     ]
                 )
     write_csv(
