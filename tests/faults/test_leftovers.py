@@ -88,24 +88,26 @@ def test_a_running_processs_staging_is_kept_a_gone_ones_deleted(tmp_path, runnin
 def test_two_runs_racing_on_one_out_end_one_after_the_other(tmp_path):
     out = tmp_path / "out"
     first_inside = threading.Event()
-    finished = []
+    errors = []
 
     def slow() -> None:
-        with staged_directory(out) as folder:
-            first_inside.set()
-            time.sleep(0.3)  # the other run arrives now and must wait
-            (folder / "results.csv").write_text("slow\n", encoding="utf-8")
-            write_manifest(folder, dt.datetime(2020, 1, 1))
-        finished.append("slow")
+        try:
+            with staged_directory(out) as folder:
+                first_inside.set()
+                time.sleep(0.3)  # the other run arrives now and must wait
+                (folder / "results.csv").write_text("slow\n", encoding="utf-8")
+                write_manifest(folder, dt.datetime(2020, 1, 1))
+        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
 
     thread = threading.Thread(target=slow)
     thread.start()
     first_inside.wait(10)
-    write_run(out, "fast\n")
-    finished.append("fast")
+    write_run(out, "fast\n")  # waits for the slow run's turn to end, then replaces it
     thread.join(10)
-    assert finished == ["slow", "fast"]  # the second waited for the first, then succeeded
+    assert errors == []  # both succeeded
     complete_run(out)
+    # had the second not waited, its run would have been replaced by the slow one's
     assert (out / "results.csv").read_text(encoding="utf-8") == "fast\n"
     assert leftovers(tmp_path) == []
 
