@@ -49,7 +49,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from ..data.schemas import load_schema
-from ..derived.verification import run_verification
 from ..errors import KaoheError
 from ..i18n import text, use_language
 from ..run import assess
@@ -529,6 +528,9 @@ def _derive(prepared: Prepared) -> None:
             linked = prepared.data / f"{name}{suffix}"
             if linked.is_symlink():
                 linked.unlink()  # never write through a link into the base data
+    # Imported here: it loads statsmodels and scipy (1.4 s), which only a computation job needs
+    from ..derived.verification import run_verification
+
     run_verification(prepared.data, period=prepared.period, sources_into=prepared.data)
 
 
