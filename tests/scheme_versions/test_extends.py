@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -309,6 +310,13 @@ def test_check_command_reports_local_errors_with_exit_code_2(tmp_path):
 
 # --------------------------------------------------------------------------- properties
 
+
+@functools.cache
+def _bundled_base():
+    """The base scheme, loaded once for every example (it does not change between them)."""
+    return load_scheme("provincial-effectiveness-2016")
+
+
 PARAMETERS = ["cut_good", "cut_fairly_good", "cut_average", "rectify_days", "misuse_deduction"]
 INDICATORS = ["poverty_reduction", "county_exit", "income_growth", "wrong_exit_rate", "recognition"]
 
@@ -339,6 +347,6 @@ def test_overrides_take_effect_and_errors_keep_their_lines(tmp_path_factory, val
         assert {(f, line) for f, line, _ in found} == {("p.yaml", line) for line in expected}
         return
     loaded = load_scheme(str(path))
-    base = load_scheme("provincial-effectiveness-2016")
+    base = _bundled_base()
     for name, value in base.parameters.items():
         assert loaded.parameters[name] == values.get(name, value)
