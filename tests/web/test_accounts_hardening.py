@@ -326,12 +326,13 @@ def test_forwarded_for_is_trusted_only_from_named_proxies(world, db, monkeypatch
     assert _client_seen(trusted) == "203.0.113.9"
 
 
-def test_serve_refuses_a_mistyped_setting(world, db, monkeypatch):
+@pytest.mark.parametrize("variable", ["KAOHE_SESSION_IDLE_MINUTES", "KAOHE_JOB_STALE_SECONDS"])
+def test_serve_refuses_a_mistyped_setting(world, db, monkeypatch, variable):
     monkeypatch.setenv("KAOHE_LANG", "en")
-    monkeypatch.setenv("KAOHE_SESSION_IDLE_MINUTES", "an hour")
+    monkeypatch.setenv(variable, "an hour")
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
     result = CliRunner().invoke(cli, ["serve", "--url", db.url])
-    assert result.exit_code == 2 and "KAOHE_SESSION_IDLE_MINUTES" in result.output
+    assert result.exit_code == 2 and variable in result.output
 
 
 # --- deadlines ------------------------------------------------------------------------------

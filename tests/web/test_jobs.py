@@ -173,7 +173,7 @@ def test_a_job_of_a_dead_worker_is_taken_again(login, world, db, settings, app, 
     second = job_of(_post(assessor, cycle_id))
     assert jobs.claim(db, "elsewhere:1:1").id == second
     assert jobs.recover(db) == []  # beating recently: alive
-    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + jobs.STALE_AFTER * 2
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + jobs.stale_after() * 2
     assert jobs.recover(db, now=later) == [second]
     assert job_row(db, second).state == "queued"
 

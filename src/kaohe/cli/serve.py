@@ -93,13 +93,15 @@ def serve(
                 highlight=False,
             )
     migrate.require_current(db.engine)
-    # A mistyped session or login setting stops the start here (exit 2, naming the variable)
+    # A mistyped session, login or job setting stops the start here (exit 2, naming the variable)
     # rather than failing every request later; the workers read the same environment.
     from ..workflow.authentication import LoginRules
+    from ..workflow.jobs import stale_after
     from ..workflow.sessions import SessionRules
 
     SessionRules.from_env()
     LoginRules.from_env()
+    stale_after()
     console.print(
         text(f"考核平台：http://{host}:{port}/", f"Kaohe platform: http://{host}:{port}/")
     )

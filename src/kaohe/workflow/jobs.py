@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from ..i18n import text, use_language
 from ..store import Database
 from ..store.models import Cycle, Job, utcnow
+from .env_settings import whole_number
 from .errors import NotFound
 
 ACTIVE = ("queued", "running")
@@ -51,7 +52,13 @@ STATES: dict[str, tuple[str, str]] = {
 }
 # A worker beats every few seconds; one silent for this long is taken as dead. Generous: a beat
 # waits for SQLite's write lock while a large run is imported.
-STALE_AFTER = dt.timedelta(seconds=float(os.environ.get("KAOHE_JOB_STALE_SECONDS", "120")))
+
+
+def stale_after() -> dt.timedelta:
+    """``KAOHE_JOB_STALE_SECONDS`` (default 120), read when recovering, refused by name if bad."""
+    return dt.timedelta(seconds=whole_number("KAOHE_JOB_STALE_SECONDS", 120, 1))
+
+
 ATTEMPTS = 2  # a job that took its worker down twice (out of memory?) is not tried a third time
 
 
@@ -215,7 +222,7 @@ def _dead_here(worker: str | None) -> bool:
 def recover(db: Database, now: dt.datetime | None = None) -> list[int]:
     """Running jobs whose worker is dead: back to the queue, or failed after ``ATTEMPTS``.
     Removes the dead attempt's directory. Returns the ids recovered."""
-    now = now or utcnow()
+    now, limit = now or utcnow(), stale_after()
     with db.read() as session:
         running = session.execute(
             select(Job.id, Job.worker, Job.heartbeat_at).where(Job.state == "running")
@@ -223,7 +230,7 @@ def recover(db: Database, now: dt.datetime | None = None) -> list[int]:
     dead = [
         (r.id, r.worker)
         for r in running
-        if _dead_here(r.worker) or r.heartbeat_at is None or now - r.heartbeat_at > STALE_AFTER
+        if _dead_here(r.worker) or r.heartbeat_at is None or now - r.heartbeat_at > limit
     ]
     recovered = []
     for job_id, worker in dead:
