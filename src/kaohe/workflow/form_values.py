@@ -51,6 +51,15 @@ class Choice:
         return self.of(value) == "yes"
 
 
+def finite_number(raw: str) -> float | None:
+    """``raw`` as a finite number, or None when it is not one (text, inf, nan, 1e309)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 @dataclass(frozen=True)
 class Amount:
     """A form field holding a finite decimal number, or nothing."""
@@ -63,11 +72,8 @@ class Amount:
         """None for a blank field; the number; ``Invalid`` for anything else (inf, nan …)."""
         if not raw.strip():
             return None
-        try:
-            value = float(raw)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
+        value = finite_number(raw)
+        if value is None:
             raise Invalid(
                 text(
                     f"“{self.label}”（{self.field}）应为数字，而不是 {raw!r}；未保存任何内容",

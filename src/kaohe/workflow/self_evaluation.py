@@ -15,7 +15,6 @@ run of the same cycle updates it, or withdraws it when the overstatement is gone
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from ..store.models import Cycle, Finding, SelfEvaluation, Unit, utcnow
 from .cycles import get_cycle
 from .errors import Forbidden, Invalid, NotFound
 from .findings import ASSESSMENT, create_finding
+from .form_values import finite_number
 from .roles import Actor, require, require_unit
 from .states import require_open
 
@@ -152,11 +152,8 @@ def may_submit(actor: Actor, unit: Unit) -> bool:
 def _self_score(raw: str, line: IndicatorLine) -> float | None:
     if not raw.strip():
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0 or value > line.points + 1e-9:
+    value = finite_number(raw)
+    if value is None or value < 0 or value > line.points + 1e-9:
         raise Invalid(
             text(
                 f"“{line.label}”的自评得分（score_{line.id}）应为 0 到 {line.points:g} 之间的数字，"
