@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +16,17 @@ from ..i18n import text
 
 
 def parse_yaml(content: str, file: str) -> Any:
-    """Parse with ruamel's round-trip loader, which records the line of every key and item."""
+    """Parse with ruamel's round-trip loader, which records the line of every key and item.
+
+    Each caller gets its own copy (callers merge ``extends`` and apply parameters in place) of
+    the document parsed once per process: ruamel's loader is pure Python, and the demo job and
+    the tests read the same schemes and source schemas hundreds of times (a copy costs a tenth
+    of a parse)."""
+    return copy.deepcopy(_parsed(content, file))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(content: str, file: str) -> Any:
     yaml = YAML(typ="rt")
     try:
         return yaml.load(content)
