@@ -361,12 +361,16 @@ def _reject_non_utf8(path: Path) -> None:
         ) from None
 
 
+def csv_header_names(path: Path) -> list[str]:
+    """A CSV file's column names from its header line, after the checks of ``check_csv``: what
+    DuckDB will name them, without asking it to read (and type) every column."""
+    check_csv(path)
+    return check_csv_header(path)
+
+
 def column_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     """The file's columns and their DuckDB types (CSV: all VARCHAR), in file order."""
-    names = None
-    if path.suffix == ".csv":
-        check_csv(path)
-        names = check_csv_header(path)
+    names = csv_header_names(path) if path.suffix == ".csv" else None
     try:
         types = {
             row[0]: row[1]

@@ -22,7 +22,7 @@ from ..i18n import text
 from ..scheme.model import Source
 from .cardinality import repeated_units, repeated_units_problem
 from .casts import DUCKDB_TYPES, bad_values, cast_sql, type_problem
-from .files import column_types, position, scan_sql, sha256_of
+from .files import column_types, csv_header_names, position, scan_sql, sha256_of
 from .headers import some_columns
 from .mappings import Mapping
 from .schemas import cast_options
@@ -104,6 +104,20 @@ def raw_name(source: str) -> str:
     return f"raw_{source}"
 
 
+def _require_columns(path: Path, name: str, present: list[str], needed: list[str]) -> None:
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise DataError(
+            text(
+                f"{path}：缺少列 {', '.join(missing)}；现有列：{some_columns(present)}。"
+                f"可用 kaohe data map {path.name} --source {name} 生成映射文件",
+                f"{path}: missing columns {', '.join(missing)}; the file has "
+                f"{some_columns(present)}. kaohe data map {path.name} --source {name} "
+                "proposes a mapping",
+            )
+        )
+
+
 def register_source(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -150,21 +164,15 @@ def register_source(
     else:  # a snapshot: our own Parquet
         opened = SourceFile(path, path, lambda row: position(path, row))
     readable, where_is = opened.readable, opened.where
+    needed = [declaration.unit_column, *declaration.columns]
+    if facts is None and readable.suffix == ".csv":
+        # the header line first: DuckDB's DESCRIBE of a CSV with tens of thousands of columns
+        # takes seconds, only to be told a needed one is missing
+        _require_columns(path, name, csv_header_names(readable), needed)
     types = _known_types(facts) or column_types(con, readable)
     types.pop("__row", None)
     present = list(types)
-    needed = [declaration.unit_column, *declaration.columns]
-    missing = [c for c in needed if c not in present]
-    if missing:
-        raise DataError(
-            text(
-                f"{path}：缺少列 {', '.join(missing)}；现有列：{some_columns(present)}。"
-                f"可用 kaohe data map {path.name} --source {name} 生成映射文件",
-                f"{path}: missing columns {', '.join(missing)}; the file has "
-                f"{some_columns(present)}. kaohe data map {path.name} --source {name} "
-                "proposes a mapping",
-            )
-        )
+    _require_columns(path, name, present, needed)
     raw = raw_name(name)
     scan = scan_sql(readable)
     if opened.copied:
