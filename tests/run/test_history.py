@@ -134,8 +134,6 @@ def test_history_refuses_what_it_cannot_answer(world, kaohe, tmp_path):
     root, _ = world
     unknown = kaohe("history", "--runs", root / "runs", "--unit", "Z")
     assert unknown.exit_code == 2 and "Z is in none of the 3 runs" in unknown.stderr
-    store = kaohe("history", "--store", tmp_path, "--unit", "A")
-    assert store.exit_code == 2 and "keeps data snapshots" in store.stderr
     indicator = kaohe("history", "--runs", root / "runs", "--unit", "A", "--indicator", "nope")
     assert indicator.exit_code == 2 and "nope" in indicator.stderr
 

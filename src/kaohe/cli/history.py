@@ -35,8 +35,11 @@ def history(
         ),
     ] = None,
     store: Annotated[
-        Path | None,
-        typer.Option(help="Not supported: the snapshot store keeps data, not runs (use --runs)."),
+        str | None,
+        typer.Option(
+            help="The platform's store (its database URL, e.g. sqlite:///kaohe.db): each "
+            "published cycle's results, and the unit's rectification items there."
+        ),
     ] = None,
     indicator: Annotated[
         list[str],
@@ -67,31 +70,73 @@ def history(
                 f"--format takes table, csv or json, not {format!r}",
             )
         )
-    if store is not None:
+    if (store is None) == (runs is None):
         raise UsageError(
             text(
-                f"--store：数据仓 {store} 只保存数据快照（kaohe import），不保存考核结果；请把各年"
-                "的考核结果目录放在一个文件夹下，用 --runs 指定",
-                f"--store: the store {store} keeps data snapshots (kaohe import), not runs; put "
-                "each period's run directory in one folder and name it with --runs",
+                "请用 --runs 指定考核结果所在的文件夹，或用 --store 指定平台数据库（二者选一）",
+                "name the folder of runs with --runs, or the platform's database with --store "
+                "(one of the two)",
             )
         )
-    if runs is None:
+    if store is not None and ledger is not None:
         raise UsageError(
-            text("请用 --runs 指定考核结果所在的文件夹", "name the folder of runs with --runs")
+            text(
+                "--ledger 只用于 --runs：平台的整改事项已在 --store 指定的数据库中",
+                "--ledger goes with --runs only: the platform's rectification items are in the "
+                "database named by --store",
+            )
         )
-    found = find_runs(runs)
-    if scheme:
-        found = [r for r in found if (r.explanation.get("scheme") or {}).get("id") in scheme]
-    result = unit_history(found, unit, indicator)
-    if ledger is not None:
-        attach_rectifications(result, _ledger_items(ledger))
+    if store is not None:
+        result = _from_store(store, unit, indicator, scheme)
+    else:
+        found = find_runs(runs)
+        if scheme:
+            found = [r for r in found if (r.explanation.get("scheme") or {}).get("id") in scheme]
+        result = unit_history(found, unit, indicator)
+        if ledger is not None:
+            attach_rectifications(result, _ledger_items(ledger))
     if format == "csv":
         typer.echo(history_csv(result), nl=False)
     elif format == "json":
         typer.echo(json.dumps(history_json(result), ensure_ascii=False, indent=1))
     else:
         print_history(result)
+
+
+def _from_store(url: str, unit: str, indicators: list[str], schemes: list[str]):
+    """The unit's history from the platform's published cycles and rectification items."""
+    from ..run.history import attach_rectifications, unit_history
+    from ..store import Database
+    from ..workflow.history import published_cycles, stored_items, stored_runs
+
+    if Path(url).is_dir():
+        raise UsageError(
+            text(
+                f"--store：{url} 是目录（数据快照仓只保存数据，不保存考核结果）；请给出平台数据库"
+                "的地址（如 sqlite:///kaohe.db），或用 --runs 指定考核结果所在的文件夹",
+                f"--store: {url} is a directory (a snapshot store keeps data, not runs); give "
+                "the platform's database URL (such as sqlite:///kaohe.db), or the folder of "
+                "runs with --runs",
+            )
+        )
+    db = Database.connect(url)
+    try:
+        with db.read() as session:
+            cycles = published_cycles(session, schemes)
+            if not cycles:
+                raise UsageError(
+                    text(
+                        "平台中没有已发布结果的考核周期"
+                        + ("（按 --scheme 筛选后）" if schemes else ""),
+                        "the platform has no cycle with published results"
+                        + (" (of the --scheme asked for)" if schemes else ""),
+                    )
+                )
+            result = unit_history(stored_runs(session, cycles), unit, indicators)
+            attach_rectifications(result, stored_items(session, unit, cycles))
+    finally:
+        db.dispose()
+    return result
 
 
 def _ledger_items(path: Path):

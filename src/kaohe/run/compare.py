@@ -11,6 +11,7 @@ import csv
 import math
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,8 @@ class Comparison:
         return Counter(unit.movement for unit in self.units)
 
 
-def _tier(grade: str | None, scheme: LoadedScheme) -> int | None:
-    grades = scheme.model.grading.grades
-    return grades.index(grade) + 1 if grade in grades else None
+def _tier(grade: str | None, grades: Sequence[str]) -> int | None:
+    return list(grades).index(grade) + 1 if grade in grades else None
 
 
 def _number(value: Any) -> float | None:
@@ -82,11 +82,18 @@ def _number(value: Any) -> float | None:
 
 def grade_movement(old: dict | None, new: dict | None, old_s: LoadedScheme, new_s: LoadedScheme):
     """(tier change, rank change, movement) of one unit between two runs."""
+    return movement_by_order(old, new, old_s.model.grading.grades, new_s.model.grading.grades)
+
+
+def movement_by_order(
+    old: dict | None, new: dict | None, old_grades: Sequence[str], new_grades: Sequence[str]
+):
+    """``grade_movement`` with each run's grades (best first) instead of its scheme."""
     if old is None:
         return None, None, "only_new"
     if new is None:
         return None, None, "only_old"
-    old_tier, new_tier = _tier(old["grade"], old_s), _tier(new["grade"], new_s)
+    old_tier, new_tier = _tier(old["grade"], old_grades), _tier(new["grade"], new_grades)
     rank_change = (
         old["rank"] - new["rank"] if old["rank"] is not None and new["rank"] is not None else None
     )

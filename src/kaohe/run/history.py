@@ -9,6 +9,9 @@ its scheme; where the scheme changes the row says so and no change is computed: 
 grades do not measure the same thing. A grade's movement is ``run.compare``'s (tiers by each
 scheme's grade order).
 
+The runs are read as ``PeriodRun``: a run directory's (``from_directory``) or one the platform
+keeps (``workflow.history``, for ``kaohe history --store``), so the two give the same table.
+
 Rectification items come from the outcomes ledger, which the run layer must not read (it sits
 above): the caller passes them in (``attach_rectifications``), plain items with unit, period,
 scheme, title, status and deadline.
@@ -17,14 +20,14 @@ scheme, title, status and deadline.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from ..i18n import text
-from .compare import grade_movement
+from .compare import movement_by_order
 from .opened import EXPLAIN, RESULTS, OpenedRun, open_run
 from .record import MANIFEST
 from .results_table import clean
@@ -84,6 +87,33 @@ class YearSummary:
     median_score: float | None
 
 
+@dataclass(frozen=True)
+class PeriodRun:
+    """One period's run as the history reads it, wherever it is kept."""
+
+    where: str  # the run directory, or the platform's cycle and run
+    period: str
+    scheme: dict[str, Any]  # id, title, version
+    grades: list[str]  # the scheme's grades, best first
+    units: dict[str, dict[str, Any]]  # each unit's explanation (explain.json's entry)
+    label: Callable[[str, str], str]  # (indicator or node id, "zh" | "en") → its label
+
+
+def from_directory(run: OpenedRun) -> PeriodRun:
+    return PeriodRun(
+        where=str(run.run_dir),
+        period=period_of(run),
+        scheme=scheme_of(run),
+        grades=list(run.explanation.get("grades") or run.scheme.model.grading.grades),
+        units=run.explanation.get("units", {}),
+        label=run.scheme.label,
+    )
+
+
+def _period_runs(runs: Sequence[OpenedRun | PeriodRun]) -> list[PeriodRun]:
+    return [run if isinstance(run, PeriodRun) else from_directory(run) for run in runs]
+
+
 def is_run(folder: Path) -> bool:
     return all((folder / name).is_file() for name in (MANIFEST, EXPLAIN, RESULTS))
 
@@ -124,9 +154,9 @@ def scheme_of(run: OpenedRun) -> dict[str, Any]:
     return run.explanation.get("scheme") or {}
 
 
-def top_dimensions(run: OpenedRun) -> list[str]:
+def top_dimensions(run: PeriodRun) -> list[str]:
     """The ids under the tree's root, in the scheme's order (explain.json sorts its keys)."""
-    first = next(iter(run.explanation.get("units", {}).values()), {})
+    first = next(iter(run.units.values()), {})
     return list(((first.get("nodes") or {}).get("total") or {}).get("children") or [])
 
 
@@ -145,13 +175,12 @@ def _figure(entry: dict[str, Any], column: HistoryColumn) -> float | None:
     return None if source is None else _share(source.get("points"), source.get("max_points"))
 
 
-def _columns(runs: Sequence[OpenedRun], indicators: Sequence[str]) -> list[HistoryColumn]:
+def _columns(runs: Sequence[PeriodRun], indicators: Sequence[str]) -> list[HistoryColumn]:
     """The chosen indicators (or nodes), or every run's top-level dimensions, first seen first."""
     columns: dict[str, HistoryColumn] = {}
     wanted = list(indicators)
     for run in runs:
-        scheme = run.scheme
-        first = next(iter(run.explanation.get("units", {}).values()), {})
+        first = next(iter(run.units.values()), {})
         nodes, known = first.get("nodes") or {}, first.get("indicators") or {}
         for name in wanted or top_dimensions(run):
             if name in columns or (name not in nodes and name not in known):
@@ -159,8 +188,8 @@ def _columns(runs: Sequence[OpenedRun], indicators: Sequence[str]) -> list[Histo
             kind = "value" if wanted and name in known else "share"
             columns[name] = HistoryColumn(
                 name,
-                scheme.label(name, "zh"),
-                scheme.label(name, "en"),
+                run.label(name, "zh"),
+                run.label(name, "en"),
                 kind,
                 (known.get(name) or {}).get("unit_of_measure") if kind == "value" else None,
             )
@@ -176,28 +205,28 @@ def _columns(runs: Sequence[OpenedRun], indicators: Sequence[str]) -> list[Histo
 
 
 def years_of(
-    runs: Sequence[OpenedRun], unit: str, columns: Sequence[HistoryColumn] = ()
+    runs: Sequence[OpenedRun | PeriodRun], unit: str, columns: Sequence[HistoryColumn] = ()
 ) -> list[UnitYear]:
     """``unit``'s row in each run that assessed it, in period order, with the changes."""
     years: list[UnitYear] = []
-    found: list[tuple[OpenedRun, dict[str, Any]]] = []
-    for run in sorted(runs, key=run_order):
-        units = run.explanation.get("units", {})
-        entry = units.get(unit)
+    found: list[tuple[PeriodRun, dict[str, Any]]] = []
+    for run in sorted(
+        _period_runs(runs), key=lambda r: (r.period, r.scheme.get("id", ""), r.where)
+    ):
+        entry = run.units.get(unit)
         if entry is None:
             continue
-        scheme = scheme_of(run)
         year = UnitYear(
-            period=period_of(run),
-            scheme_id=str(scheme.get("id", "")),
-            scheme_title=str(scheme.get("title", "")),
-            scheme_version=str(scheme.get("version", "")),
-            run=str(run.run_dir),
+            period=run.period,
+            scheme_id=str(run.scheme.get("id", "")),
+            scheme_title=str(run.scheme.get("title", "")),
+            scheme_version=str(run.scheme.get("version", "")),
+            run=run.where,
             status=entry.get("status") or "graded",
             score=entry.get("score"),
             grade=entry.get("grade"),
             rank=entry.get("rank"),
-            units=len(units),
+            units=len(run.units),
             values={c.id: _figure(entry, c) for c in columns},
         )
         if years and years[-1].scheme_id != year.scheme_id:
@@ -208,7 +237,7 @@ def years_of(
         )
         if earlier is not None and year.scheme_changed_from is None:
             before_run, before = found[earlier]
-            _, _, movement = grade_movement(before, entry, before_run.scheme, run.scheme)
+            _, _, movement = movement_by_order(before, entry, before_run.grades, run.grades)
             year.grade_change = movement
             year.compared_with = years[earlier].period
             if year.score is not None and before.get("score") is not None:
@@ -219,21 +248,21 @@ def years_of(
 
 
 def unit_history(
-    runs: Sequence[OpenedRun], unit: str, indicators: Sequence[str] = ()
+    runs: Sequence[OpenedRun | PeriodRun], unit: str, indicators: Sequence[str] = ()
 ) -> UnitHistory:
     """``unit`` across ``runs``: the chosen indicators (ids of indicators or tree nodes), or
     every scheme's top-level dimensions as shares of their points."""
-    having = [run for run in runs if unit in run.explanation.get("units", {})]
+    having = [run for run in _period_runs(runs) if unit in run.units]
     if not having:
         raise UsageError(
             text(
-                f"--unit：{unit} 不在任何考核结果中（共 {len(runs)} 个结果目录）；请检查单位代码",
+                f"--unit：{unit} 不在任何考核结果中（共 {len(runs)} 个考核结果）；请检查单位代码",
                 f"--unit: {unit} is in none of the {len(runs)} runs; check the unit code",
             )
         )
     columns = _columns(having, indicators)
     years = years_of(having, unit, columns)
-    name = having[-1].explanation["units"][unit].get("name") or unit
+    name = having[-1].units[unit].get("name") or unit
     return UnitHistory(unit, name, columns, years)
 
 
@@ -257,21 +286,19 @@ def attach_rectifications(history: UnitHistory, items: Iterable[Any]) -> None:
                 break
 
 
-def national_picture(run: OpenedRun) -> YearSummary:
+def national_picture(run: OpenedRun | PeriodRun) -> YearSummary:
     """Grade counts (in the scheme's grade order) and the median score of one run."""
-    units = run.explanation.get("units", {})
-    grades = list(run.explanation.get("grades") or [])
-    counts = dict.fromkeys(grades, 0)
-    for entry in units.values():
+    (run,) = _period_runs([run])
+    counts = dict.fromkeys(run.grades, 0)
+    for entry in run.units.values():
         if entry.get("grade") in counts:
             counts[entry["grade"]] += 1
-    scores = [e["score"] for e in units.values() if e.get("score") is not None]
-    scheme = scheme_of(run)
+    scores = [e["score"] for e in run.units.values() if e.get("score") is not None]
     return YearSummary(
-        period=period_of(run),
-        scheme_id=str(scheme.get("id", "")),
-        scheme_title=str(scheme.get("title", "")),
-        units=len(units),
+        period=run.period,
+        scheme_id=str(run.scheme.get("id", "")),
+        scheme_title=str(run.scheme.get("title", "")),
+        units=len(run.units),
         graded=sum(counts.values()),
         grades=list(counts.items()),
         median_score=clean(statistics.median(scores)) if scores else None,
