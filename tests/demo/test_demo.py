@@ -145,8 +145,23 @@ def test_make_demo_job_runs_every_bundled_demo_scheme(tmp_path):
     assert {b["grade"] for b in banks} <= {"优秀", "良好", "一般", "勉励"}
     assert {b["peer_group"] for b in banks} == {"全国性银行", "区域性银行", "农村中小银行"}
     _new_areas_grade_every_province(out / "runs")
+    _last_years_grade_carried(out / "runs")
     _rectifications_carried_into_2021(out, result.output)
     _local_example_withholds_every_county(out / "data" / "2020", tmp_path)
+
+
+def _last_years_grade_carried(runs: Path) -> None:
+    """A scheme run in both years (the teachers') carries 2020's grade into 2021's results; a
+    scheme new in 2021 has no previous period to carry."""
+    manifest = json.loads((runs / "2021/special-post-teachers/manifest.json").read_text("utf-8"))
+    assert manifest["previous"]["period"] == "2020"
+    with (runs / "2020/special-post-teachers/results.csv").open(encoding="utf-8") as h:
+        before = {r["unit"]: r for r in csv.DictReader(h)}
+    with (runs / "2021/special-post-teachers/results.csv").open(encoding="utf-8") as h:
+        after = list(csv.DictReader(h))
+    assert after and all(r["previous_grade"] == before[r["unit"]]["grade"] for r in after)
+    new = json.loads((runs / "2021/linkage-fund-2021/manifest.json").read_text("utf-8"))
+    assert "previous" not in new or not new["previous"]
 
 
 def _rectifications_carried_into_2021(out: Path, output: str) -> None:

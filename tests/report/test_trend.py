@@ -58,6 +58,16 @@ def test_trend_from_a_folder_of_runs_gives_each_year_and_the_scheme_change(world
     assert years[2][0] == "2021" and "scheme changed" in years[2][-1]
 
 
+def test_a_reports_trend_stops_at_its_own_period(world):
+    """The folder holds 2021 too: a report of 2020 speaks of 2019 and 2020 only."""
+    root, runs = world
+    trend = load_report_data(runs["2020"], "en", history=root / "runs").trend
+    assert [(y.period, y.scheme_id) for y in trend.national] == [
+        ("2019", "tiny-2016"), ("2020", "tiny-2016"),
+    ]  # fmt: skip
+    assert trend.scheme_changes == []
+
+
 def test_trend_follows_the_runs_previous_chain(world, tmp_path):
     _, runs = world
     case = write_period(tmp_path, "2020")

@@ -21,6 +21,7 @@ from ..derived.verification import run_verification
 from ..outcomes.from_run import Opened
 from ..report import write_report
 from ..run import RunResult, assess
+from ..run.previous import PreviousRun, open_previous
 from ..scheme import LoadedScheme, bundled_schemes, load_scheme
 from ..sensitivity import Settings, run_sensitivity, write_analysis
 from .fund_year import write_funds_demo
@@ -149,7 +150,12 @@ def assess_demo(
             year_runs = []
             for scheme in schemes_of_year(year):
                 result = assess(
-                    scheme, data, run_dir(out, year, scheme), period=str(year), seed=seed
+                    scheme,
+                    data,
+                    run_dir(out, year, scheme),
+                    period=str(year),
+                    seed=seed,
+                    previous=_previous(out, year, scheme),
                 )
                 if on_result is not None:
                     on_result(result)
@@ -162,11 +168,19 @@ def assess_demo(
         provincial = run_dir(out, campaign[-1], PROVINCIAL)
         robustness = _robustness(provincial)
         verification = out / "verification" / str(campaign[-1])
-        report = write_report(provincial, "html", verification=verification)
+        # the trend over the years: every run of the years up to this one (runs/ holds them)
+        report = write_report(provincial, "html", verification=verification, history=out / "runs")
     transition = None
     if {2020, 2021} <= set(years):
         transition = transition_of(out / "runs", ledger, data_dir(out, 2021))
     return DemoRuns(out / "runs", results, ledger, opened, carried, robustness, report, transition)
+
+
+def _previous(out: Path, year: int, scheme: str) -> PreviousRun | None:
+    """Last year's run of the same scheme, if the demo ran it: results then carry last year's
+    grade, score and rank and the change (``--previous``)."""
+    before = run_dir(out, year - 1, scheme)
+    return open_previous(before, _loaded(scheme)) if before.is_dir() else None
 
 
 def _robustness(run_dir: Path) -> Robustness:

@@ -460,10 +460,14 @@ def _trend(opened: OpenedRun, previous: Path | None, history: Path | None) -> Tr
     a run of this run's scheme (several schemes assess the same provinces in one year)."""
     codes = set(opened.explanation.get("units", {}))
     scheme_id = scheme_of(opened).get("id")
+    # a report speaks of its period and before: later periods in ``history`` are left out
+    # (periods are compared as text, which orders the years and the YYYY-MM forms alike)
+    period = opened.manifest.get("period")
     runs = [
         run
         for run in _earlier_runs(opened, previous, history)
         if codes & set(run.explanation.get("units", {}))
+        and not (period and run.manifest.get("period") and str(run.manifest["period"]) > period)
     ]
     own_periods = {period_of(run) for run in runs if scheme_of(run).get("id") == scheme_id}
     runs = [
