@@ -156,7 +156,7 @@ sources:
     columns: {rural_population: number, income_per_capita: number, income_per_capita_last: number}
 measures:
   income: {source: monitoring_survey, expr: "sum(income_per_capita * rural_population)", label: 收入}
-  income_last: {source: monitoring_survey, expr: "sum(income_per_capita_last * rural_population)"}
+  income_last: {source: monitoring_survey, expr: "sum(income_per_capita_last * rural_population)", label: 上年收入}
   population: {source: monitoring_survey, expr: "sum(rural_population)", label: 农村人口}
 indicators:
   income_growth:

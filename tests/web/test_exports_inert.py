@@ -27,6 +27,7 @@ WRITTEN = (
     "/submissions/{submission_id}/versions/{number}/annotated",
     "/cycles/{cycle_id}/verification/sheet",
     "/verification-uploads/{upload_id}/annotated",
+    "/pivot.xlsx",  # from the runs' results: tests/run/test_pivot.py holds it inert
 )
 AS_RECEIVED = (
     "/submissions/{submission_id}/versions/{number}/file",

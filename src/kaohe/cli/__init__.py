@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (importing registers the commands)
     history,
     monitor,
     outcomes,
+    pivot,
     quality,
     report,
     scheme,

@@ -41,6 +41,8 @@ from . import (
     job_pages,
     language,
     login_pages,
+    pivot_api,
+    pivot_pages,
     rectification_pages,
     result_pages,
     self_evaluation_pages,
@@ -97,12 +99,14 @@ ROUTERS = (
     submission_pages,
     verification_pages,
     result_pages,
+    pivot_pages,
     finding_pages,
     self_evaluation_pages,
     rectification_pages,
     audit_pages,
     admin,
     api,
+    pivot_api,
 )
 
 
