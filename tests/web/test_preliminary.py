@@ -108,7 +108,7 @@ def _record(db, world, cycle_id, done):
 
 def _row(page: str, unit: str) -> str:
     """The ranking's table row of ``unit``."""
-    return next(row for row in page.split("<tr") if f'/results/{unit}"' in row)
+    return next(row.split("</tr>")[0] for row in page.split("<tr") if f'/results/{unit}"' in row)
 
 
 def _runs(db, cycle_id):

@@ -13,9 +13,9 @@ from ..workflow import findings as finding_ops
 from ..workflow import platform_results as result_ops
 from ..workflow import records as records_ops
 from ..workflow.cycles import get_cycle
-from ..workflow.result_views import STATUSES, status_label
+from ..workflow.result_views import STATUSES, grade_rule_label, status_label
 from ..workflow.roles import Actor, require, require_unit
-from . import language
+from . import language, result_charts
 from .app_state import db, result_views
 from .auth import page_actor
 from .rendering import render, templates
@@ -36,6 +36,12 @@ def results_page(
     with db(request).read() as session:
         cycle = get_cycle(session, cycle_id)
         run, everything = result_ops.ranking(session, actor, cycle_id, views=result_views(request))
+        partial = bool(request.headers.get("hx-request"))  # the table alone, for a filter
+        charts = (
+            _ranking_charts(request, session, run, everything, cycle_id)
+            if run and not partial
+            else None
+        )
     rows = result_ops.filter_rows(everything, grade, region, q, status)
     regions = sorted(
         {r.region for r in everything if r.region}
@@ -53,9 +59,24 @@ def results_page(
         "regions": regions,
         "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
         "preliminary": run.preliminary_label if run else "",
+        "charts": charts,
+        # "…（2018年度）" already says the period: not "…（2018年度） 2018"
+        "period_shown": "" if cycle.period in (cycle.title or "") else cycle.period,
     }
-    name = "results_table.html" if request.headers.get("hx-request") else "results.html"
+    name = "results_table.html" if partial else "results.html"
     return render(request, name, context)
+
+
+def _ranking_charts(request: Request, session, run, rows, cycle_id: int) -> dict:
+    """The ranking's charts (result_charts), built once per run and language."""
+    views = result_views(request)
+
+    def build() -> dict:
+        facts = result_ops.scheme_facts(run.manifest)
+        indicators = result_ops.indicator_table(session, run, views)
+        return result_charts.ranking_charts(run, rows, facts, indicators, cycle_id)
+
+    return views.derived(("ranking-charts", run.key, language.current()), build)
 
 
 def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
@@ -73,9 +94,15 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
         used = reads.get(ind_id, ())  # the measures its parsed expression names
         info.update(
             id=ind_id,
+            label=result_ops.node_label(facts, ind_id, info.get("label")),
             expr=expressions.get(ind_id, ""),
             measures=[
-                (m, measures[m], (sources.get(m) or {}).get("unit_of_measure"))
+                {
+                    "id": m,
+                    "label": result_ops.measure_label(facts, m),
+                    "value": measures[m],
+                    "unit_of_measure": (sources.get(m) or {}).get("unit_of_measure"),
+                }
                 for m in sorted(used)
                 if m in measures
             ],
@@ -90,13 +117,28 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
         out.append(
             {
                 "id": dim["id"],
-                "label": dim["label"],
+                "label": result_ops.node_label(facts, dim["id"], dim["label"]),
                 "points": node.get("points"),
                 "max_points": node.get("max_points"),
                 "indicators": [indicator(c) for c in node.get("children", []) if c in indicators],
             }
         )
     return out
+
+
+def _scorecard_charts(request: Request, session, card: result_ops.ScoreCard) -> dict:
+    """A score card's charts (result_charts), built once per run, unit and language."""
+    views = result_views(request)
+
+    def build() -> dict:
+        facts = result_ops.scheme_facts(card.run.manifest)
+        indicators = result_ops.indicator_table(session, card.run, views)
+        return result_charts.scorecard_charts(
+            card.run, card.unit.code, facts, indicators, card.cycle.id
+        )
+
+    key = ("scorecard-charts", card.run.key, card.unit.code, language.current())
+    return views.derived(key, build)
 
 
 def _drill_html(request: Request, card: result_ops.ScoreCard, actor: Actor) -> Markup:
@@ -126,6 +168,7 @@ def scorecard_page(
         card = result_ops.scorecard(
             session, actor, cycle_id, unit_code, views=result_views(request)
         )
+        charts = _scorecard_charts(request, session, card)
         unit_findings = (
             finding_ops.unit_findings(session, actor, cycle_id, card.unit)
             if actor.can("finding.view")
@@ -151,6 +194,8 @@ def scorecard_page(
             "card": card,
             "dims": dims,
             "radar": radar,
+            "charts": charts,
+            "grade_rule": grade_rule_label(card.result.explain.get("grade_rule")),
             "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
             "origin_label": finding_ops.origin_label,

@@ -110,7 +110,13 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
             )
         )
     threshold = threshold_of(opened.scheme.parameters)
-    manifest = {**manifest, **facts_of(opened.scheme), "self_evaluation_threshold": threshold}
+    manifest = {
+        **manifest,
+        **facts_of(opened.scheme),
+        "self_evaluation_threshold": threshold,
+        # each peer group's mean, sd and size where grades are by mean ± k·sd (the bands' cuts)
+        "grade_groups": explain.get("steps", {}).get("grade", {}).get("groups", {}),
+    }
     run = Run(
         cycle_id=cycle.id,
         scheme=scheme_id,
@@ -150,10 +156,20 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     return run
 
 
+FACTS = (
+    "indicator_expressions",
+    "indicator_measures",
+    "measure_sources",
+    "labels_en",
+    "grading",
+)
+
+
 def facts_of(scheme: LoadedScheme) -> dict[str, dict]:
     """What pages need of the scheme a run used, recorded with the run when it is imported:
-    indicator formulas and the measures each reads (the drill-down to measures), and each
-    measure's source and unit column (the drill-down to records)."""
+    indicator formulas and the measures each reads (the drill-down to measures), each measure's
+    source, unit column and labels (the drill-down to records), the English labels of indicators
+    and nodes, and the grading (the grade bands drawn on the ranking's charts)."""
     model = scheme.model
     return {
         "indicator_expressions": {
@@ -169,12 +185,33 @@ def facts_of(scheme: LoadedScheme) -> dict[str, dict]:
                 "expr": measure.expr,
                 "unit_column": model.sources[measure.source].unit_column,
                 "label": measure.label or name,
+                "label_en": measure.label_en,
                 "unit_of_measure": measure.unit_of_measure,
             }
             for name, measure in model.measures.items()
             if measure.source in model.sources
         },
+        "labels_en": {
+            **{name: i.label_en for name, i in model.indicators.items() if i.label_en},
+            **_node_labels_en(model.tree.children),
+        },
+        "grading": {
+            "method": model.grading.method,
+            "bands": [list(band) for band in model.grading.bands],
+            "labels_en": dict(model.grading.labels_en),
+        },
     }
+
+
+def _node_labels_en(children: Sequence) -> dict[str, str]:
+    labels = {}
+    for child in children:
+        if isinstance(child, str):
+            continue
+        if child.label_en:
+            labels[child.id] = child.label_en
+        labels.update(_node_labels_en(child.children))
+    return labels
 
 
 def scheme_facts(manifest: dict) -> dict[str, dict]:
@@ -182,14 +219,36 @@ def scheme_facts(manifest: dict) -> dict[str, dict]:
 
     A run imported before the platform recorded all of them has them from the scheme file its
     manifest names, only while that file is what the run read (same sha256); else those not
-    recorded are empty (pages show values without formulas or measures). A scheme is never
-    looked up by its id: another version of it may be bundled now."""
-    keys = ("indicator_expressions", "indicator_measures", "measure_sources")
-    if all(key in manifest for key in keys):
-        return {key: manifest[key] for key in keys}
+    recorded are empty (pages show values without formulas, measure ids for their labels, and
+    no grade bands). A scheme is never looked up by its id: another version of it may be
+    bundled now."""
+    if all(key in manifest for key in FACTS):
+        return {key: manifest[key] for key in FACTS}
     scheme = recorded_scheme(manifest)
-    found = facts_of(scheme) if scheme is not None else {key: {} for key in keys}
-    return {key: manifest[key] if key in manifest else found[key] for key in keys}
+    found = facts_of(scheme) if scheme is not None else {key: {} for key in FACTS}
+    return {key: manifest[key] if key in manifest else found[key] for key in FACTS}
+
+
+def measure_label(facts: dict[str, dict], measure: str) -> str:
+    """A measure's label in the user's language (its Chinese one where it has no English one);
+    its id only when the run recorded no label."""
+    source = facts["measure_sources"].get(measure) or {}
+    label = source.get("label") or measure
+    return text(label, source.get("label_en") or label)
+
+
+def node_label(facts: dict[str, dict], node: str, label: str | None) -> str:
+    """An indicator's or node's label (Chinese, as the run explains it) in the user's language."""
+    label = label or node
+    return text(label, facts["labels_en"].get(node) or label)
+
+
+def indicator_table(
+    session: Session, view: RunView, views: ResultViews
+) -> dict[str, dict[str, dict]]:
+    """unit -> indicator -> its explanation (value, points, maximum, label, unit of measure,
+    direction) for every unit of the run: each indicator's distribution across the units."""
+    return views.derived(("indicators", view.key), lambda: views.indicators(session, view))
 
 
 def require_results(actor: Actor, cycle: Cycle) -> None:

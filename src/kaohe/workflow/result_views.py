@@ -17,6 +17,7 @@ missing-data rules), which may differ from the nominal points of the run's tree.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -51,6 +52,65 @@ def share_label(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{100 * value:.2f} %"
+
+
+_RULES = (  # the grade rules the grade step writes (scoring/grade.py), in either language
+    (
+        re.compile(r"^score >= (?P<cut>\S+) → (?P<grade>.+)$"),
+        ("得分 ≥ {cut} → {grade}", "score ≥ {cut} → {grade}"),
+    ),
+    (
+        re.compile(
+            r"^score >= mean (?P<mean>\S+) (?P<sign>[+-]) (?P<k>\S+) × sd (?P<sd>\S+) "
+            r"= (?P<cut>\S+) → (?P<grade>.+)$"
+        ),
+        (
+            "得分 ≥ 同组均值 {mean} {sign} {k} × 标准差 {sd} = {cut} → {grade}",
+            "score ≥ peer-group mean {mean} {sign} {k} × sd {sd} = {cut} → {grade}",
+        ),
+    ),
+    (
+        re.compile(r"^rank (?P<rank>\S+) <= (?P<share>\S+) × (?P<n>\S+) → (?P<grade>.+)$"),
+        (
+            "同组名次 {rank} ≤ {share} × {n} 个单位 → {grade}",
+            "rank in group {rank} ≤ {share} × {n} units → {grade}",
+        ),
+    ),
+    (
+        re.compile(r"^rank (?P<rank>\S+) <= (?P<cut>\S+) → (?P<grade>.+)$"),
+        ("同组名次 {rank} ≤ {cut} → {grade}", "rank in group {rank} ≤ {cut} → {grade}"),
+    ),
+    (
+        re.compile(r"^(?:其余|otherwise) → (?P<grade>.+)$"),
+        ("未达到以上各档 → {grade}", "below every higher band → {grade}"),
+    ),
+    (
+        re.compile(r"^(?:不予评定：|grade withheld: )(?P<reasons>.*)$"),
+        ("不予评定：{reasons}", "grade withheld: {reasons}"),
+    ),
+)
+_VETO = re.compile(
+    r"(?:；一票否决 [^（\s]+（(?P<zh>.*?)）|; veto \S+ \((?P<en>.*?)\))\s*→\s*(?P<grade>[^；;]+)"
+)
+
+
+def grade_rule_label(rule: str | None) -> str:
+    """The grade rule of a unit's explanation (``score >= 80 → 较好``, written by the grade step
+    in the run's language) in words of the user's language: 得分 ≥ 80 → 较好. Vetoes that
+    lowered the grade follow with their reason; a rule of another form is shown as recorded."""
+    if not rule:
+        return ""
+    head, *_ = re.split(r"；一票否决 |; veto ", rule, maxsplit=1)
+    shown = head
+    for pattern, (zh, en) in _RULES:
+        found = pattern.match(head.strip())
+        if found:
+            shown = text(zh, en).format(**found.groupdict())
+            break
+    for veto in _VETO.finditer(rule[len(head) :]):
+        reason = veto.group("zh") or veto.group("en") or ""
+        shown += text(f"；一票否决（{reason}）→ ", f"; veto ({reason}) → ") + veto.group("grade")
+    return shown
 
 
 def preliminary_label(preliminary: dict[str, Any] | None) -> str:
@@ -242,6 +302,16 @@ class ResultViews:
             effective_points=row.effective_points,
         )
         return self._remember(self._units, key, result, self.max_units)
+
+    def indicators(self, session: Session, view: RunView) -> dict[str, dict[str, dict]]:
+        """unit -> indicator -> its explanation, for every unit of ``view`` (not cached here:
+        ``platform_results.indicator_table`` keeps it as a derived view)."""
+        table = {}
+        for unit, explained in session.execute(
+            select(Result.unit_code, Result.explain["indicators"]).where(Result.run_id == view.id)
+        ):
+            table[unit] = explained if isinstance(explained, dict) else {}
+        return table
 
     def derived(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
         """Anything computed from immutable views (e.g. the ranking with last year beside it);
