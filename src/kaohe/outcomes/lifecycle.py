@@ -52,6 +52,17 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 KEEPING = ("reassigned",)
 ITEM_EVENTS = ("item_opened", *{kind for _, kind in TRANSITIONS}, *KEEPING)
 EVENT_KINDS = ("action_issued", *ITEM_EVENTS)
+# event kind → Chinese and English names (a ledger's file and the command line use the kinds)
+EVENTS: dict[str, tuple[str, str]] = {
+    "action_issued": ("登记结果应用", "outcome action issued"),
+    "item_opened": ("登记事项", "item opened"),
+    "evidence_submitted": ("提交整改佐证", "submit evidence"),
+    "marked_overdue": ("标记逾期", "mark overdue"),
+    "verified": ("验收销号", "verify and close"),
+    "verification_failed": ("验收不通过、退回整改", "send back after verification"),
+    "escalated": ("升级处理", "escalate"),
+    "reassigned": ("变更责任单位", "reassign"),
+}
 
 
 class LifecycleError(ValueError):
@@ -63,6 +74,29 @@ def status_name(status: str) -> str:
     return text(zh, en)
 
 
+def event_name(event: str) -> str:
+    zh, en = EVENTS.get(event, (event, event))
+    return text(zh, en)
+
+
+def allowed_events(status: str) -> list[str]:
+    """The events an item in ``status`` may take."""
+    allowed = sorted(kind for (state, kind) in TRANSITIONS if state == status)
+    return allowed + (list(KEEPING) if status != "closed" else [])
+
+
+def refusal(status: str, event: str) -> str:
+    """Why ``event`` cannot happen to an item in ``status``, in words only (for the platform's
+    pages; ``next_status`` names the kinds as a ledger's events write them)."""
+    allowed = [event_name(kind) for kind in allowed_events(status)]
+    return text(
+        f"状态为“{status_name(status)}”的事项不能“{event_name(event)}”；"
+        f"可以：{'、'.join(allowed) or '（无，已销号）'}",
+        f"an item that is {status_name(status)} cannot take this step ({event_name(event)}); "
+        f"possible: {', '.join(allowed) or 'nothing (it is closed)'}",
+    )
+
+
 def next_status(status: str, event: str) -> str:
     """The status after ``event``; ``LifecycleError`` if the event is not allowed now."""
     if event in KEEPING:
@@ -72,11 +106,12 @@ def next_status(status: str, event: str) -> str:
             )
         return status
     if (status, event) not in TRANSITIONS:
-        allowed = sorted(kind for (state, kind) in TRANSITIONS if state == status)
-        allowed += list(KEEPING) if status != "closed" else []
+        allowed = allowed_events(status)
         raise LifecycleError(
             text(
-                f"状态为“{STATUSES[status][0]}”的事项不能 {event}；可以：{'、'.join(allowed) or '（无，已销号）'}",
+                f"状态为“{STATUSES[status][0]}”的事项不能“{EVENTS.get(event, (event,))[0]}”"
+                f"（{event}）；可以："
+                f"{'、'.join(f'{EVENTS[kind][0]}（{kind}）' for kind in allowed) or '（无，已销号）'}",
                 f"an item that is {STATUSES[status][1]} cannot take {event}; "
                 f"allowed: {', '.join(allowed) or '(nothing: it is closed)'}",
             )

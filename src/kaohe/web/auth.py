@@ -7,6 +7,8 @@ language; the session itself lives in the database (``kaohe.workflow.sessions``)
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +23,8 @@ from .security import csrf_ok
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 SESSION_KEY = "session"  # the cookie's entry holding the session token
+NEXT_KEY = "next"  # the cookie's entry holding the page asked for before logging in
+HOME = "/dashboard"
 
 
 class NotLoggedIn(Exception):
@@ -75,11 +79,41 @@ async def _check_csrf(request: Request) -> None:
         )
 
 
+def local_path(value: str | None) -> str | None:
+    """``value`` if it is a page of this site (``/cycles/3/findings?x=1``), else None: a place to
+    send the user after logging in must never be another site (``//evil.example``,
+    ``https://evil.example``, ``/\\evil.example``, which browsers read as ``//``)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
+def asked_for(request: Request) -> str:
+    """The page this request asked for, as a local path with its query."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def login_location(request: Request) -> str:
+    """Where a page sends a visitor who is not logged in: the login, with the page asked for as
+    ``next`` (a GET of a whole page only: a form's POST or an HTMX fragment cannot be replayed)."""
+    if request.method != "GET" or request.headers.get("hx-request"):
+        return "/login"
+    return "/login?next=" + quote(asked_for(request), safe="/")
+
+
 async def page_actor(request: Request) -> Actor:
     """Dependency for pages: the session's user, with CSRF checked on unsafe methods."""
     actor = await _session_actor(request)
     if actor is None:
         request.session.pop(SESSION_KEY, None)
+        if request.method == "GET" and not request.headers.get("hx-request"):
+            # kept in the (signed) cookie too, for a redirect to the login that does not carry
+            # it: the login form offers it again
+            request.session[NEXT_KEY] = asked_for(request)
         raise NotLoggedIn()
     await _check_csrf(request)
     request.state.actor = actor

@@ -15,8 +15,13 @@ from markupsafe import Markup
 
 from ..formatting import percent, rate_text
 from ..i18n import text
+from ..workflow.findings import appeal_status_label, finding_status_label, origin_label
+from ..workflow.jobs import state_label as job_state_label
+from ..workflow.rectification import event_label
+from ..workflow.rectification import status_label as rectification_status_label
 from ..workflow.roles import role_label
 from ..workflow.states import BY_ID
+from ..workflow.verification import verdict_label
 from . import language
 from .security import csrf_token
 
@@ -74,7 +79,20 @@ def as_json(value: Any) -> Markup:
 
 # Templates ship inside the package: no need to stat their files on every render.
 templates.env.auto_reload = False
-templates.env.globals.update(t=text, role_label=role_label, states=BY_ID)
+# Every vocabulary the pages show has its label function, beside the vocabulary's definition: a
+# template never shows a stored code (``open``, ``assessor``) itself.
+templates.env.globals.update(
+    t=text,
+    role_label=role_label,
+    states=BY_ID,
+    origin_label=origin_label,
+    finding_status_label=finding_status_label,
+    appeal_status_label=appeal_status_label,
+    rectification_status_label=rectification_status_label,
+    event_label=event_label,
+    job_state_label=job_state_label,
+    verdict_label=verdict_label,
+)
 templates.env.filters.update(
     date=date_label, wan=money_wan, num=number, pct=percent, measured=measured, as_json=as_json
 )

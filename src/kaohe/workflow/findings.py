@@ -47,6 +47,33 @@ ORIGINS: tuple[Origin, ...] = (
     Origin("assessment", "考核核查", "assessment checks"),
 )
 ORIGIN_BY_CODE = {o.code: o for o in ORIGINS}
+
+# status → Chinese and English names: a finding stands (open) until an accepted appeal withdraws
+# it or a rejected one upholds it; the assessment's own checks withdraw what a later run clears.
+FINDING_STATUSES: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "open"),
+    "upheld": ("维持原认定", "upheld"),
+    "withdrawn": ("已撤销", "withdrawn"),
+}
+APPEAL_STATUSES: dict[str, tuple[str, str]] = {
+    "pending": ("待决定", "pending"),
+    "accepted": ("申诉成立", "accepted"),
+    "rejected": ("申诉不成立", "rejected"),
+}
+
+
+def finding_status_label(status: str) -> str:
+    """The finding's status in the user's language (the code itself if unknown)."""
+    zh, en = FINDING_STATUSES.get(status, (status, status))
+    return text(zh, en)
+
+
+def appeal_status_label(status: str) -> str:
+    """The appeal's status in the user's language (the code itself if unknown)."""
+    zh, en = APPEAL_STATUSES.get(status, (status, status))
+    return text(zh, en)
+
+
 # the assessment's own findings (data checks, overstated self-evaluations; rows before 0006)
 ASSESSMENT = "assessment"
 

@@ -50,6 +50,14 @@ STATES: dict[str, tuple[str, str]] = {
     "done": ("已完成", "done"),
     "failed": ("失败", "failed"),
 }
+
+
+def state_label(state: str) -> str:
+    """The job's state in the user's language (the code itself if unknown)."""
+    zh, en = STATES.get(state, (state, state))
+    return text(zh, en)
+
+
 # A worker beats every few seconds; one silent for this long is taken as dead. Generous: a beat
 # waits for SQLite's write lock while a large run is imported.
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..data.files import scan_sql
 from ..expr import quote
 from ..i18n import text
-from ..store.models import Unit
+from ..store.models import Cycle, Unit
 from .errors import Invalid, NotFound
 from .platform_results import scheme_facts
 from .result_views import RunView
@@ -125,6 +125,14 @@ class RecordPage:
     total: int
     page: int
     pages: int
+    # the run's period (its rows are read for it) and the cycle's: they differ only for a run
+    # computed on another year's data and imported into this cycle, which the page says
+    period: str | None = None
+    cycle_period: str | None = None
+
+    @property
+    def period_differs(self) -> bool:
+        return bool(self.period and self.cycle_period) and self.period != self.cycle_period
 
 
 def subtree(session: Session, unit: Unit) -> list[str]:
@@ -169,4 +177,15 @@ def records(session: Session, run: RunView, unit: Unit, measure: str, page: int 
         ) from None
     finally:
         con.close()
-    return RecordPage(found, path, columns, rows, total, page, pages)
+    cycle = session.get(Cycle, run.cycle_id)
+    return RecordPage(
+        found,
+        path,
+        columns,
+        rows,
+        total,
+        page,
+        pages,
+        str(period) if period else None,
+        cycle.period if cycle is not None else None,
+    )

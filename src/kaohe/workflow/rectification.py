@@ -32,6 +32,10 @@ def status_label(status: str) -> str:
     return lifecycle.status_name(status)
 
 
+def event_label(event: str) -> str:
+    return lifecycle.event_name(event)
+
+
 def is_overdue(item: Rectification, today: dt.date) -> bool:
     # The ledger's rule, applied to the platform's row (it reads only status and deadline).
     return lifecycle.Item.overdue_on(item, today)
@@ -40,8 +44,9 @@ def is_overdue(item: Rectification, today: dt.date) -> bool:
 def _move(item: Rectification, event: str) -> str:
     try:
         return lifecycle.next_status(item.status, event)
-    except lifecycle.LifecycleError as error:
-        raise WrongState(str(error)) from None
+    except lifecycle.LifecycleError:
+        # the ledger's message names the event's kind; the platform's user reads its name
+        raise WrongState(lifecycle.refusal(item.status, event)) from None
 
 
 def _record_in_ledger(item: Rectification, actor: Actor, event: str, data: dict) -> None:

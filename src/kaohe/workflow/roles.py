@@ -107,10 +107,11 @@ class Actor:
 
 def require(actor: Actor, permission: str) -> None:
     if not actor.can(permission):
+        # the permission's id (``user.manage``) means nothing to the user: the role says why
         raise Forbidden(
             text(
-                f"{role_label(actor.role)}无权进行此操作（{permission}）",
-                f"a {role_label(actor.role)} may not do this ({permission})",
+                f"{role_label(actor.role)}无权进行此操作",
+                f"{role_label(actor.role)}s may not do this",
             )
         )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..i18n import text
 from .errors import Forbidden, WrongState
+from .roles import ROLES, role_label
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,9 @@ def transition(state: str, target: str, role: str) -> Transition:
     for candidate in TRANSITIONS:
         if candidate.source == state and candidate.target == target:
             if role not in candidate.roles:
+                who = role_label(role) if role in ROLES else role
                 raise Forbidden(
-                    text(
-                        f"角色 {role} 不能执行“{candidate.zh}”",
-                        f"role {role} may not {candidate.en}",
-                    )
+                    text(f"{who}不能执行“{candidate.zh}”", f"{who}s may not {candidate.en}")
                 )
             return candidate
     raise WrongState(

@@ -20,6 +20,18 @@ from .roles import Actor, require, require_team
 from .states import require_open
 
 VERDICTS = ("正确", "错评", "错退", "漏评")
+# the verdicts are the policy's terms (and the values of the field-check files): English gives
+# the term beside its translation
+VERDICT_NAMES: dict[str, str] = {
+    "正确": "correct (正确)",
+    "错评": "wrongly identified (错评)",
+    "错退": "wrongly exited (错退)",
+    "漏评": "wrongly left out (漏评)",
+}
+
+
+def verdict_label(verdict: str) -> str:
+    return text(verdict, VERDICT_NAMES.get(verdict, verdict))
 
 
 def assign(
@@ -104,7 +116,7 @@ def record(
         raise Invalid(
             text(
                 f"核查结论应为 {'、'.join(VERDICTS)} 之一",
-                f"the verdict must be one of {', '.join(VERDICTS)}",
+                f"the verdict must be one of {', '.join(VERDICT_NAMES.values())}",
             )
         )
     if verdict.income_verified is not None and not math.isfinite(verdict.income_verified):
