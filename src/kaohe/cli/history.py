@@ -15,6 +15,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import language, text
 from .app import app, console, user_errors, with_columns
+from .platform_store import no_published_cycles, platform_session
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -106,36 +107,14 @@ def history(
 def _from_store(url: str, unit: str, indicators: list[str], schemes: list[str]):
     """The unit's history from the platform's published cycles and rectification items."""
     from ..run.history import attach_rectifications, unit_history
-    from ..store import Database
     from ..workflow.history import published_cycles, stored_items, stored_runs
 
-    if Path(url).is_dir():
-        raise UsageError(
-            text(
-                f"--store：{url} 是目录（数据快照仓只保存数据，不保存考核结果）；请给出平台数据库"
-                "的地址（如 sqlite:///kaohe.db），或用 --runs 指定考核结果所在的文件夹",
-                f"--store: {url} is a directory (a snapshot store keeps data, not runs); give "
-                "the platform's database URL (such as sqlite:///kaohe.db), or the folder of "
-                "runs with --runs",
-            )
-        )
-    db = Database.connect(url)
-    try:
-        with db.read() as session:
-            cycles = published_cycles(session, schemes)
-            if not cycles:
-                raise UsageError(
-                    text(
-                        "平台中没有已发布结果的考核周期"
-                        + ("（按 --scheme 筛选后）" if schemes else ""),
-                        "the platform has no cycle with published results"
-                        + (" (of the --scheme asked for)" if schemes else ""),
-                    )
-                )
-            result = unit_history(stored_runs(session, cycles), unit, indicators)
-            attach_rectifications(result, stored_items(session, unit, cycles))
-    finally:
-        db.dispose()
+    with platform_session(url) as session:
+        cycles = published_cycles(session, schemes)
+        if not cycles:
+            raise no_published_cycles(schemes)
+        result = unit_history(stored_runs(session, cycles), unit, indicators)
+        attach_rectifications(result, stored_items(session, unit, cycles))
     return result
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import text
 from .app import app, console, user_errors
+from .platform_store import no_published_cycles, platform_session
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -86,15 +87,15 @@ def pivot(
                 "(one of the two)",
             )
         )
-    chosen = PivotFilter(
-        indicators=tuple(indicator),
-        units=tuple(unit),
-        periods=tuple(period),
-        levels=tuple(level),
-        peer_groups=tuple(peer_group),
-        grades=tuple(grade),
-        statuses=tuple(status),
-        schemes=tuple(scheme),
+    chosen = PivotFilter.of(
+        indicator=indicator,
+        unit=unit,
+        period=period,
+        level=level,
+        peer_group=peer_group,
+        grade=grade,
+        status=status,
+        scheme=scheme,
     )
     table = _from_store(store, chosen) if store is not None else build(_directories(runs), chosen)
     _write(table, format, out)
@@ -109,31 +110,12 @@ def _directories(runs: Path):
 
 def _from_store(url: str, chosen):
     from ..run.pivot import pivot
-    from ..store import Database
     from ..workflow.pivot import pivot_runs
 
-    if Path(url).is_dir():
-        raise UsageError(
-            text(
-                f"--store：{url} 是目录（数据快照仓只保存数据，不保存考核结果）；请给出平台数据库"
-                "的地址（如 sqlite:///kaohe.db），或用 --runs 指定考核结果所在的文件夹",
-                f"--store: {url} is a directory (a snapshot store keeps data, not runs); give "
-                "the platform's database URL (such as sqlite:///kaohe.db), or the folder of "
-                "runs with --runs",
-            )
-        )
-    db = Database.connect(url)
-    try:
-        with db.read() as session:
-            found = pivot_runs(session, None)
-    finally:
-        db.dispose()
+    with platform_session(url) as session:
+        found = pivot_runs(session, None)
     if not found:
-        raise UsageError(
-            text(
-                "平台中没有已发布结果的考核周期", "the platform has no cycle with published results"
-            )
-        )
+        raise no_published_cycles()
     return pivot(found, chosen)
 
 

@@ -168,6 +168,13 @@ class PivotFilter:
     statuses: tuple[str, ...] = ()
     schemes: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, **chosen: Iterable[str]) -> PivotFilter:
+        """From options named as the command line and the API name them, in the singular
+        (``indicator=[…]``, ``peer_group=[…]``); empty values select nothing."""
+        plural = {name: name + ("es" if name.endswith("s") else "s") for name in chosen}
+        return cls(**{plural[name]: tuple(v for v in vs if v) for name, vs in chosen.items()})
+
 
 @dataclass(frozen=True)
 class Figure:

@@ -96,15 +96,15 @@ def pivot_table(
 ):
     """Indicators × units × periods of the published cycles the caller may see. Filters select
     unit-years; totals are over the units shown (a province's token sees its own units only)."""
-    chosen = PivotFilter(
-        indicators=tuple(indicator),
-        units=tuple(unit),
-        periods=tuple(period),
-        levels=tuple(level),
-        peer_groups=tuple(peer_group),
-        grades=tuple(grade),
-        statuses=tuple(status),
-        schemes=tuple(scheme),
+    chosen = PivotFilter.of(
+        indicator=indicator,
+        unit=unit,
+        period=period,
+        level=level,
+        peer_group=peer_group,
+        grade=grade,
+        status=status,
+        scheme=scheme,
     )
     with db(request).read() as session:
         runs = pivot_runs(session, actor)

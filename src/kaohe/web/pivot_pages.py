@@ -60,9 +60,7 @@ def _build(request: Request, actor: Actor, **params):
     return found, chosen, table
 
 
-@router.get("/pivot")
-def pivot_page(
-    request: Request,
+def page_query(
     scheme: str = "",
     period: str = "",
     level: str = "",
@@ -71,9 +69,9 @@ def pivot_page(
     status: str = "",
     unit: str = "",
     indicator: list[str] = Query([]),
-    actor: Actor = Depends(page_actor),
-):
-    params = dict(
+) -> dict:
+    """The page's filters as its query string gives them (the page and its workbook share them)."""
+    return dict(
         scheme=scheme,
         period=period,
         level=level,
@@ -83,10 +81,20 @@ def pivot_page(
         unit=unit,
         indicator=indicator,
     )
+
+
+@router.get("/pivot")
+def pivot_page(
+    request: Request,
+    params: dict = Depends(page_query),
+    actor: Actor = Depends(page_actor),
+):
     found, chosen, table = _build(request, actor, **params)
     # the download link: the filters shown, with the scheme the page chose
     pairs = [(k, v) for k, v in params.items() if k not in ("indicator", "scheme") and v]
-    pairs += [("scheme", s) for s in chosen.schemes] + [("indicator", i) for i in indicator if i]
+    pairs += [("scheme", s) for s in chosen.schemes] + [
+        ("indicator", i) for i in params["indicator"] if i
+    ]
     query = urlencode(pairs)
     periods = [p.period for p in table.periods] if table else []
     return render(
@@ -110,29 +118,11 @@ def pivot_page(
 @router.get("/pivot.xlsx")
 def pivot_workbook(
     request: Request,
-    scheme: str = "",
-    period: str = "",
-    level: str = "",
-    peer_group: str = "",
-    grade: str = "",
-    status: str = "",
-    unit: str = "",
-    indicator: list[str] = Query([]),
+    params: dict = Depends(page_query),
     actor: Actor = Depends(page_actor),
 ):
     """The pivot the page shows, as an Excel workbook with each total explained."""
-    _, chosen, table = _build(
-        request,
-        actor,
-        scheme=scheme,
-        period=period,
-        level=level,
-        peer_group=peer_group,
-        grade=grade,
-        status=status,
-        unit=unit,
-        indicator=indicator,
-    )
+    _, chosen, table = _build(request, actor, **params)
     content = pivot_xlsx(table or pivot([], chosen))
     name = text("数据透视", "pivot") + (f"-{chosen.schemes[0]}" if chosen.schemes else "")
     return download(content, f"{name}.xlsx", XLSX)
