@@ -15,7 +15,7 @@ from ..workflow.compute_jobs import request_computation
 from ..workflow.dashboard import dashboard
 from ..workflow.roles import Actor
 from ..workflow.states import transitions_from
-from .app_state import compute_settings, db, today
+from .app_state import compute_settings, db, result_views, today
 from .auth import page_actor
 from .job_pages import wake_worker
 from .rendering import render
@@ -26,9 +26,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/dashboard")
 def dashboard_page(request: Request, actor: Actor = Depends(page_actor)):
     with db(request).read() as session:
-        shown = dashboard(session, actor, today())
+        shown = dashboard(session, actor, today(), result_views(request))
     return render(
-        request, "dashboard.html", {"rows": shown.rows, "spared": shown.spared, "unit": shown.unit}
+        request,
+        "dashboard.html",
+        {"rows": shown.rows, "spared": shown.spared, "unit": shown.unit, "work": shown.work},
     )
 
 

@@ -1,6 +1,7 @@
 """The dashboard (工作台): every cycle with its current deadline, whether it is overdue, the moves
 the user's role may make and, for those who see unpublished results, why its latest run is
-preliminary; the fields Kaohe prefills in the templates the user submits (基层减负)."""
+preliminary; the fields Kaohe prefills in the templates the user submits (基层减负); and the
+user's own work across the cycles, block by block (``dashboard_work``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from ..store.models import Cycle, Run, Unit
 from .collection import catalog, prefill
 from .cycles import list_cycles
-from .result_views import preliminary_label
+from .dashboard_work import Work, work
+from .result_views import ResultViews, preliminary_label
 from .roles import Actor
 from .states import is_locked, overdue, transitions_from
 from .submissions import may_submit, reporting_units
@@ -26,9 +28,15 @@ class Dashboard:
     rows: list[dict[str, Any]]  # one per cycle, the newest period first
     spared: list[dict[str, Any]]  # per source the user submits, for the newest cycle
     unit: Unit | None  # the user's own unit
+    work: Work  # what is due, open, overdue or incomplete for this user
 
 
-def dashboard(session: Session, actor: Actor, today: dt.date) -> Dashboard:
+def dashboard(
+    session: Session, actor: Actor, today: dt.date, views: ResultViews | None = None
+) -> Dashboard:
+    """The dashboard of ``actor`` on ``today``; ``views``: the process's cache of run views (the
+    completeness block reads the latest run through it)."""
+    cycles = list_cycles(session, newest_first=True)
     preliminary = preliminary_runs(session) if actor.can("results.view.unpublished") else {}
     rows = [
         {
@@ -39,10 +47,15 @@ def dashboard(session: Session, actor: Actor, today: dt.date) -> Dashboard:
             "locked": is_locked(cycle.state),
             "preliminary": preliminary.get(cycle.id, ""),
         }
-        for cycle in list_cycles(session, newest_first=True)
+        for cycle in cycles
     ]
     spared = spared_fields(session, actor, rows[0]["cycle"] if rows else None)
-    return Dashboard(rows, spared, find_unit(session, actor.unit_code))
+    return Dashboard(
+        rows,
+        spared,
+        find_unit(session, actor.unit_code),
+        work(session, actor, cycles, today, views or ResultViews()),
+    )
 
 
 def preliminary_runs(session: Session) -> dict[int, str]:

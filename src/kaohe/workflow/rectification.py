@@ -107,7 +107,7 @@ def create(
     return item
 
 
-def _sees(actor: Actor, item: Rectification, unit: Unit) -> bool:
+def sees(actor: Actor, item: Rectification, unit: Unit) -> bool:
     if actor.role == "verifier":
         return item.team_id is not None and item.team_id == actor.team_id
     return actor.sees_unit(unit)
@@ -121,7 +121,7 @@ def visible(session: Session, actor: Actor, cycle_id: int) -> list[Rectification
         .where(Rectification.cycle_id == cycle_id)
         .order_by(Rectification.deadline, Rectification.id)
     ).all()
-    return [r for r, u in rows if _sees(actor, r, u)]
+    return [r for r, u in rows if sees(actor, r, u)]
 
 
 def get(session: Session, actor: Actor, item_id: int) -> Rectification:
