@@ -47,6 +47,7 @@ from . import (
     result_pages,
     self_evaluation_pages,
     submission_pages,
+    trend_pages,
     verification_pages,
 )
 from .auth import NotLoggedIn
@@ -100,6 +101,7 @@ ROUTERS = (
     verification_pages,
     result_pages,
     pivot_pages,
+    trend_pages,
     finding_pages,
     self_evaluation_pages,
     rectification_pages,

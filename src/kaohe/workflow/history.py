@@ -12,6 +12,7 @@ not record in English is shown in Chinese in both languages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from ..i18n import text
 from ..run.history import PeriodRun
-from ..store.models import Cycle, Rectification, Result, Run
+from ..store.models import Cycle, Rectification, Result, Run, Unit
 from .cycles import latest_run
+from .roles import Actor
 from .states import ORDER
 
 PUBLISHED_FROM = "publication"
@@ -91,6 +93,16 @@ def _period_run(session: Session, cycle: Cycle, run: Run) -> PeriodRun:
         grades=list(run.grades or []),
         units=units,
         label=lambda name, _lang: labels.get(name, name),
+    )
+
+
+def within_scope(session: Session, run: PeriodRun, actor: Actor) -> PeriodRun:
+    """``run`` with only the units ``actor`` may see (``Actor.sees_unit``: a province its own
+    subtree). A unit the platform no longer knows is left out: its scope cannot be decided."""
+    known = session.scalars(select(Unit).where(Unit.code.in_(list(run.units))))
+    seen = {unit.code for unit in known if actor.sees_unit(unit)}
+    return dataclasses.replace(
+        run, units={code: entry for code, entry in run.units.items() if code in seen}
     )
 
 
