@@ -93,6 +93,7 @@ CHINESE_ALLOWED = _world_names() | {"考核"}  # the product's name beside "Kaoh
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
+WIDE_COLON = re.compile(r"[A-Za-z]+ ?：")
 TEXT_ATTRIBUTES = ("title", "aria-label", "alt", "placeholder")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 VOID |= {"track", "wbr"}
@@ -158,6 +159,8 @@ def problems(html: str, lang: str) -> list[str]:
         without_terms = re.sub(r"[(（][^()（）]*[)）]", " ", shown)
         chinese = set(CJK.findall(without_terms)) - CHINESE_ALLOWED
         found += [f"Chinese {c!r}" for c in sorted(chinese)]
+        # Chinese punctuation after English words: "Grade：一般" (a colon of the other language)
+        found += [f"full-width colon {m!r}" for m in sorted(set(WIDE_COLON.findall(shown)))]
     return found
 
 
@@ -273,6 +276,7 @@ def test_the_check_catches_raw_values():
         "identifier 'verification_failed'"
     ]
     assert problems("<p>Findings: 待处理</p>", "en") == ["Chinese '待处理'"]
+    assert problems("<p>Grade：good</p>", "en") == ["full-width colon 'Grade：'"]
     assert problems("<p>approve (审定) 河北省</p>", "en") == []
     assert problems('<span class="user">assessor</span> <code>open</code>', "zh") == []
     assert problems('<a title="locked">x</a>', "zh") == ["English 'locked'", "English 'x'"]
