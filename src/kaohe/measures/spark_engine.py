@@ -15,6 +15,7 @@ import decimal
 import os
 
 import numpy as np
+import pyarrow as pa
 import sqlglot
 
 from ..data.sources import SourceInput, raw_name, view_name
@@ -24,6 +25,7 @@ from .collect import collect
 from .compile import MeasurePlan
 
 _SESSION = None
+_PAIRS = pa.schema([("unit", pa.string()), ("ancestor", pa.string())])
 
 
 def to_spark(sql: str) -> str:
@@ -31,7 +33,8 @@ def to_spark(sql: str) -> str:
 
 
 def spark_session(master: str | None = None, memory: str | None = None):
-    """A local Spark session (reused within the process: starting one takes seconds)."""
+    """A Spark session (reused within the process: starting one takes seconds): ``local[N]`` on
+    this machine's cores, or the cluster ``master`` or ``KAOHE_SPARK_MASTER`` names."""
     global _SESSION
     try:
         from pyspark.sql import SparkSession
@@ -45,17 +48,22 @@ def spark_session(master: str | None = None, memory: str | None = None):
     if _SESSION is not None and _SESSION.sparkContext._jsc is not None:
         return _SESSION
     master = master or os.environ.get("KAOHE_SPARK_MASTER") or f"local[{os.cpu_count() or 1}]"
-    # Local mode: as many shuffle partitions as cores (the default 200 is for clusters).
-    cores = master.removeprefix("local[").removesuffix("]") if master.startswith("local[") else ""
-    partitions = str(os.cpu_count() or 1) if cores in ("", "*") else cores
     builder = (
         SparkSession.builder.master(master)
         .appName("kaohe")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", partitions)
         .config("spark.sql.session.timeZone", "UTC")
     )
+    if master.startswith("local"):
+        # Local mode: as many shuffle partitions as cores (the default 200 is for clusters). On
+        # a cluster (spark://, yarn, k8s://) the cores are the workers', not this machine's: the
+        # cluster's own setting (spark-defaults.conf, else 200, coalesced by adaptive execution).
+        cores = (
+            master.removeprefix("local[").removesuffix("]") if master.startswith("local[") else ""
+        )
+        partitions = str(os.cpu_count() or 1) if cores in ("", "*") else cores
+        builder = builder.config("spark.sql.shuffle.partitions", partitions)
     if memory:
         builder = builder.config("spark.driver.memory", _jvm_memory(memory))
     _SESSION = builder.getOrCreate()
@@ -76,7 +84,12 @@ class SparkEngine:
         self.spark = spark
 
     def register_pairs(self, name: str, pairs: list[tuple[str, str]]) -> None:
-        frame = self.spark.createDataFrame(pairs, schema="unit string, ancestor string")
+        # As Arrow, not a list of tuples: the JVM reads Arrow itself, while a list becomes a
+        # Python RDD that every query evaluates again on the executors, which then need the
+        # driver's Python and pyspark (on a cluster, each worker's). No Python runs on executors.
+        columns = {"unit": [u for u, _ in pairs], "ancestor": [a for _, a in pairs]}
+        table = pa.table(columns, schema=_PAIRS)
+        frame = self.spark.createDataFrame(table)
         frame.createOrReplaceTempView(name)
 
     def rows(self, queries: list[tuple[str, list[str]]]) -> list[list[tuple]]:
@@ -95,7 +108,9 @@ def _plain(value):
 def register_sources(spark, inputs: list[SourceInput]) -> None:
     """Each source's file as ``raw_<name>`` and its typed view ``src_<name>``, on Spark."""
     for item in inputs:
-        path = str(item.read_from.resolve())
+        # A file: URI, not a bare path: a bare one means the default file system of the cluster's
+        # Hadoop configuration (HDFS on many), and the store is a local or mounted folder.
+        path = f"file://{item.read_from.resolve()}"
         if item.format == "parquet":
             frame = spark.read.parquet(path)
         else:
