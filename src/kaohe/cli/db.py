@@ -9,6 +9,7 @@ import typer
 
 from ..i18n import text
 from .app import app, console, user_errors
+from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -262,6 +263,25 @@ def import_run_command(
     console.print(text(f"已导入考核结果（run {run_id}）", f"run {run_id} imported"))
 
 
+class ComputeDisplay:
+    """Follows a computation on a progress bar: each step moves it to the step's share of the
+    work and names it (``steps``: the computation's ``STEPS``, as on the web's job page)."""
+
+    def __init__(self, display, steps: dict[str, tuple[float, str, str]]):
+        self.display, self.steps = display, steps
+        self.task = display.add_task(text("计算", "computing"), total=1.0)
+
+    def step(self, name: str) -> None:
+        share, zh, en = self.steps[name]
+        self.display.update(self.task, completed=share, description=text(zh, en))
+
+    def attempt(self, directory: Path) -> None:
+        pass
+
+    def imported(self, session, run_id: int) -> None:
+        self.display.update(self.task, completed=1.0)
+
+
 @db_app.command("compute")
 @user_errors
 def compute_command(
@@ -271,12 +291,19 @@ def compute_command(
     """Compute a cycle's results from its accepted submissions and import them (as the web's
     compute button does; KAOHE_RUNS_DIR, KAOHE_BASE_DATA, KAOHE_SCHEMES_DIR apply)."""
     from ..store import Database, require_current
-    from ..workflow.computation import ComputeSettings, compute
+    from ..workflow.computation import STEPS, ComputeSettings, compute
 
     db = Database.connect(url or None)
     try:
         require_current(db.engine)
-        run_id = compute(db, _cli_actor(), cycle, ComputeSettings.from_env())
+        with progress_display() as display:
+            run_id = compute(
+                db,
+                _cli_actor(),
+                cycle,
+                ComputeSettings.from_env(),
+                progress=ComputeDisplay(display, STEPS),
+            )
     finally:
         db.dispose()
     console.print(

@@ -43,7 +43,7 @@ def demo(
 ) -> None:
     """Generate the synthetic national panel year by year (2016–2023) and run each bundled
     scheme on the years of its era, carrying rectification items from year to year."""
-    from ..demo.job import PERSONS_PER_YEAR, assess_demo, write_demo_data
+    from ..demo.job import PERSONS_PER_YEAR, assess_demo, schemes_of_year, write_demo_data
     from ..demo.years import parse_years
 
     try:
@@ -67,7 +67,26 @@ def demo(
         data = write_demo_data(
             out, seed, persons, progress=lambda n: progress.advance(task, n), years=chosen
         )
-    runs = assess_demo(out, seed, on_result=print_results, years=chosen)
+    # One step per run; the grades' robustness and the report that follow are not counted.
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,  # the results printed between stay plain in a pipe
+    ) as progress:
+        task = progress.add_task(
+            text("各年度考核计算", "assessing each year"),
+            total=sum(len(schemes_of_year(year)) for year in chosen),
+        )
+
+        def on_result(result) -> None:
+            print_results(result)
+            progress.advance(task)
+
+        runs = assess_demo(out, seed, on_result=on_result, years=chosen)
     for run_dir, opened in runs.opened:
         console.print(
             text(

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..i18n import text
 from .app import app, console, user_errors, with_columns
+from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -74,7 +75,13 @@ def sensitivity(
         estimates=estimates,
         threshold=threshold,
     )
-    analysis = run_sensitivity(run_dir, settings)
+    # The analysis does not report its draws as they go: the bar pulses, with the time elapsed.
+    with progress_display() as display:
+        display.add_task(
+            text(f"蒙特卡洛分析（{draws} 次抽样）", f"Monte Carlo analysis ({draws} draws)"),
+            total=None,
+        )
+        analysis = run_sensitivity(run_dir, settings)
     out = write_analysis(analysis)
     print_analysis(analysis)
     console.print(

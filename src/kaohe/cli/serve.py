@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..i18n import text
-from .app import app, console, user_errors
+from .app import app, console, errors, user_errors
+
+if TYPE_CHECKING:
+    from ..demo.platform import DemoAccount
+    from ..store import Database
+    from ..web.demo_loading import DemoLoading
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -26,6 +34,70 @@ def proxy_options(forwarded_allow_ips: str) -> dict[str, object]:
     return {"proxy_headers": True, "forwarded_allow_ips": named}
 
 
+def print_accounts(accounts: list[DemoAccount]) -> None:
+    console.print(
+        text(
+            "演示账号（每次启动重新生成密码）：",
+            "demo accounts (passwords are new at every start):",
+        )
+    )
+    for account in accounts:
+        console.print(
+            f"  {account.role:<10} {account.username:<16} {account.password:<14} {account.scope}",
+            highlight=False,
+        )
+
+
+def load_in_background(
+    db: Database, directory: Path, seed: int, loading: DemoLoading
+) -> threading.Thread:
+    """Load the demo in a thread while the platform answers with ``loading``'s progress; print
+    the accounts when it is done, or the error if it fails (the page then shows it too)."""
+    from ..demo.platform import load_demo
+    from ..errors import KaoheError
+    from .data import progress_display
+
+    def load() -> None:
+        started = time.perf_counter()
+        try:
+            with progress_display() as display:
+                task = display.add_task(text("载入演示数据", "loading the demo data"), total=1.0)
+
+                def report(fraction: float, step: str) -> None:
+                    loading.report(fraction, step)
+                    display.update(task, completed=fraction, description=loading.step_label())
+
+                accounts = load_demo(db, directory, seed, progress=report)
+        # Whatever stops the load must reach the page and the terminal: an exception left to
+        # end this thread would leave the page saying "loading" for ever.
+        except KaoheError as error:
+            loading.fail(str(error))
+            errors.print(
+                text(f"演示数据载入失败：{error}", f"the demo could not be loaded: {error}"),
+                highlight=False,
+                markup=False,
+            )
+            return
+        except Exception as error:
+            loading.fail(f"{type(error).__name__}: {error}")
+            errors.print(text("演示数据载入失败：", "the demo could not be loaded:"))
+            errors.print_exception()
+            return
+        loading.finish()
+        elapsed = time.perf_counter() - started
+        console.print(
+            text(f"演示数据已载入（{elapsed:.0f} 秒）", f"demo data loaded in {elapsed:.0f} s")
+        )
+        print_accounts(accounts)
+
+    # the command's language (--lang) lives in a context variable the thread must see
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(load,), name="demo-load", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 @app.command()
 @user_errors
 def serve(
@@ -36,7 +108,7 @@ def serve(
         typer.Option("--url", help="Database URL (default: $KAOHE_DATABASE_URL or ./kaohe.db)."),
     ] = "",
     demo: Annotated[
-        bool, typer.Option("--demo", help="Load the demo data and demo accounts first.")
+        bool, typer.Option("--demo", help="Load the demo data and demo accounts (on a new database in the background: pages show the progress until it is loaded).")
     ] = False,
     demo_dir: Annotated[
         Path, typer.Option(help="Where the demo data and its database live.")
@@ -70,28 +142,32 @@ def serve(
         demo_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{demo_dir.resolve() / 'kaohe.db'}"
     db = Database.connect(url or None)
+    loading = None
     if demo:
         migrate.upgrade(db.write_engine)
-        from ..demo.platform import load_demo
+        from ..demo.platform import LOAD_STEPS, demo_loaded, load_demo
 
-        console.print(text("正在载入演示数据……", "loading the demo data…"))
-        accounts = load_demo(db, demo_dir, seed)
         # The compute button of the demo reads the registry and other sources the platform does
         # not collect from the demo's data, and writes its runs beside it.
         os.environ.setdefault("KAOHE_BASE_DATA", str((demo_dir / "data").resolve()))
         os.environ.setdefault("KAOHE_RUNS_DIR", str((demo_dir / "runs-platform").resolve()))
-        console.print(
-            text(
-                "演示账号（每次启动重新生成密码）：",
-                "demo accounts (passwords are new at every start):",
-            )
-        )
-        for account in accounts:
+        # A first load takes a while: one process serves the loading page meanwhile. Several
+        # workers are separate processes that build their own app from the environment and
+        # could not see this process's loading state, so they start once the demo is loaded.
+        if workers < 2 and not demo_loaded(db):
+            from ..web.demo_loading import DemoLoading
+
+            loading = DemoLoading({step.key: (step.zh, step.en) for step in LOAD_STEPS})
             console.print(
-                f"  {account.role:<10} {account.username:<16} {account.password:<14} "
-                f"{account.scope}",
-                highlight=False,
+                text(
+                    "首次启动：演示数据在后台载入，网页显示进度；载入后打印演示账号",
+                    "first start: the demo data loads in the background and the pages show its "
+                    "progress; the demo accounts are printed once it is loaded",
+                )
             )
+        else:
+            console.print(text("正在载入演示数据……", "loading the demo data…"))
+            print_accounts(load_demo(db, demo_dir, seed))
     migrate.require_current(db.engine)
     # A mistyped session, login or job setting stops the start here (exit 2, naming the variable)
     # rather than failing every request later; the workers read the same environment.
@@ -108,8 +184,11 @@ def serve(
     if workers < 2:
         from ..web import create_app
 
+        web_app = create_app(db, demo_loading=loading)
+        if loading is not None:
+            load_in_background(db, demo_dir, seed, loading)
         uvicorn.run(
-            create_app(db),
+            web_app,
             host=host,
             port=port,
             log_level="warning",

@@ -51,6 +51,7 @@ from . import (
     verification_pages,
 )
 from .auth import NotLoggedIn
+from .demo_loading import DemoLoading, DemoLoadingMiddleware
 from .rendering import render
 from .security import (
     BodyLimitMiddleware,
@@ -123,7 +124,14 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(db: Database, secret: str | None = None, https_only: bool = False) -> FastAPI:
+def create_app(
+    db: Database,
+    secret: str | None = None,
+    https_only: bool = False,
+    demo_loading: DemoLoading | None = None,
+) -> FastAPI:
+    """The app around ``db``; with ``demo_loading`` (``kaohe serve --demo`` on a new database)
+    every page answers with the load's progress until the demo is loaded."""
     app = FastAPI(
         title="Kaohe 考核 API",
         version=__version__,
@@ -207,7 +215,10 @@ def create_app(db: Database, secret: str | None = None, https_only: bool = False
         return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
 
     # Order: the last added runs first. Sessions must be decoded before the language is chosen,
-    # and the language chosen before a body over the limit is refused in it.
+    # and the language chosen before a body over the limit is refused in it, or the demo's
+    # loading page shown in it.
+    if demo_loading is not None:
+        app.add_middleware(DemoLoadingMiddleware, loading=demo_loading)
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BYTES + 64 * 1024)
     app.add_middleware(language.LanguageMiddleware)
     app.add_middleware(
