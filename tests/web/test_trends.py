@@ -14,7 +14,8 @@ The world's scheme scores 60 · min(growth / 0.1, 1) + 40 · population / 100000
 - 河北's dimensions as shares of their points: 增长 58.163265 / 60 = 96.94 % then 100 %; 规模
   20 / 40 = 50 % both years.
 - Rectification items: 2018 the world's item at 长安区 130102 (open) and one at 河北 closed
-  here (opened 2, closed 1); 2019 one at 河北, open (opened 1, closed 0).
+  here (opened 2, closed 1); 2019 one at 河北, open (opened 1, closed 0). 河北's own trend
+  counts its counties' items too (a province answers for them): 2 opened in 2018, 1 closed.
 A province sees its own subtree only: 河北's picture is 河北 alone, and 山西's trend is refused.
 """
 
@@ -134,8 +135,17 @@ def test_a_unit_across_the_years(years, login):
     ]
     figures = {f["label"]: f["values"] for f in chart["figures"]}
     assert figures == {"增长": pytest.approx([96.94, 100.0]), "规模": [50.0, 50.0]}
-    assert (chart["opened"], chart["closed"]) == ([1, 1], [1, 0])
-    for shown in ("+1.84", "上升", "96.94 %", "100.00 %", "1 / 2", "已验收销号", "待整改"):
+    assert (chart["opened"], chart["closed"]) == ([2, 1], [1, 0])
+    for shown in (
+        "+1.84",
+        "上升",
+        "96.94 %",
+        "100.00 %",
+        "1 / 2",
+        "已验收销号",
+        "待整改",
+        "长安区：",
+    ):
         assert shown in html, shown
     assert f'href="/cycles/{years["open"]}/results/130000"' in html
 

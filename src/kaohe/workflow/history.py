@@ -107,23 +107,29 @@ def within_scope(session: Session, run: PeriodRun, actor: Actor) -> PeriodRun:
 
 
 def stored_items(session: Session, unit: str, cycles: Sequence[Cycle]) -> list[StoredItem]:
-    """The unit's rectification items of ``cycles``, each under its cycle's period and scheme."""
+    """The rectification items of ``unit`` and of the units below it (a province answers for
+    its counties' items), each under its cycle's period and scheme; an item of a unit below
+    is titled with that unit's name."""
+    top = session.get(Unit, unit)
+    if top is None:
+        return []
     by_id = {cycle.id: cycle for cycle in cycles}
     query = (
-        select(Rectification)
-        .where(Rectification.unit_code == unit, Rectification.cycle_id.in_(list(by_id)))
-        .order_by(Rectification.deadline, Rectification.id)
+        select(Rectification, Unit.name)
+        .join(Unit, Rectification.unit_code == Unit.code)
+        .where(Unit.path.startswith(top.path), Rectification.cycle_id.in_(list(by_id)))
+        .order_by(Rectification.deadline, Unit.path, Rectification.id)
     )
     return [
         StoredItem(
             id=item.ledger_item or str(item.id),
-            unit=item.unit_code,
+            unit=unit,
             period=by_id[item.cycle_id].period,
             scheme=by_id[item.cycle_id].scheme,
             kind=item.kind,
-            title=item.title,
+            title=item.title if item.unit_code == unit else f"{name}{text('：', ': ')}{item.title}",
             status=item.status,
             deadline=item.deadline,
         )
-        for item in session.scalars(query)
+        for item, name in session.execute(query)
     ]
