@@ -5,12 +5,16 @@ keeps them and issues new passwords."""
 from __future__ import annotations
 
 import json
+import re
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.web.conftest import csrf_of
 
 from kaohe.demo.platform import BANKS, PROVINCIAL, load_demo
 from kaohe.store import Database, migrate
 from kaohe.store.models import Cycle, Rectification, Run, Unit
+from kaohe.web.app import create_app
 from kaohe.workflow.history import published_cycles, stored_runs
 from kaohe.workflow.roles import ROLES
 
@@ -43,6 +47,7 @@ def test_the_demo_loads_into_the_platform_once(tmp_path, copy_demo, demo_setting
         assert (directory / "runs" / BANKS / "explain.json").is_file()
         assert (directory / "data-2018" / "units.csv").is_file()
         _one_panel_over_the_years(db, directory)
+        _an_assessor_follows_a_province_in_the_browser(db, accounts)
 
         again = load_demo(db, directory, seed=seed, persons=persons)
         assert [a.username for a in again] == [a.username for a in accounts]
@@ -84,3 +89,32 @@ def _statuses_by_period(session):
     for period, status in rows:
         by_period.setdefault(period, []).append((status,))
     return by_period
+
+
+def _an_assessor_follows_a_province_in_the_browser(db, accounts):
+    """The pages an assessor answers the campaign's questions with, on the demo's real schemes:
+    last year's provinces graded 较差 and where they are (ranking, map), one of them over the
+    years (its trend, 2016–2018), its indicators against its peers (its score card, every
+    indicator of the bundled scheme, including those scored by a rule, without a target), and
+    what it still has to rectify."""
+    password = next(a.password for a in accounts if a.username == "demo_assessor")
+    client = TestClient(create_app(db), raise_server_exceptions=False)
+    token = csrf_of(client.get("/login").text)
+    client.post(
+        "/login",
+        data={"username": "demo_assessor", "password": password, "csrf_token": token},
+    )
+    with db.read() as session:
+        cycle = session.scalar(select(Cycle.id).where(Cycle.period == "2018"))
+    ranking = client.get(f"/cycles/{cycle}/results", params={"grade": "较差"})
+    assert ranking.status_code == 200 and 'id="map-chart"' in ranking.text
+    worst = re.findall(rf'href="/cycles/{cycle}/results/(\d+)"', ranking.text)
+    assert worst, "no province graded 较差 in the demo's 2018"
+    card = client.get(f"/cycles/{cycle}/results/{worst[0]}")
+    assert card.status_code == 200, card.text[:300]
+    assert 'id="peers-chart"' in card.text and f'href="/trends/{worst[0]}"' in card.text
+    trend = client.get(f"/trends/{worst[0]}")
+    assert trend.status_code == 200
+    assert all(f"{year}年度" in trend.text for year in ("2016", "2017", "2018"))
+    for code in set(re.findall(rf'href="/cycles/{cycle}/results/(\d+)"', ranking.text)):
+        assert client.get(f"/cycles/{cycle}/results/{code}").status_code == 200, code

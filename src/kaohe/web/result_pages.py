@@ -90,7 +90,10 @@ def _drilldown(card: result_ops.ScoreCard) -> list[dict]:
     expressions, reads = facts["indicator_expressions"], facts["indicator_measures"]
 
     def indicator(ind_id: str) -> dict:
-        info = dict(indicators.get(ind_id, {}))
+        # an explanation names only what its scoring has: no target for a rule, no points for
+        # an indicator that is reported but not scored (贫困发生率 in 三率一度)
+        keys = ("value", "target", "interval", "normalized", "points", "max_points")
+        info = {**dict.fromkeys(keys), **indicators.get(ind_id, {})}
         used = reads.get(ind_id, ())  # the measures its parsed expression names
         info.update(
             id=ind_id,
