@@ -108,7 +108,11 @@ def serve(
         typer.Option("--url", help="Database URL (default: $KAOHE_DATABASE_URL or ./kaohe.db)."),
     ] = "",
     demo: Annotated[
-        bool, typer.Option("--demo", help="Load the demo data and demo accounts (on a new database in the background: pages show the progress until it is loaded).")
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo data and demo accounts (on a new database in the background: pages show the progress until it is loaded).",
+        ),
     ] = False,
     demo_dir: Annotated[
         Path, typer.Option(help="Where the demo data and its database live.")
