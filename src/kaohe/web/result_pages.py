@@ -177,7 +177,13 @@ def scorecard_page(
             if actor.can("finding.view")
             else []
         )
-    dims = [d for d in card.run.tree if d.get("top")]
+    facts = result_ops.scheme_facts(card.run.manifest)
+    # each dimension under its label in the user's language (the run explains in Chinese)
+    dims = [
+        {**d, "label": result_ops.node_label(facts, d["id"], d.get("label"))}
+        for d in card.run.tree
+        if d.get("top")
+    ]
 
     def rate(result, d) -> float:
         # the share of the unit's own (effective) maximum: re-weighted points are not above 100 %
@@ -199,6 +205,7 @@ def scorecard_page(
             "radar": radar,
             "charts": charts,
             "grade_rule": grade_rule_label(card.result.explain.get("grade_rule")),
+            "label_of": lambda node, label: result_ops.node_label(facts, node, label),
             "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
             "origin_label": finding_ops.origin_label,
