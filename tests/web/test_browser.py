@@ -1,15 +1,12 @@
 """Real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against a real server."""
 
 import os
-import threading
-import time
 
 import pytest
-import uvicorn
 from openpyxl import Workbook
 from playwright.sync_api import expect
 from tests.support.platform_world import SURVEY_HEADER, WORLD_PASSWORD
-from tests.support.servers import free_port
+from tests.support.servers import serving
 
 from kaohe.web import create_app
 from kaohe.workflow import cycles
@@ -24,19 +21,8 @@ HEADER = SURVEY_HEADER
 
 @pytest.fixture
 def server(db, world):
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(db, secret="browser"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db, secret="browser")) as url:
+        yield url
 
 
 def _xlsx(path, *rows):

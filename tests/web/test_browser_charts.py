@@ -4,14 +4,11 @@ select recolours it, a click on a province opens its score card; a screenshot of
 Chinese and in English is left in build/screenshots/ for a person to look at."""
 
 import os
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.support.platform_world import WORLD_PASSWORD
-from tests.support.servers import free_port
+from tests.support.servers import serving
 
 from kaohe.web import create_app
 
@@ -26,19 +23,8 @@ SHIJIAZHUANG = [114.5, 38.04]
 
 @pytest.fixture
 def server(db, world):
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(db, secret="browser"), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db, secret="browser")) as url:
+        yield url
 
 
 def _login(browser, base, username, lang):

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import html
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-import uvicorn
 from playwright.sync_api import Error as PlaywrightError
 from tests.support.platform_world import WORLD_PASSWORD, WORLD_USERS
-from tests.support.servers import free_port
+from tests.support.servers import serving
 
 from .conftest import CHROMIUM
 from .test_authorization import _world_scheme, objects  # noqa: F401 (fixtures)
@@ -89,17 +87,8 @@ class Shot:
 def server(app, settings):
     """The test's app (with the world's scheme for the self-evaluation pages) under uvicorn,
     without its lifespan: no job worker, so the queued job's page shows a queued job."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, lifespan="off") as url:
+        yield url
 
 
 def _slug(path: str, names: dict[tuple[str, int], str]) -> str:

@@ -25,21 +25,17 @@ import datetime as dt
 import json
 import os
 import re
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.support.platform_world import WORLD_SCHEME, WORLD_UNITS
-from tests.support.servers import free_port
+from tests.support.servers import serving
 
 from kaohe.i18n import use_language
 from kaohe.run import assess
 from kaohe.run.history import UnitHistory, UnitYear
 from kaohe.store.models import Cycle, Rectification, Unit
 from kaohe.web import create_app, trend_pages
-from kaohe.web.app import ROUTERS
 from kaohe.workflow import platform_results, rectification, trends
 
 from .conftest import CHROMIUM
@@ -67,14 +63,6 @@ def run_2019(tmp_path_factory) -> Path:
     out = directory / "run"
     assess(str(scheme), data, out, period="2019")
     return out
-
-
-@pytest.fixture
-def app(app):
-    """The app with the trends' router (until app.py registers it)."""
-    if trend_pages not in ROUTERS:
-        app.include_router(trend_pages.router)
-    return app
 
 
 @pytest.fixture
@@ -208,19 +196,8 @@ def test_every_word_in_the_users_language(years, login, lang, user):
 
 @pytest.fixture
 def server(db, years):
-    app = create_app(db, secret="browser")
-    if trend_pages not in ROUTERS:
-        app.include_router(trend_pages.router)
-    port = free_port()
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db, secret="browser")) as url:
+        yield url
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
