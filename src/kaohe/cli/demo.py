@@ -52,14 +52,7 @@ def demo(
         raise UsageError(str(error)) from None
 
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with _counting() as progress:
         task = progress.add_task(
             text("生成演示数据（人）", "generating demo data (persons)"),
             total=(persons or PERSONS_PER_YEAR) * len(chosen),
@@ -68,15 +61,8 @@ def demo(
             out, seed, persons, progress=lambda n: progress.advance(task, n), years=chosen
         )
     # One step per run; the grades' robustness and the report that follow are not counted.
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,  # the results printed between stay plain in a pipe
-    ) as progress:
+    # the results printed between stay plain in a pipe
+    with _counting(disable=not console.is_terminal) as progress:
         task = progress.add_task(
             text("各年度考核计算", "assessing each year"),
             total=sum(len(schemes_of_year(year)) for year in chosen),
@@ -212,3 +198,16 @@ def _points(score: float | None) -> str:
 
 def _rank(rank: float | None) -> str:
     return "—" if rank is None else f"{rank:g}"
+
+
+def _counting(disable: bool = False) -> Progress:
+    """A bar that counts done of total (persons written, runs made), with the time spent."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    )
