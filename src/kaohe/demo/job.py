@@ -25,7 +25,7 @@ from ..run.previous import PreviousRun, open_previous
 from ..scheme import LoadedScheme, bundled_schemes, load_scheme
 from ..sensitivity import Settings, run_sensitivity, write_analysis
 from .fund_year import write_funds_demo
-from .generate import generate_demo
+from .generate import DERIVED_MEMORY_LIMIT, generate_demo
 from .outcome_ledger import open_demo_ledger
 from .sectors import write_sector_demo
 from .sectors.previous_rectifications import carry_rectifications
@@ -124,7 +124,13 @@ def write_demo_data(
                 # sources, which the provincial scheme reads (the report goes beside the runs);
                 # after 2020 there is no registry exit test to verify.
                 verification = out / "verification" / str(year)
-                run_verification(data, verification, period=str(year), sources_into=data)
+                run_verification(
+                    data,
+                    verification,
+                    period=str(year),
+                    sources_into=data,
+                    memory_limit=DERIVED_MEMORY_LIMIT,
+                )
     return out / "data"
 
 

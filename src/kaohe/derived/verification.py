@@ -51,12 +51,14 @@ def run_verification(
     quality: bool = True,
     levels: list[str] | None = None,
     sources_into: Path | None = None,
+    memory_limit: str | None = None,
 ) -> VerificationRun:
     """Estimate, judge, reconcile, check eligibility and run the quality detectors on ``data``.
 
     ``out``: the report directory (replaced atomically). ``sources_into``: a data directory to
     write ``verification_estimates.csv`` and ``quality_findings.csv`` into (usually ``data``), so
     that schemes run afterwards can read them; existing ones are replaced, since they are derived.
+    ``memory_limit`` (e.g. ``"1GB"``) bounds DuckDB's memory; beyond it, it spills to disk.
     """
     loaded = load_verification_rules(rules)
     eligibility = load_eligibility_rules(eligibility_rules)
@@ -68,7 +70,7 @@ def run_verification(
     notes: list[dict] = []
     if sources_into is not None:
         _only_derived(Path(sources_into))
-    with open_for_rules(data, period, loaded) as inputs:
+    with open_for_rules(data, period, loaded, memory_limit=memory_limit) as inputs:
         judged = verify_directory(inputs, loaded, levels, eligibility)
         tables = {
             "estimates": (judged.estimates, ESTIMATE_COLUMNS),

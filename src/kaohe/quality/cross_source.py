@@ -76,10 +76,14 @@ def detect(ctx: QualityContext) -> list[Finding]:
         select = ", ".join(f"{quote(c)} AS {quote(f'{check.right}_{c}')}" for c in columns)
         right_key = quote(f"{check.right}_household_id")
         when = ctx.rules.expressions[("cross_source", "key_match", name, "when")].sql()
+        # The right side's first row per household, numbered only for the households the left
+        # side has (the rest never join): numbering a whole registry held it all in memory.
+        left = inputs.view(check.left)
         rows = inputs.con.execute(
             f"SELECT l.{UNIT_KEY}, count(*), list(l.household_id ORDER BY l.household_id)[1:3] "
-            f"FROM {inputs.view(check.left)} l LEFT JOIN (SELECT {select} FROM "
-            f"{inputs.view(check.right)} QUALIFY row_number() OVER (PARTITION BY household_id "
+            f"FROM {left} l LEFT JOIN (SELECT {select} FROM {inputs.view(check.right)} "
+            f"WHERE household_id IN (SELECT household_id FROM {left}) "
+            f"QUALIFY row_number() OVER (PARTITION BY household_id "
             f"ORDER BY {UNIT_KEY}) = 1) r ON r.{right_key} = l.household_id "
             f"WHERE coalesce({when}, false) GROUP BY l.{UNIT_KEY} ORDER BY 1"
         ).fetchall()

@@ -58,8 +58,11 @@ def _rows(inputs: Inputs, rules, name: str, rule) -> dict[str, np.ndarray]:
         columns = [c for c in source_scope(source) if c in inputs.columns[source]]
         select = ", ".join(f"{quote(c)} AS {quote(f'{source}_{c}')}" for c in columns)
         # Each household once on the right: a duplicated household id must not double a check.
+        # Only the checked households' rows are numbered (the same first row per id): numbering
+        # the whole registry held every household in memory, 10^8 persons' in gigabytes.
         joins.append(
             f"LEFT JOIN (SELECT {UNIT_KEY} AS {quote(source + '__unit')}, {select} FROM {other} "
+            f"WHERE household_id IN (SELECT household_id FROM {view}) "
             f"QUALIFY row_number() OVER (PARTITION BY household_id ORDER BY {UNIT_KEY}) = 1) "
             f"AS {quote(source)} ON {quote(source)}.{quote(source + '_household_id')} "
             f"= f.household_id"

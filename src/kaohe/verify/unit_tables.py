@@ -323,8 +323,15 @@ def threshold_attributes(rules) -> list[str]:
     return found
 
 
-def open_for_rules(data: Path, period: str | None, rules, required=("field_checks",)) -> Inputs:
-    """Open ``data`` with the unit attributes the thresholds read (those units.csv has)."""
+def open_for_rules(
+    data: Path,
+    period: str | None,
+    rules,
+    required=("field_checks",),
+    memory_limit: str | None = None,
+) -> Inputs:
+    """Open ``data`` with the unit attributes the thresholds read (those units.csv has);
+    ``memory_limit`` bounds DuckDB's memory for every check on it (``open_inputs``)."""
 
     wanted = threshold_attributes(rules)
     present: list[str] = []
@@ -333,7 +340,11 @@ def open_for_rules(data: Path, period: str | None, rules, required=("field_check
         with duckdb.connect() as con:
             present = [c for c in wanted if c in units_file.columns(con)]
     return open_inputs(
-        Path(data), period, required=tuple(required), attributes={c: "text" for c in present}
+        Path(data),
+        period,
+        required=tuple(required),
+        attributes={c: "text" for c in present},
+        memory_limit=memory_limit,
     )
 
 
