@@ -187,16 +187,30 @@ def test_the_drill_down_shows_a_rate_indicator_as_a_percentage():
         unit_of_measure="%",
         target=0.02,
         interval={"low": 0.001, "high": 0.0125, "level": 0.9},
-        measures=[("wrong_exit_est", 0.003747, "%"), ("checked", 1200.0, None)],
+        measures=[
+            _measure("wrong_exit_est", 0.003747, "%", "错退率估计"),
+            _measure("checked", 1200.0, None),
+        ],
     )
     assert "0.37 %" in html and "0.3747" not in html  # not "0.3747 %": a ratio with a % sign
     assert "2.00 %" in html  # the target
     assert "0.10 % – 1.25 %" in html and "90 %" in html  # the interval and its level
-    assert "<code>wrong_exit_est</code> = 0.37 %" in html
-    assert "<code>checked</code> = 1,200" in html
+    # a measure under its label, its id beside it small (as an identifier)
+    assert (
+        '<span class="measure">错退率估计</span> <small><code>wrong_exit_est</code></small> = 0.37 %'
+        in html
+    )
+    assert "<code>checked</code> = 1,200" in html  # no label recorded: the id
 
 
-def test_the_drill_down_keeps_other_units_and_older_measure_pairs():
-    html = _drill(value=8000.0, unit_of_measure="元", target=None, measures=[("income", 8000.0)])
+def test_the_drill_down_keeps_other_units():
+    html = _drill(
+        value=8000.0, unit_of_measure="元", target=None, measures=[_measure("income", 8000.0)]
+    )
     assert "8,000 元" in html and "%" not in html
     assert "<code>income</code> = 8,000" in html
+
+
+def _measure(id: str, value: float, unit: str | None = None, label: str | None = None) -> dict:
+    """A measure as the drill-down gets it (``web.result_pages._drilldown``)."""
+    return {"id": id, "label": label or id, "value": value, "unit_of_measure": unit}
