@@ -86,6 +86,16 @@ def test_self_and_verified_scores_and_their_difference(tmp_path):
     assert result.coverage["share"] == 0.5
 
 
+def test_projects_are_counted_one_by_one_with_those_not_evaluated(tmp_path):
+    library = library_with(tmp_path, "P1", "P2", "P3")
+    state = library.state()
+    own = values(tmp_path, "self.csv", SELF_P1 + SELF_P2, state)  # P3: no self-evaluation
+    calls: list[tuple[int, int]] = []
+    result = evaluate(state, own, {}, RULES, preliminary=True, progress=lambda *c: calls.append(c))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert result.not_evaluated == ["P3"]
+
+
 def test_a_missing_value_scores_nothing_for_that_indicator(tmp_path):
     library = library_with(tmp_path, "P1")
     state = library.state()

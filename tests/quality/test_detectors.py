@@ -15,7 +15,7 @@ from tests.support.verify import (
 )
 
 from kaohe.quality.quality_rules import load_quality_rules
-from kaohe.quality.registry import run_detectors
+from kaohe.quality.registry import DETECTORS, run_detectors
 from kaohe.verify.inputs import open_inputs
 
 LINE = 3747
@@ -134,3 +134,28 @@ def test_scope_uses_every_unit_of_a_duplicate_not_just_min_and_max():
     # The middle unit sits in another province: min and max alone would share a province.
     units = ["130224", "110101", "130529"]
     assert scope_of(["A", "B", "C"], units, {**provinces, "110101": "990000"}) == "across_provinces"
+
+
+def test_detectors_are_counted_one_by_one(data):
+    calls: list[tuple[int, int, str]] = []
+    with open_inputs(data) as inputs:
+        run_detectors(
+            inputs,
+            load_quality_rules(),
+            progress=lambda done, total, name: calls.append((done, total, name)),
+        )
+    assert [done for done, _, _ in calls] == list(range(len(DETECTORS) + 1))
+    assert {total for _, total, _ in calls} == {len(DETECTORS)}
+    assert [name for _, _, name in calls] == [name for name, _ in DETECTORS] + [""]
+
+
+def test_only_the_chosen_detectors_are_counted(data):
+    calls: list[tuple[int, int, str]] = []
+    with open_inputs(data) as inputs:
+        run_detectors(
+            inputs,
+            load_quality_rules(),
+            only=["benford", "duplicate_ids"],
+            progress=lambda *call: calls.append(call),
+        )
+    assert calls == [(0, 2, "duplicate_ids"), (1, 2, "benford"), (2, 2, "")]

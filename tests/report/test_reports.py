@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 from PIL import Image, ImageStat
 from tests.support.sensitivity import assess_case, run_cli
 
+from kaohe.report import STEPS, write_report
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -89,6 +91,17 @@ def test_html_is_one_self_contained_file(runs, tmp_path):
     for code_ in ("110000", "120000", "130000"):
         assert f'id="card-{code_}"' in page
     assert "radar-2" in page and "chart-profile" in page
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_each_step_is_reported_as_it_starts(runs, tmp_path, fmt):
+    run, _ = runs
+    calls: list[tuple[int, int, str]] = []
+    write_report(
+        run, fmt, out=tmp_path / f"report.{fmt}", progress=lambda *call: calls.append(call)
+    )
+    assert calls == [(0, 2, "data"), (1, 2, fmt), (2, 2, "")]
+    assert all(name in STEPS for _, _, name in calls[:-1])
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")

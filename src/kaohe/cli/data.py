@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +42,15 @@ def progress_display() -> Progress:
         transient=True,
         disable=not errors.is_terminal,
     )
+
+
+@contextlib.contextmanager
+def pulsing(description: str) -> Iterator[Callable[[str], None]]:
+    """A pulsing bar with the time elapsed, for a step whose library call does not report its
+    progress; the caller renames it as its steps go (``step("…")``)."""
+    with progress_display() as display:
+        task = display.add_task(description, total=None)
+        yield lambda step: display.update(task, description=step)
 
 
 @app.command("import")

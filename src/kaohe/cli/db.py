@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import text
 from .app import app, console, user_errors
-from .data import progress_display
+from .data import progress_display, pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -256,7 +256,8 @@ def import_run_command(
     from ..workflow.platform_results import import_run
 
     db, transaction = _admin_session(url, "results.import")
-    with transaction as session:
+    # one library call that does not report its rows: the bar pulses, with the time elapsed
+    with pulsing(text("导入考核结果", "importing the run")), transaction as session:
         imported = import_run(session, _cli_actor(), cycle, run)
         run_id = imported.id
     db.dispose()
@@ -329,7 +330,11 @@ def import_ledger_command(
     from ..workflow.ledger_import import import_ledger
 
     db, transaction = _admin_session(url, "rectification.import-ledger")
-    with transaction as session:
+    # one library call (the ledger's chain checked, then its items): the bar pulses
+    with (
+        pulsing(text("导入整改台账", "importing the ledger")),
+        transaction as session,
+    ):
         done = import_ledger(session, _cli_actor(), ledger, cycle)
     db.dispose()
     console.print(

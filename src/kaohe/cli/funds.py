@@ -18,6 +18,7 @@ from rich.table import Table
 from ..errors import UsageError
 from ..i18n import text
 from .app import app, console, errors, parse_params, user_errors, with_columns
+from .data import progress_display, pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -134,9 +135,12 @@ def monitor(
     from ..funds.tables import read_table
 
     loaded = load_monitoring_rules(rules, parse_params(param))
-    table = read_table(report, REPORT_COLUMNS, list(REPORT_COLUMNS), REPORT_SHEETS)
-    opened = Library.open(library)
-    result = record(opened, table, loaded.model)
+    # reading, checking and appending the reports is one library call: the bar pulses
+    with pulsing(text("读取进度报告", "reading the reports")) as step:
+        table = read_table(report, REPORT_COLUMNS, list(REPORT_COLUMNS), REPORT_SHEETS)
+        step(text("记录并检查进度", "recording and checking progress"))
+        opened = Library.open(library)
+        result = record(opened, table, loaded.model)
     console.print(
         text(
             f"记录进度报告 {len(result.recorded)} 份，更正 {len(result.revised)} 份（原报告保留在日志中），"
@@ -301,16 +305,28 @@ def evaluate(
     from ..funds.outputs import result_directory, write_csv, write_json
 
     loaded = ev.load_evaluation_rules(rules, parse_params(param))
-    state = Library.open(library).state()
-    own = _values(self_evaluation, state, ev.SELF_SHEETS, ("自评表", "self-evaluation"))
-    verified = _values(checks, state, ev.CHECK_SHEETS, ("抽查表", "spot checks"))
-    result = ev.evaluate(state, own, verified, loaded, preliminary)
-    rows = ev.project_rows(result)
-    read = {"self_evaluation": self_evaluation, "checks": checks}
-    with result_directory(out, "funds evaluate", loaded, read) as folder:
-        write_csv(folder / "project_scores.csv", ev.PROJECT_SCORE_COLUMNS, rows)
-        write_csv(folder / "unit_scores.csv", ev.UNIT_SCORE_COLUMNS, ev.unit_rows(result))
-        write_json(folder / "evaluation.json", ev.detail(result))
+    with progress_display() as display:
+        # pulses while the library and the tables are read, then counts the projects
+        task = display.add_task(text("读取项目库", "reading the library"), total=None)
+        state = Library.open(library).state()
+        own = _values(self_evaluation, state, ev.SELF_SHEETS, ("自评表", "self-evaluation"))
+        verified = _values(checks, state, ev.CHECK_SHEETS, ("抽查表", "spot checks"))
+        display.update(task, description=text("评价项目", "evaluating projects"))
+        result = ev.evaluate(
+            state,
+            own,
+            verified,
+            loaded,
+            preliminary,
+            progress=lambda done, total: display.update(task, completed=done, total=total),
+        )
+        rows = ev.project_rows(result)
+        read = {"self_evaluation": self_evaluation, "checks": checks}
+        display.update(task, description=text("写入结果", "writing the results"))
+        with result_directory(out, "funds evaluate", loaded, read) as folder:
+            write_csv(folder / "project_scores.csv", ev.PROJECT_SCORE_COLUMNS, rows)
+            write_csv(folder / "unit_scores.csv", ev.UNIT_SCORE_COLUMNS, ev.unit_rows(result))
+            write_json(folder / "evaluation.json", ev.detail(result))
     checked = [r for r in result.projects if r.checked]
     differences = [r.difference for r in checked if r.difference is not None]
     mean = sum(differences) / len(differences) if differences else 0.0
@@ -382,7 +398,9 @@ def allocate(
     score_table = (
         read_table(scores, {"unit": ("县", "区划代码")}, ["unit", column]) if scores else None
     )
-    result = compute(data, loaded, score_table, period, total)
+    # the factors are read and weighed in one library call: the bar pulses
+    with pulsing(text("计算分配", "computing the allocation")):
+        result = compute(data, loaded, score_table, period, total)
     rows = result.rows()
     read = {"data": data, "scores": scores}
     with result_directory(out, "funds allocate", loaded, read) as folder:
@@ -457,16 +475,20 @@ def audit(
     from ..funds.tables import read_table
 
     loaded = au.load_audit_rules(rules, parse_params(param))
-    state = Library.open(library).state()
     opened_on = _day(on) if on else dt.date.today()
-    inputs = au.AuditInputs(
-        _values(self_evaluation, state, SELF_SHEETS, ("自评表", "self-evaluation")),
-        _values(checks, state, CHECK_SHEETS, ("抽查表", "spot checks")),
-        au.read_files(read_table(files, au.FILE_COLUMNS, list(au.FILE_COLUMNS)), state)
-        if files
-        else None,
-    )
-    findings = au.audit(state, inputs, loaded, opened_on)
+    # reading the library and the tables, then the audit rules: library calls that do not
+    # report their projects, so the bar pulses
+    with pulsing(text("读取项目库", "reading the library")) as step:
+        state = Library.open(library).state()
+        inputs = au.AuditInputs(
+            _values(self_evaluation, state, SELF_SHEETS, ("自评表", "self-evaluation")),
+            _values(checks, state, CHECK_SHEETS, ("抽查表", "spot checks")),
+            au.read_files(read_table(files, au.FILE_COLUMNS, list(au.FILE_COLUMNS)), state)
+            if files
+            else None,
+        )
+        step(text("审核项目", "auditing the projects"))
+        findings = au.audit(state, inputs, loaded, opened_on)
     read = {"self_evaluation": self_evaluation, "checks": checks, "files": files}
     with result_directory(out, "funds audit", loaded, read) as folder:
         write_csv(folder / "rectifications.csv", au.FINDING_COLUMNS, [f.row() for f in findings])

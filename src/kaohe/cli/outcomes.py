@@ -14,6 +14,7 @@ from ..errors import UsageError
 from ..i18n import language, text
 from ..outcomes.ledger import DEFAULT_LEDGER
 from .app import app, console, errors, user_errors
+from .data import pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -91,7 +92,9 @@ def outcomes_open(
     """Record a run's outcome actions and open its rectifications and findings."""
     from ..outcomes.from_run import open_from_run
 
-    opened = open_from_run(_ledger(ledger), run, _day(date, "--date"), actor, days)
+    # one library call over the run's units: the bar pulses, with the time elapsed
+    with pulsing(text("登记结果应用", "recording the run's outcomes")):
+        opened = open_from_run(_ledger(ledger), run, _day(date, "--date"), actor, days)
     console.print(
         text(
             f"已登记 {opened.actions} 项结果应用，新开 {opened.rectifications} 项整改、"
@@ -129,9 +132,11 @@ def outcomes_open_audit(
     """Open project-level audit findings (成本未调整, 数据不实, 档案不全 …) as ledger items."""
     from ..outcomes.project_findings import open_audit_findings
 
-    opened = open_audit_findings(
-        _ledger(ledger), findings, _day(date, "--date"), actor, days, scheme, period
-    )
+    # one library call over the findings' rows: the bar pulses, with the time elapsed
+    with pulsing(text("登记审计问题", "opening the audit findings")):
+        opened = open_audit_findings(
+            _ledger(ledger), findings, _day(date, "--date"), actor, days, scheme, period
+        )
     console.print(
         text(
             f"新开 {opened.opened} 项项目审计问题（{opened.skipped} 项此前已登记）；台账：{ledger}",
@@ -383,9 +388,12 @@ def outcomes_export(
     """Export items and actions to Excel (Chinese headers, frozen header row)."""
     from ..outcomes.export import Filters, write_xlsx
 
-    state = _ledger(ledger).state()
     filters = Filters(unit=unit, status=status, kind=kind, scheme=scheme)
-    written, issued = write_xlsx(state, out, filters, _day(as_of))
+    # replaying the ledger and writing the workbook do not report their items: the bar pulses
+    with pulsing(text("读取台账", "reading the ledger")) as step:
+        state = _ledger(ledger).state()
+        step(text("写入 Excel", "writing the workbook"))
+        written, issued = write_xlsx(state, out, filters, _day(as_of))
     console.print(
         text(
             f"已导出 {written} 项问题与整改、{issued} 项结果应用到 {out}",
@@ -410,7 +418,9 @@ def outcomes_export_source(
     """Write unresolved rectifications and findings as a source for next year's run."""
     from ..outcomes.export import write_source
 
-    rows = write_source(_ledger(ledger).state(), out, _day(as_of), period, include_closed)
+    # replaying the ledger does not report its events: the bar pulses
+    with pulsing(text("读取台账", "reading the ledger")):
+        rows = write_source(_ledger(ledger).state(), out, _day(as_of), period, include_closed)
     console.print(
         text(
             f"{rows} 项未销号事项已写入 {out}（数据源 rectifications）",
@@ -423,5 +433,7 @@ def outcomes_export_source(
 @user_errors
 def outcomes_check(ledger: LedgerOption = DEFAULT_LEDGER) -> None:
     """Verify the ledger: hash chain, sequence and every transition."""
-    count = _ledger(ledger, must_exist=True).verify()
+    # the chain is checked in one library call that does not report its events: the bar pulses
+    with pulsing(text("核验台账", "verifying the ledger")):
+        count = _ledger(ledger, must_exist=True).verify()
     console.print(text(f"台账完好：{count} 个事件", f"the ledger is intact: {count} events"))

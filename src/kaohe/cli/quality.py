@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..i18n import text
 from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
+from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -46,9 +47,21 @@ def quality_check(
 
     loaded = load_quality_rules(rules)
     eligibility = load_eligibility_rules(eligibility_rules)
-    with open_inputs(data, period) as inputs:
-        result = run_detectors(inputs, loaded, eligibility, only or None)
-        rows = finding_rows(result.findings, inputs)
+    with progress_display() as display:
+        # pulses while the data are opened, then counts the detectors, naming the one running
+        task = display.add_task(text("读取数据", "reading the data"), total=None)
+
+        def detecting(done: int, total: int, name: str) -> None:
+            display.update(
+                task,
+                completed=done,
+                total=total,
+                description=text(f"检查 {name}", f"detector {name}") if name else None,
+            )
+
+        with open_inputs(data, period) as inputs:
+            result = run_detectors(inputs, loaded, eligibility, only or None, progress=detecting)
+            rows = finding_rows(result.findings, inputs)
     write_findings(out, rows)
     print_summary(rows)
     for note in result.notes:

@@ -9,6 +9,7 @@ import typer
 
 from ..i18n import text
 from .app import app, console, user_errors
+from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -39,7 +40,18 @@ def report(
     ] = None,
 ) -> None:
     """National summary and one score card per unit (with robustness when sensitivity ran)."""
-    from ..report import write_report
+    from ..report import STEPS, write_report
 
-    path = write_report(run_dir, format, lang, out, previous, verification, history)
+    # Each step is one call (WeasyPrint typesets the whole PDF at once): the bar moves by steps,
+    # names the one running and shows the time elapsed.
+    with progress_display() as display:
+        task = display.add_task(text("报告", "report"), total=None)
+
+        def step(done: int, total: int, name: str) -> None:
+            description = text(*STEPS[name]) if name else None
+            display.update(task, completed=done, total=total, description=description)
+
+        path = write_report(
+            run_dir, format, lang, out, previous, verification, history, progress=step
+        )
     console.print(text(f"报告已写入 {path}", f"report written to {path}"))

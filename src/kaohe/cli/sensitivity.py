@@ -75,13 +75,18 @@ def sensitivity(
         estimates=estimates,
         threshold=threshold,
     )
-    # The analysis does not report its draws as they go: the bar pulses, with the time elapsed.
+    # The bar pulses while the run is reloaded and its nominal scores checked, then counts the
+    # draws (model evaluations: more rows than --draws, one per input group and base draw).
     with progress_display() as display:
-        display.add_task(
+        task = display.add_task(
             text(f"蒙特卡洛分析（{draws} 次抽样）", f"Monte Carlo analysis ({draws} draws)"),
             total=None,
         )
-        analysis = run_sensitivity(run_dir, settings)
+        analysis = run_sensitivity(
+            run_dir,
+            settings,
+            progress=lambda done, total: display.update(task, completed=done, total=total),
+        )
     out = write_analysis(analysis)
     print_analysis(analysis)
     console.print(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..i18n import text
 from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
+from .data import pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -176,7 +177,12 @@ def _judge(data: Path, period: str | None, rules: Path | None, level: list[str])
     from ..verify.verification_rules import load_verification_rules
 
     loaded = load_verification_rules(rules)
-    with open_for_rules(data, period, loaded) as inputs:
+    # the judging is one library call that does not report its units: the bar pulses
+    with (
+        pulsing(text("读取数据", "reading the data")) as step,
+        open_for_rules(data, period, loaded) as inputs,
+    ):
+        step(text("估计与判定", "estimating and judging"))
         return loaded, verify_directory(inputs, loaded, level or None)
 
 
@@ -238,7 +244,12 @@ def verify_eligibility(
     from ..verify.verification_rules import load_eligibility_rules
 
     loaded = load_eligibility_rules(rules)
-    with open_inputs(data, period, sources=("households",), required=("households",)) as inputs:
+    # the rules run as one query over the registry, which does not report its rows: the bar pulses
+    with (
+        pulsing(text("读取数据", "reading the data")) as step,
+        open_inputs(data, period, sources=("households",), required=("households",)) as inputs,
+    ):
+        step(text("资格核验", "eligibility rules"))
         levels = level or sorted(set(inputs.units.level.values()))
         items = evaluate_eligibility(inputs, loaded, levels, flagged)
         rows = eligibility_rows(inputs, loaded, items, data_period(inputs, "households"))
@@ -272,17 +283,19 @@ def verify_report(
     eligibility and quality findings (CSV + JSON) with a manifest."""
     from ..derived.verification import run_verification
 
-    result = run_verification(
-        data,
-        out,
-        period=period,
-        rules=rules,
-        eligibility_rules=eligibility_rules,
-        quality_rules=quality_rules,
-        quality=quality,
-        levels=level or None,
-        sources_into=data if sources else None,
-    )
+    # one library call that does not report its steps: the bar pulses, with the time elapsed
+    with pulsing(text("核查报告", "verification report")):
+        result = run_verification(
+            data,
+            out,
+            period=period,
+            rules=rules,
+            eligibility_rules=eligibility_rules,
+            quality_rules=quality_rules,
+            quality=quality,
+            levels=level or None,
+            sources_into=data if sources else None,
+        )
     print_notes(result.judged.notes)
     print_verdicts(result.judged.estimates)
     console.print(text(f"核查报告已写入 {out}", f"verification report written to {out}"))

@@ -11,6 +11,7 @@ checked the verified score prevails.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,8 +218,10 @@ def evaluate(
     check_values: dict[str, dict[str, float]],
     rules: LoadedRules[EvaluationRules],
     preliminary: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """Score every project of the library; raise ``DataError`` when the checks fall short.
+    ``progress`` is called with the projects done and the projects in all after each one.
 
     The spot checks must cover the drawn sample (when one was drawn with ``kaohe funds sample``)
     and at least ``spot_checks.min_share`` of the evaluated projects, unless ``preliminary``.
@@ -226,30 +229,35 @@ def evaluate(
     model = rules.model
     results = []
     not_evaluated = []
-    for pid in sorted(state.projects):
-        project = state.projects[pid]
+    for done, pid in enumerate(sorted(state.projects), start=1):
         own = self_values.get(pid)
         checked = check_values.get(pid)
         if own is None and checked is None:
             not_evaluated.append(pid)
-            continue
-        self_score = score_project(project, own, model) if own is not None else None
-        verified = None
-        if checked is not None:
-            verified = score_project(project, {**(own or {}), **checked}, model)
-        final = verified if verified is not None else self_score
-        results.append(
-            ProjectEvaluation(
-                project,
-                own,
-                checked,
-                self_score,
-                verified,
-                model.grade(final.total if final else None),
-            )
-        )
+        else:
+            results.append(_evaluate_project(state.projects[pid], own, checked, model))
+        if progress is not None:
+            progress(done, len(state.projects))
     coverage = _coverage(state, results, model, preliminary)
     return Evaluation(results, rules, coverage, not_evaluated, preliminary)
+
+
+def _evaluate_project(
+    project: Project,
+    own: dict[str, float] | None,
+    checked: dict[str, float] | None,
+    model: EvaluationRules,
+) -> ProjectEvaluation:
+    """A project's self score, its verified score where checked (the checked values over its
+    own), and its grade from the score that prevails."""
+    self_score = score_project(project, own, model) if own is not None else None
+    verified = None
+    if checked is not None:
+        verified = score_project(project, {**(own or {}), **checked}, model)
+    final = verified if verified is not None else self_score
+    return ProjectEvaluation(
+        project, own, checked, self_score, verified, model.grade(final.total if final else None)
+    )
 
 
 def _coverage(state: LibraryState, results, model: EvaluationRules, preliminary: bool) -> dict:

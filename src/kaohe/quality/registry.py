@@ -37,6 +37,10 @@ DETECTORS: tuple[tuple[str, Callable[[QualityContext], list[Finding]]], ...] = (
 )
 NAMES = tuple(name for name, _ in DETECTORS)
 
+# Called before each detector with the detectors done, the detectors to run and the one starting,
+# and once more at the end with every detector done and no name: a command line draws it.
+DetectorProgress = Callable[[int, int, str], None]
+
 
 @dataclass
 class QualityResult:
@@ -49,8 +53,10 @@ def run_detectors(
     rules: LoadedQuality,
     eligibility_rules=None,
     only: list[str] | None = None,
+    progress: DetectorProgress | None = None,
 ) -> QualityResult:
-    """Run the enabled detectors (or ``only`` these) over the open data."""
+    """Run the enabled detectors (or ``only`` these) over the open data; ``progress`` follows
+    them one by one."""
     unknown = [name for name in only or [] if name not in NAMES]
     if unknown:
         raise UsageError(
@@ -61,11 +67,14 @@ def run_detectors(
         )
     ctx = QualityContext(inputs, rules, eligibility_rules)
     findings: list[Finding] = []
-    for name, detect in DETECTORS:
-        if only and name not in only:
-            continue
+    chosen = [(name, detect) for name, detect in DETECTORS if not only or name in only]
+    for done, (name, detect) in enumerate(chosen):
+        if progress is not None:
+            progress(done, len(chosen), name)
         if not getattr(rules.model, name).enabled:
             ctx.note(name, text("已在规则文件中停用", "disabled in the rules file"))
             continue
         findings += detect(ctx)
+    if progress is not None:
+        progress(len(chosen), len(chosen), "")
     return QualityResult(findings, ctx.notes)

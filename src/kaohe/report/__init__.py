@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import UsageError
@@ -10,6 +11,22 @@ from ..run.record import staged_file
 from .data import ReportData, load_report_data
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "xlsx": ".xlsx"}
+
+# The steps of writing a report, with their names for a progress display: reading the run, then
+# the format's renderer (one call each; WeasyPrint's PDF is most of the time when asked for).
+STEPS = {
+    "data": ("读取考核结果", "reading the run"),
+    "html": ("生成 HTML", "writing the HTML"),
+    "pdf": ("排版 PDF", "typesetting the PDF"),
+    "xlsx": ("生成 Excel", "writing the workbook"),
+}
+# Called with the steps done, the steps in all and the step starting (a key of STEPS; "" once
+# every step is done).
+ReportProgress = Callable[[int, int, str], None]
+
+
+def _unobserved(done: int, total: int, step: str) -> None:
+    pass
 
 
 def write_report(
@@ -20,11 +37,13 @@ def write_report(
     previous: Path | None = None,
     verification: Path | None = None,
     history: Path | None = None,
+    progress: ReportProgress = _unobserved,
 ) -> Path:
     """Write the report of ``run_dir`` and return its path (default: RUN_DIR/report-LANG.EXT).
 
     ``verification``: the verification report's directory (default: RUN_DIR/verification).
     ``history``: a folder of earlier runs, for the trend over the years.
+    ``progress``: told each step (``STEPS``) as it starts.
     """
     if fmt not in FORMATS:
         raise UsageError(
@@ -37,7 +56,9 @@ def write_report(
         raise UsageError(
             text(f"--lang 应为 zh 或 en，而不是 {lang!r}", f"--lang takes zh or en, not {lang!r}")
         )
+    progress(0, 2, "data")
     data = load_report_data(Path(run_dir), lang, previous, verification, history)
+    progress(1, 2, fmt)
     path = Path(out) if out else Path(run_dir) / f"report-{lang}{FORMATS[fmt]}"
     # Each format's renderer is imported when asked for (the comments below): WeasyPrint (PDF)
     # alone takes about a second to import, and an HTML report needs none of it.
@@ -54,7 +75,8 @@ def write_report(
             from .xlsx import write_xlsx  # on demand: xlsxwriter
 
             write_xlsx(data, staging)
+    progress(2, 2, "")
     return path
 
 
-__all__ = ["FORMATS", "ReportData", "load_report_data", "write_report"]
+__all__ = ["FORMATS", "STEPS", "ReportData", "load_report_data", "write_report"]

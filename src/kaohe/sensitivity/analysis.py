@@ -6,6 +6,7 @@ import dataclasses
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ from .rescoring import Rescorer, check_nominal
 from .sampling import Sampler, build_samplers
 from .settings import Settings
 from .summary import UnitSummary, summarize
+
+# Called with the rows (model evaluations) scored so far and the rows in all, after each chunk.
+DrawProgress = Callable[[int, int], None]
 
 # Rows × units cells scored per chunk: large enough for numpy to stream, small enough that the
 # temporaries of a chunk stay in the processor's cache.
@@ -54,9 +58,14 @@ class Analysis:
 
 
 def simulate(
-    design: Design, rescorer: Rescorer, size: int, workers: int | None = None
+    design: Design,
+    rescorer: Rescorer,
+    size: int,
+    workers: int | None = None,
+    progress: DrawProgress | None = None,
 ) -> Simulation:
-    """Score every row of the design; keep ranks and grades, and score summaries.
+    """Score every row of the design; keep ranks and grades, and score summaries;
+    ``progress`` is told the rows scored after each chunk.
 
     Chunks are drawn in order in this thread (so the draws never depend on scheduling) and scored
     by a pool of threads, one per core: numpy, DuckDB and the sort release the GIL. BLAS is held
@@ -67,27 +76,37 @@ def simulate(
     scores = np.empty((design.rows, size), dtype=np.float32)
     per_chunk = max(1, CHUNK_CELLS // (design.width * size))
     workers = workers or os.cpu_count() or 1
+    scored_rows = 0
 
-    def score(rows: Rows) -> None:
+    def score(rows: Rows) -> int:
         scored = rescorer.score(rows)
         window = slice(rows.start, rows.start + rows.count)
         ranks[window] = scored.ranks
         grades[window] = scored.grades
         scores[window] = scored.scores
+        return rows.count
+
+    def counted(count: int) -> None:
+        # reported from this thread only, as chunks finish in order: the caller's display is
+        # never touched by two threads at once
+        nonlocal scored_rows
+        scored_rows += count
+        if progress is not None:
+            progress(scored_rows, design.rows)
 
     if workers == 1:
         with threadpool_limits(limits=1, user_api="blas"):
             for rows in design.chunks(per_chunk):
-                score(rows)
+                counted(score(rows))
         return _summarize_scores(ranks, grades, scores)
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         pending: deque[Future] = deque()
         for rows in design.chunks(per_chunk):
             pending.append(pool.submit(score, rows))
             while len(pending) > workers:
-                pending.popleft().result()
+                counted(pending.popleft().result())
         for future in pending:
-            future.result()
+            counted(future.result())
     return _summarize_scores(ranks, grades, scores)
 
 
@@ -122,8 +141,10 @@ def analyse(
     state: ScoringState,
     settings: Settings,
     explanation: dict | None = None,
+    progress: DrawProgress | None = None,
 ) -> tuple[Design, Simulation, Indices, list[UnitSummary], list[Sampler], list[str]]:
-    """The analysis of a scoring state (the run's, recomputed) under ``settings``."""
+    """The analysis of a scoring state (the run's, recomputed) under ``settings``;
+    ``progress`` follows the draws as they are scored (``simulate``)."""
     samplers, notes = build_samplers(state, settings, explanation or {})
     scheme = state.scheme
     labels = {}
@@ -134,7 +155,7 @@ def analyse(
     _check_memory(design.rows, state.size)
     rescorer = Rescorer(state, settings, {s.indicator for s in samplers})
     check_nominal(rescorer, state, settings)
-    simulation = simulate(design, rescorer, state.size)
+    simulation = simulate(design, rescorer, state.size, progress=progress)
     indices = sobol_indices(simulation.ranks, len(design.groups), seed=settings.seed or 0)
     units = summarize(
         state, simulation.ranks, simulation.grades, simulation.score_stats, settings.threshold
@@ -145,14 +166,19 @@ def analyse(
     return design, simulation, indices, units, samplers, notes
 
 
-def run_sensitivity(run_dir: Path, settings: Settings) -> Analysis:
-    """``kaohe sensitivity RUN_DIR``: the analysis of a finished run (not yet written)."""
+def run_sensitivity(
+    run_dir: Path, settings: Settings, progress: DrawProgress | None = None
+) -> Analysis:
+    """``kaohe sensitivity RUN_DIR``: the analysis of a finished run (not yet written);
+    ``progress`` is called with the draws scored so far and the draws in all."""
     started = time.perf_counter()
     reloaded: ReloadedRun = reload_run(run_dir)
     state = reloaded.result.state
     if settings.seed is None:  # by default the analysis reuses the run's recorded seed
         settings = dataclasses.replace(settings, seed=int(reloaded.manifest.get("seed") or 0))
-    design, _, indices, units, samplers, notes = analyse(state, settings, reloaded.explanation)
+    design, _, indices, units, samplers, notes = analyse(
+        state, settings, reloaded.explanation, progress
+    )
     return Analysis(
         run_dir=Path(run_dir),
         settings=settings,
