@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from .. import __version__
 from ..disk_space import write_error
@@ -33,6 +34,12 @@ from .schemas import UNITS_SOURCE, LoadedSchema
 from .snapshots import Snapshot, Store, now
 
 _ORDER = "(__file * 1099511627776 + __row)"  # file order, then row order, as one BIGINT
+
+# What an import holds in memory unless ``memory_limit`` says otherwise; beyond it DuckDB's hash
+# tables and the sort of a quarantine spill to the scratch folder. DuckDB's own default is 80 %
+# of RAM, which the sort took at national scale (8 GiB at 10^8 persons); with 3 GiB the process
+# stays within 4 GiB (docs/benchmarks.md, "Import memory and floor").
+DEFAULT_MEMORY_LIMIT = 3 * 2**30
 
 
 def import_files(
@@ -104,8 +111,9 @@ def import_files(
         with duckdb.connect() as con:
             con.execute(f"SET temp_directory = '{sql_literal(scratch / 'spill')}'")
             con.execute("SET preserve_insertion_order = true")
-            if memory_limit:
-                con.execute(f"SET memory_limit = '{sql_literal(memory_limit)}'")
+            limit = memory_limit or _default_memory_limit()
+            if limit:
+                con.execute(f"SET memory_limit = '{sql_literal(limit)}'")
             try:
                 plan = ImportPlan(con, schema, files, store, examples)
                 _validate(con, plan, result, tracker)
@@ -166,6 +174,13 @@ def import_files(
             )
             result.rejects = _rejects_path(result.snapshot)
     return result
+
+
+def _default_memory_limit() -> str | None:
+    """``DEFAULT_MEMORY_LIMIT``, unless DuckDB's own default (80 % of RAM) is smaller."""
+    if 0.8 * psutil.virtual_memory().total > DEFAULT_MEMORY_LIMIT:
+        return f"{DEFAULT_MEMORY_LIMIT // 2**20}MiB"
+    return None
 
 
 def _empty_message(schema: LoadedSchema, files: list[InputFile]) -> str:
@@ -326,7 +341,10 @@ def _write(
         # The rejected rows are set apart first (few, as a rule). Leaving them out is a join,
         # and a join does not keep the file's order: the accepted rows are sorted back into it
         # so that a snapshot's bytes, and so its name, depend on its content alone. (A sort of
-        # the whole table: the price of quarantine, paid only when some row failed.)
+        # the whole table: the price of quarantine, paid only when some row failed; it spills
+        # beyond the memory limit. A filter that keeps the order instead would save the sort
+        # but not the bytes: the Parquet writer cuts row groups at whole chunks, which only
+        # the sort hands over full, so every quarantined snapshot would change its name.)
         names = ", ".join(f"'{sql_literal(f.path.name)}'" for f in plan.files)
         line = _line_sql(con, plan.files)
         originals = ", ".join(quote(c) for c in plan.present)
