@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.support.browser import ARGS, CHROMIUM
 
 from kaohe import i18n
 
@@ -104,3 +105,16 @@ def copy_demo(demo_data, tmp_path_factory):
 def demo_copy(demo_data, tmp_path) -> Path:
     """A writable copy of ``demo_data`` for one test."""
     return copy_demo_data(demo_data, tmp_path / "demo-data")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium per test process; every test opens its own pages (each in a new context).
+    One for every folder: Playwright's sync API runs one instance per thread, so a second
+    ``sync_playwright()`` in the same process fails while this one is open."""
+    from playwright.sync_api import sync_playwright  # loaded when a test needs a browser
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=20000)
+        yield instance
+        instance.close()

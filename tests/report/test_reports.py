@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PIL import Image, ImageStat
+from tests.support.browser import CHROMIUM
 from tests.support.sensitivity import assess_case, run_cli
 
 from kaohe.report import STEPS, write_report
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 def pdf_text(path: Path) -> str:
@@ -105,28 +104,23 @@ def test_each_step_is_reported_as_it_starts(runs, tmp_path, fmt):
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
-def test_html_charts_draw_offline_in_chromium(runs):
-    from playwright.sync_api import sync_playwright
-
+def test_html_charts_draw_offline_in_chromium(runs, browser):
     run, _ = runs
     assert run_cli("report", str(run), "--format", "html", "--lang", "en")[0] == 0
     page_file = run / "report-en.html"
     requests, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(page_file.as_uri())
-            page.wait_for_selector("#radar-0 svg path", state="attached", timeout=10000)
-            radars = page.eval_on_selector_all("[id^=radar-] svg", "els => els.length")
-            bars = page.eval_on_selector_all("#chart-grades svg path", "els => els.length")
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector("#radar-0 svg path", state="attached", timeout=10000)
+        radars = page.eval_on_selector_all("[id^=radar-] svg", "els => els.length")
+        bars = page.eval_on_selector_all("#chart-grades svg path", "els => els.length")
+        text = page.inner_text("body")
+    finally:
+        context.close()
     assert errors == []
     assert all(url.startswith("file:") for url in requests), requests
     assert radars == 3 and bars > 0

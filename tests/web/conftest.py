@@ -3,6 +3,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.support.browser import CHROMIUM  # noqa: F401 (the browser tests import it from here)
 from tests.support.platform_world import (
     WORLD_PASSWORD,
     build_world,
@@ -138,29 +139,6 @@ def settings(app, tmp_path):
     (schemes / "world-test.yaml").write_text(WORLD_SCHEME, encoding="utf-8")
     app.state.compute = ComputeSettings(runs_dir=tmp_path / "runs", schemes_dir=schemes)
     return app.state.compute
-
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's, driven by Playwright
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium per test process; every test opens its own pages (each in a new context)."""
-    from playwright.sync_api import sync_playwright  # loaded when a test needs a browser
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=20000)
-        yield instance
-        instance.close()
 
 
 def csrf_of(html: str) -> str:
