@@ -245,8 +245,17 @@ def test_english_labels_of_measures_indicators_and_grades(login, english_run):
         _embedded(card.text, "scorecard-charts")["distribution"][0]["indicator"] == "Income growth"
     )
     charts = _embedded(client.get(f"/cycles/{english_run}/results").text, "results-charts")
-    assert charts["grade_labels"] == {"好": "good", "较好": "fair", "一般": "average"}
-    assert [b["label"] for b in charts["ranking"]["bands"]] == ["good", "fair", "average"]
+    # a policy term keeps its Chinese name beside the English one
+    assert charts["grade_labels"] == {
+        "好": "good (好)",
+        "较好": "fair (较好)",
+        "一般": "average (一般)",
+    }
+    assert [b["label"] for b in charts["ranking"]["bands"]] == [
+        "good (好)",
+        "fair (较好)",
+        "average (一般)",
+    ]
     assert charts["map"]["metrics"][4]["label"] == "Income growth"
     assert charts["words"]["score"] == "Score"
 

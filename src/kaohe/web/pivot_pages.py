@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..i18n import text
 from ..run.pivot import Choices, PivotFilter, choices, level_label, pivot
 from ..run.pivot_export import method_text, pivot_xlsx
-from ..workflow.pivot import pivot_runs
+from ..workflow.pivot import grade_labeller, pivot_runs
 from ..workflow.result_views import STATUSES, status_label
 from ..workflow.roles import Actor
 from .app_state import db
@@ -54,10 +54,11 @@ def _filter(
 def _build(request: Request, actor: Actor, **params):
     with db(request).read() as session:
         runs = pivot_runs(session, actor)
+        grade_label = grade_labeller(session)
     found = choices(runs)
     chosen = _filter(found, **params)
     table = pivot(runs, chosen) if runs else None
-    return found, chosen, table
+    return found, chosen, table, grade_label
 
 
 def page_query(
@@ -89,7 +90,7 @@ def pivot_page(
     params: dict = Depends(page_query),
     actor: Actor = Depends(page_actor),
 ):
-    found, chosen, table = _build(request, actor, **params)
+    found, chosen, table, grade_label = _build(request, actor, **params)
     # the download link: the filters shown, with the scheme the page chose
     pairs = [(k, v) for k, v in params.items() if k not in ("indicator", "scheme") and v]
     pairs += [("scheme", s) for s in chosen.schemes] + [
@@ -111,6 +112,7 @@ def pivot_page(
             "level_label": level_label,
             "status_label": status_label,
             "method_text": method_text,
+            "grade_label": grade_label,
         },
     )
 
@@ -122,7 +124,7 @@ def pivot_workbook(
     actor: Actor = Depends(page_actor),
 ):
     """The pivot the page shows, as an Excel workbook with each total explained."""
-    _, chosen, table = _build(request, actor, **params)
+    _, chosen, table, _ = _build(request, actor, **params)
     content = pivot_xlsx(table or pivot([], chosen))
     name = text("数据透视", "pivot") + (f"-{chosen.schemes[0]}" if chosen.schemes else "")
     return download(content, f"{name}.xlsx", XLSX)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..i18n import text
+from ..workflow.platform_results import grade_label
 from ..workflow.result_views import RankingRow, RunView
 from .rendering import measured, number
 
@@ -32,8 +33,9 @@ def grade_colors(grades: Sequence[str]) -> dict[str, str]:
 
 
 def _grade_labels(view: RunView, facts: dict[str, Any]) -> dict[str, str]:
-    labels_en = (facts.get("grading") or {}).get("labels_en") or {}
-    return {g: text(g, labels_en.get(g, g)) for g in view.grades}
+    """Each grade's name in legends and tooltips: "poor (较差)" on an English page; the charts'
+    data keep the stored grade."""
+    return {g: grade_label(facts, g) for g in view.grades}
 
 
 def _scored(rows: Sequence[RankingRow]) -> list[RankingRow]:
@@ -180,6 +182,7 @@ def ranking_charts(
             "grade": text("等次", "Grade"),
             "rank": text("名次", "Rank"),
             "no_data": text("无数据", "no data"),
+            "colon": text("：", ": "),
         },
     }
 
@@ -332,6 +335,7 @@ def scorecard_charts(
             "points": text("得分", "points"),
             "score": text("得分", "Score"),
             "mean": text("平均", "mean"),
+            "colon": text("：", ": "),
         },
     }
 

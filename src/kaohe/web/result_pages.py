@@ -43,6 +43,7 @@ def results_page(
             else None
         )
     rows = result_ops.filter_rows(everything, grade, region, q, status)
+    facts = result_ops.scheme_facts(run.manifest) if run else {}
     regions = sorted(
         {r.region for r in everything if r.region}
         | {r.peer_group for r in everything if r.peer_group}
@@ -60,6 +61,8 @@ def results_page(
         "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
         "preliminary": run.preliminary_label if run else "",
         "charts": charts,
+        # a grade is filtered by its stored (Chinese) name and shown in the user's language
+        "grade_label": lambda g: result_ops.grade_label(facts, g),
         # "…（2018年度）" already says the period: not "…（2018年度） 2018"
         "period_shown": "" if cycle.period in (cycle.title or "") else cycle.period,
     }
@@ -178,6 +181,8 @@ def scorecard_page(
             else []
         )
     facts = result_ops.scheme_facts(card.run.manifest)
+    # last year's grade is named by last year's scheme (the cycle's scheme may have changed)
+    last_facts = result_ops.scheme_facts(card.last_run.manifest) if card.last_run else facts
     # each dimension under its label in the user's language (the run explains in Chinese)
     dims = [
         {**d, "label": result_ops.node_label(facts, d["id"], d.get("label"))}
@@ -204,13 +209,29 @@ def scorecard_page(
             "dims": dims,
             "radar": radar,
             "charts": charts,
-            "grade_rule": grade_rule_label(card.result.explain.get("grade_rule")),
+            "grade": result_ops.grade_label(facts, card.result.grade),
+            "last_grade": result_ops.grade_label(
+                last_facts, card.last.grade if card.last else None
+            ),
+            "grade_rule": grade_rule_label(
+                card.result.explain.get("grade_rule"),
+                lambda g: result_ops.grade_label(facts, g),
+                lambda reason, veto: result_ops.veto_label(facts, {"id": veto, "reason": reason}),
+            ),
+            "vetoes": [
+                result_ops.veto_label(facts, v) for v in card.result.explain.get("vetoes") or []
+            ],
             "label_of": lambda node, label: result_ops.node_label(facts, node, label),
             "drill_html": _drill_html(request, card, actor),
             "findings": unit_findings,
             "origin_label": finding_ops.origin_label,
             # a preliminary run decides nothing: no outcomes are shown as if they applied
-            "outcomes": [] if card.run.preliminary else card.result.explain.get("outcomes", []),
+            "outcomes": []
+            if card.run.preliminary
+            else [
+                {**o, "label": result_ops.outcome_label(o)}
+                for o in card.result.explain.get("outcomes", [])
+            ],
             "preliminary": card.run.preliminary_label,
         },
     )

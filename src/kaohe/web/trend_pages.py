@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from ..i18n import text
 from ..run.history import UnitYear
 from ..workflow import trends
+from ..workflow.platform_results import policy_term
 from ..workflow.result_views import status_label
 from ..workflow.roles import Actor
 from .app_state import db
@@ -42,9 +43,11 @@ def change_label(change: str | None) -> str:
 
 
 def grade_label(grade: str | None, labels_en: dict[str, str]) -> str:
+    """A grade in the user's language, "poor (较差)" on an English page (as on the results
+    pages: ``platform_results.grade_label``), by the English names its years' runs recorded."""
     if not grade:
         return "—"
-    return text(grade, labels_en.get(grade, grade))
+    return policy_term(grade, labels_en.get(grade))
 
 
 def _chart_number(value: float | None, percent: bool) -> float | None:

@@ -17,7 +17,7 @@ A measure's roll-up is inferred from its recorded expression (a count or a sum a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from ..run.pivot import Formulas, Pivot, PivotFilter, PivotRun, formulas_from_te
 from ..store.models import Run, Unit
 from .cycles import latest_run
 from .history import published_cycles, stored_runs
-from .platform_results import scheme_facts
+from .platform_results import policy_term, scheme_facts
 from .roles import Actor, require
 
 
@@ -94,6 +94,19 @@ def pivot_runs(
             )
         )
     return found
+
+
+def grade_labeller(session: Session, schemes: Sequence[str] = ()) -> Callable[[str | None], str]:
+    """The pivot page's grades (stored Chinese names, which its filter keeps as values) in the
+    user's language, "poor (较差)" on an English page, by the English names the published
+    cycles' latest runs recorded; where two schemes name a grade differently, the latest wins."""
+    names: dict[str, str] = {}
+    for cycle in published_cycles(session, schemes):  # by period: the latest last
+        run = latest_run(session, cycle.id)
+        if run is not None:
+            grading = scheme_facts(run.manifest or {})["grading"] or {}
+            names.update(grading.get("labels_en") or {})
+    return lambda grade: policy_term(grade, names.get(grade)) if grade else ""
 
 
 def store_pivot(session: Session, actor: Actor | None, chosen: PivotFilter) -> Pivot:

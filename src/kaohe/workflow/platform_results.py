@@ -9,6 +9,7 @@ cycle on to review, approval or publication while its latest run is preliminary.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..errors import KaoheError
 from ..i18n import text
 from ..run.opened import NotARun, open_run, recorded_scheme
 from ..scheme import LoadedScheme
+from ..scheme.actions import ACTIONS
 from ..store.models import Cycle, Result, Run, Unit
 from .collection import previous_period
 from .cycles import get_cycle, latest_run, require_final  # noqa: F401  (the cycle's rules)
@@ -162,6 +164,7 @@ FACTS = (
     "measure_sources",
     "labels_en",
     "grading",
+    "veto_reasons_en",
 )
 
 
@@ -169,7 +172,8 @@ def facts_of(scheme: LoadedScheme) -> dict[str, dict]:
     """What pages need of the scheme a run used, recorded with the run when it is imported:
     indicator formulas and the measures each reads (the drill-down to measures), each measure's
     source, unit column and labels (the drill-down to records), the English labels of indicators
-    and nodes, and the grading (the grade bands drawn on the ranking's charts)."""
+    and nodes, the grading (the grade bands drawn on the ranking's charts, the grades' English
+    names) and the vetoes' English reasons (the run explains a veto by its Chinese reason)."""
     model = scheme.model
     return {
         "indicator_expressions": {
@@ -200,6 +204,7 @@ def facts_of(scheme: LoadedScheme) -> dict[str, dict]:
             "bands": [list(band) for band in model.grading.bands],
             "labels_en": dict(model.grading.labels_en),
         },
+        "veto_reasons_en": {veto.id: veto.reason_en for veto in model.vetoes if veto.reason_en},
     }
 
 
@@ -219,14 +224,72 @@ def scheme_facts(manifest: dict) -> dict[str, dict]:
 
     A run imported before the platform recorded all of them has them from the scheme file its
     manifest names, only while that file is what the run read (same sha256); else those not
-    recorded are empty (pages show values without formulas, measure ids for their labels, and
-    no grade bands). A scheme is never looked up by its id: another version of it may be
-    bundled now."""
+    recorded are empty (pages show values without formulas, measure ids for their labels, the
+    grades and vetoes in Chinese only, and no grade bands). A scheme is never looked up by its id:
+    another version of it may be bundled now."""
     if all(key in manifest for key in FACTS):
         return {key: manifest[key] for key in FACTS}
-    scheme = recorded_scheme(manifest)
-    found = facts_of(scheme) if scheme is not None else {key: {} for key in FACTS}
+    found = _recorded_facts(manifest) or {key: {} for key in FACTS}
     return {key: manifest[key] if key in manifest else found[key] for key in FACTS}
+
+
+# (scheme file, sha256, parameters) -> its facts. Every run imported before a fact was added to
+# FACTS reads its scheme file on each page that asks for facts (~0.1 s a load): the facts of a
+# file with a given sha256 never change, so they are loaded once per process. A file found gone
+# or changed is not remembered: it may be put back.
+_FILE_FACTS: dict[tuple[str, str, str], dict[str, dict]] = {}
+
+
+def _recorded_facts(manifest: dict) -> dict[str, dict] | None:
+    recorded = manifest.get("scheme") or {}
+    key = (
+        str(recorded.get("file")),
+        str(recorded.get("sha256")),
+        json.dumps(recorded.get("parameters"), sort_keys=True, default=str),
+    )
+    if key in _FILE_FACTS:
+        return _FILE_FACTS[key]
+    scheme = recorded_scheme(manifest)
+    if scheme is None:
+        return None
+    if len(_FILE_FACTS) >= 64:  # a few schemes per deployment: bounded all the same
+        _FILE_FACTS.clear()
+    _FILE_FACTS[key] = facts_of(scheme)
+    return _FILE_FACTS[key]
+
+
+def policy_term(chinese: str, english: str | None) -> str:
+    """A policy term (a grade, a veto, an action of 结果应用) in the user's language: on a
+    Chinese page its Chinese name; on an English page its English name with the Chinese beside
+    it ("poor (较差)"), as the policy documents and appeals cite the Chinese; the Chinese alone
+    where the scheme gives no English name (or the same one)."""
+    if not english or english == chinese:
+        return chinese
+    return text(chinese, f"{english} ({chinese})")
+
+
+def grade_label(facts: dict[str, dict], grade: str | None) -> str:
+    """A grade as stored (the scheme's Chinese name) in the user's language (``policy_term``),
+    by the English names the run recorded; "" for no grade."""
+    if not grade:
+        return ""
+    return policy_term(grade, ((facts.get("grading") or {}).get("labels_en") or {}).get(grade))
+
+
+def veto_label(facts: dict[str, dict], veto: dict) -> str:
+    """A veto of a unit's explanation (its id and Chinese reason) in the user's language."""
+    reason = veto.get("reason") or veto.get("id") or ""
+    return policy_term(reason, (facts.get("veto_reasons_en") or {}).get(veto.get("id")))
+
+
+def outcome_label(outcome: dict) -> str:
+    """An action of 结果应用 in a unit's explanation (``{"action": "interview", "label": "约谈",
+    …}``) in the user's language: its kind's English name (``scheme.actions``) beside the
+    Chinese the run recorded."""
+    kind = outcome.get("action") or ""
+    known = ACTIONS.get(kind)
+    chinese = outcome.get("label") or (known.zh if known else kind)
+    return policy_term(chinese, known.en if known else None)
 
 
 def measure_label(facts: dict[str, dict], measure: str) -> str:
@@ -329,6 +392,8 @@ class ScoreCard:
     # the province's self-scores beside the assessed points (empty: none entered, or not to be
     # seen by this actor)
     self_evaluation: list[Comparison]
+    # last period's run: its own scheme names last year's grade (it may be another scheme's)
+    last_run: RunView | None = None
 
 
 def scorecard(
@@ -357,4 +422,4 @@ def scorecard(
             entries(session, cycle.id, unit_code),
             view.manifest.get("self_evaluation_threshold"),
         )
-    return ScoreCard(cycle, view, unit, result, last, compared)
+    return ScoreCard(cycle, view, unit, result, last, compared, last_view if last else None)

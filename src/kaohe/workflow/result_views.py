@@ -90,14 +90,27 @@ _RULES = (  # the grade rules the grade step writes (scoring/grade.py), in eithe
     ),
 )
 _VETO = re.compile(
-    r"(?:；一票否决 [^（\s]+（(?P<zh>.*?)）|; veto \S+ \((?P<en>.*?)\))\s*→\s*(?P<grade>[^；;]+)"
+    r"(?:；一票否决 (?P<id_zh>[^（\s]+)（(?P<zh>.*?)）|; veto (?P<id_en>\S+) \((?P<en>.*?)\))"
+    r"\s*→\s*(?P<grade>[^；;]+)"
 )
 
 
-def grade_rule_label(rule: str | None) -> str:
+def _as_recorded(name: str, *_: str) -> str:
+    return name
+
+
+def grade_rule_label(
+    rule: str | None,
+    grade_label: Callable[[str], str] = _as_recorded,
+    veto_reason: Callable[[str, str], str] = _as_recorded,
+) -> str:
     """The grade rule of a unit's explanation (``score >= 80 → 较好``, written by the grade step
     in the run's language) in words of the user's language: 得分 ≥ 80 → 较好. Vetoes that
-    lowered the grade follow with their reason; a rule of another form is shown as recorded."""
+    lowered the grade follow with their reason; a rule of another form is shown as recorded.
+
+    ``grade_label`` names a grade and ``veto_reason(reason, veto id)`` a veto's reason for the
+    user (``platform_results.grade_label``: "poor (较差)" on an English page); by default both
+    as the rule records them."""
     if not rule:
         return ""
     head, *_ = re.split(r"；一票否决 |; veto ", rule, maxsplit=1)
@@ -105,11 +118,17 @@ def grade_rule_label(rule: str | None) -> str:
     for pattern, (zh, en) in _RULES:
         found = pattern.match(head.strip())
         if found:
-            shown = text(zh, en).format(**found.groupdict())
+            parts = found.groupdict()
+            if "grade" in parts:
+                parts["grade"] = grade_label(parts["grade"].strip())
+            shown = text(zh, en).format(**parts)
             break
     for veto in _VETO.finditer(rule[len(head) :]):
-        reason = veto.group("zh") or veto.group("en") or ""
-        shown += text(f"；一票否决（{reason}）→ ", f"; veto ({reason}) → ") + veto.group("grade")
+        reason = veto_reason(
+            veto.group("zh") or veto.group("en") or "", veto.group("id_zh") or veto.group("id_en")
+        )
+        grade = grade_label(veto.group("grade").strip())
+        shown += text(f"；一票否决（{reason}）→ ", f"; veto ({reason}) → ") + grade
     return shown
 
 

@@ -124,8 +124,8 @@
           if (!u) return "";
           var shown = metric.kind === "grade" ? u.grade_label : u.values[metric.id];
           shown = shown === null || shown === undefined ? data.words.no_data : shown + (metric.unit || "");
-          return u.name + "<br>" + metric.label + "：" + shown +
-            (metric.kind === "grade" ? "" : "<br>" + data.words.grade + "：" + u.grade_label);
+          return u.name + "<br>" + metric.label + data.words.colon + shown +
+            (metric.kind === "grade" ? "" : "<br>" + data.words.grade + data.words.colon + u.grade_label);
         },
       },
       visualMap: visual,
@@ -176,8 +176,8 @@
         trigger: "item",
         formatter: function (p) {
           var d = p.data;
-          return d[2] + "<br>" + rows[d[1]].indicator + "<br>" + w.value + "：" + d[3] +
-            "<br>" + w.points + "：" + d[4] + "（" + d[0] + " %）";
+          return d[2] + "<br>" + rows[d[1]].indicator + "<br>" + w.value + w.colon + d[3] +
+            "<br>" + w.points + w.colon + d[4] + " (" + d[0] + " %)";
         },
       },
       legend: { bottom: 0, data: [w.this, w.others] },
