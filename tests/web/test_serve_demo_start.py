@@ -80,7 +80,18 @@ def test_serve_demo_answers_while_loading_then_the_accounts_log_in(tmp_path):
     env = {**os.environ, "KAOHE_LANG": "zh", "COLUMNS": "200"}
     env.pop("KAOHE_DATABASE_URL", None)
     server = subprocess.Popen(
-        [KAOHE, "serve", "--demo", "--demo-dir", str(tmp_path / "demo"), "--port", str(port)],
+        # a small panel: what is tested is the start and the load, not the data's size
+        [
+            KAOHE,
+            "serve",
+            "--demo",
+            "--demo-dir",
+            str(tmp_path / "demo"),
+            "--demo-persons",
+            "4000",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -49,7 +49,7 @@ def print_accounts(accounts: list[DemoAccount]) -> None:
 
 
 def load_in_background(
-    db: Database, directory: Path, seed: int, loading: DemoLoading
+    db: Database, directory: Path, seed: int, loading: DemoLoading, persons: int | None = None
 ) -> threading.Thread:
     """Load the demo in a thread while the platform answers with ``loading``'s progress; print
     the accounts when it is done, or the error if it fails (the page then shows it too)."""
@@ -67,7 +67,7 @@ def load_in_background(
                     loading.report(fraction, step)
                     display.update(task, completed=fraction, description=loading.step_label())
 
-                accounts = load_demo(db, directory, seed, progress=report)
+                accounts = load_demo(db, directory, seed, progress=report, **_size(persons))
         # Whatever stops the load must reach the page and the terminal: an exception left to
         # end this thread would leave the page saying "loading" for ever.
         except KaoheError as error:
@@ -118,6 +118,14 @@ def serve(
         Path, typer.Option(help="Where the demo data and its database live.")
     ] = Path("kaohe-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 2016,
+    demo_persons: Annotated[
+        int | None,
+        typer.Option(
+            min=1000,
+            help="Registry persons of the demo's panel each year (default 40,000; a new demo "
+            "directory only: its data is made once).",
+        ),
+    ] = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -171,7 +179,7 @@ def serve(
             )
         else:
             console.print(text("正在载入演示数据……", "loading the demo data…"))
-            print_accounts(load_demo(db, demo_dir, seed))
+            print_accounts(load_demo(db, demo_dir, seed, **_size(demo_persons)))
     migrate.require_current(db.engine)
     # A mistyped session, login or job setting stops the start here (exit 2, naming the variable)
     # rather than failing every request later; the workers read the same environment.
@@ -190,7 +198,7 @@ def serve(
 
         web_app = create_app(db, demo_loading=loading)
         if loading is not None:
-            load_in_background(db, demo_dir, seed, loading)
+            load_in_background(db, demo_dir, seed, loading, demo_persons)
         uvicorn.run(
             web_app,
             host=host,
@@ -219,3 +227,8 @@ def serve(
         server_header=False,
         **proxy_options(forwarded_allow_ips),
     )
+
+
+def _size(persons: int | None) -> dict:
+    # the demo's own default size unless --demo-persons is given
+    return {} if persons is None else {"persons": persons}
