@@ -67,7 +67,7 @@ def load_in_background(
                     loading.report(fraction, step)
                     display.update(task, completed=fraction, description=loading.step_label())
 
-                accounts = load_demo(db, directory, seed, progress=report, **_size(persons))
+                accounts = load_demo(db, directory, seed, progress=report, persons=persons)
         # Whatever stops the load must reach the page and the terminal: an exception left to
         # end this thread would leave the page saying "loading" for ever.
         except KaoheError as error:
@@ -179,7 +179,7 @@ def serve(
             )
         else:
             console.print(text("正在载入演示数据……", "loading the demo data…"))
-            print_accounts(load_demo(db, demo_dir, seed, **_size(demo_persons)))
+            print_accounts(load_demo(db, demo_dir, seed, persons=demo_persons))
     migrate.require_current(db.engine)
     # A mistyped session, login or job setting stops the start here (exit 2, naming the variable)
     # rather than failing every request later; the workers read the same environment.
@@ -227,8 +227,3 @@ def serve(
         server_header=False,
         **proxy_options(forwarded_allow_ips),
     )
-
-
-def _size(persons: int | None) -> dict:
-    # the demo's own default size unless --demo-persons is given
-    return {} if persons is None else {"persons": persons}

@@ -349,11 +349,13 @@ def load_demo(
     directory: Path,
     seed: int = 2016,
     progress: Progress | None = None,
-    persons: int = DEMO_PERSONS,
+    persons: int | None = None,
 ) -> list[DemoAccount]:
     """Load (once) the demo into ``db``; returns fresh demo accounts. ``progress`` is called with
-    the fraction done (0–1) and the key of the step under way (``LOAD_STEPS``)."""
+    the fraction done (0–1) and the key of the step under way (``LOAD_STEPS``); ``persons``: the
+    panel's registry size each year (default ``DEMO_PERSONS``)."""
     directory = Path(directory)
+    persons = persons or DEMO_PERSONS
     data = directory / "data"  # this year's (2019)
     years = {year: directory / f"data-{year}" for year in PAST}
     if demo_loaded(db):
