@@ -113,6 +113,11 @@ def _an_assessor_follows_a_province_in_the_browser(db, accounts):
     card = client.get(f"/cycles/{cycle}/results/{worst[0]}")
     assert card.status_code == 200, card.text[:300]
     assert 'id="peers-chart"' in card.text and f'href="/trends/{worst[0]}"' in card.text
+    # what follows from the grade, in English: who is interviewed as the scheme names them in
+    # English with the Chinese beside, in English punctuation
+    english = client.get(f"/cycles/{cycle}/results/{worst[0]}", params={"lang": "en"}).text
+    assert "the principal Party and government leaders (党政主要负责同志)" in english
+    assert "（" not in english.split('id="outcomes"')[-1].split("</ul>")[0]
     trend = client.get(f"/trends/{worst[0]}")
     assert trend.status_code == 200
     assert all(f"{year}年度" in trend.text for year in ("2016", "2017", "2018"))

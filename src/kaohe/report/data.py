@@ -32,7 +32,7 @@ from ..run.history import (
 )
 from ..run.opened import OpenedRun, open_run, read_run_json
 from ..run.record import MANIFEST
-from ..scheme.actions import ACTIONS
+from ..scheme.actions import ACTIONS, localized
 from ..scoring.rank import competition_rank
 from ..scoring.status import status_label
 
@@ -328,7 +328,9 @@ def _outcomes(entry: dict[str, Any], words: Words, created: str) -> list[Outcome
         kind = action.get("action")
         names = ACTIONS.get(kind)
         name = (names.en if words.lang == "en" else names.zh) if names else str(kind)
-        params = {k: v for k, v in action.items() if k not in ("action", "label")}
+        params = localized(
+            {k: v for k, v in action.items() if k not in ("action", "label")}, words.lang
+        )
         deadline = None
         if kind == "rectify" and params.get("days") is not None and created:
             due = dt.date.fromisoformat(created) + dt.timedelta(days=int(params["days"]))

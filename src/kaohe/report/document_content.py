@@ -22,7 +22,7 @@ from ..formatting import rate_text
 from ..i18n import text
 from ..run.opened import OpenedRun
 from ..scheme import LoadedScheme
-from ..scheme.actions import ACTIONS
+from ..scheme.actions import ACTIONS, localized
 from .data import Words
 from .public_text import Publisher
 
@@ -402,7 +402,7 @@ def _indicator_problem(
 def _action_detail(kind: str, params: dict[str, Any], words: Words, issuance: Issuance) -> str:
     """An action's parameters in words (never ``key=value``): amount, who, reason, deadline."""
     parts = []
-    for key, value in params.items():
+    for key, value in localized(params, words.lang).items():
         if key == "amount_yuan":
             parts.append(words(f"{float(value):,.0f} 元", f"CNY {float(value):,.0f}"))
         elif key == "who":
@@ -430,7 +430,7 @@ def _actions(
     consequences: list[str] = []
     outcomes = entry.get("outcomes") or []
     tasks = [
-        public(str(action["task"]))
+        public(str(localized(action, words.lang)["task"]))
         for action in outcomes
         if action.get("action") == "rectify" and action.get("task")
     ]

@@ -36,9 +36,26 @@ ACTIONS: dict[str, ActionKind] = {
 EVIDENCE_ACTIONS = ("request_data", "recheck")
 
 
+def localized(params: dict, lang: str = "zh") -> dict:
+    """An action's parameters in ``lang``: a scheme gives a parameter's English beside its Chinese
+    as ``<name>_en`` (``{who: 分管负责同志, who_en: the leader in charge}``); in English the value
+    reads "the leader in charge (分管负责同志)" — the Chinese stays beside it, as the policy text
+    cites it — and in Chinese the Chinese alone. The ``_en`` keys themselves are never shown."""
+    shown = {}
+    for key, value in params.items():
+        if key.endswith("_en") and key[:-3] in params:
+            continue
+        english = params.get(f"{key}_en")
+        if lang == "en" and english and english != value:
+            value = f"{english} ({value})"
+        shown[key] = value
+    return shown
+
+
 def describe(kind: str, params: dict, lang: str = "zh") -> str:
     """A one-line human description of an action, e.g. '财政奖励（amount_yuan=400000000）'."""
     name = ACTIONS[kind].en if lang == "en" else ACTIONS[kind].zh
+    params = localized(params, lang)
     if not params:
         return name
     inner = ", ".join(f"{key}={value}" for key, value in params.items())

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 
 from ..i18n import text
+from ..scheme.actions import localized
 from ..workflow import findings as finding_ops
 from ..workflow import platform_results as result_ops
 from ..workflow import records as records_ops
@@ -229,7 +230,7 @@ def scorecard_page(
             "outcomes": []
             if card.run.preliminary
             else [
-                {**o, "label": result_ops.outcome_label(o)}
+                {**localized(o, language.current()), "label": result_ops.outcome_label(o)}
                 for o in card.result.explain.get("outcomes", [])
             ],
             "preliminary": card.run.preliminary_label,
