@@ -242,7 +242,7 @@ def test_a_scheme_change_breaks_the_line():
         history=UnitHistory("A", "甲", [], years),
         cycles={("2020", "old"): 1, ("2021", "new"): 2},
         grades={("2020", "old"): ["好", "中"], ("2021", "new"): ["好", "中"]},
-        grade_labels_en={},
+        grade_labels_en={("2020", "old"): {"中": "fair"}, ("2021", "new"): {"好": "very good"}},
         figures=[],
         chosen=[],
     )
@@ -254,3 +254,14 @@ def test_a_scheme_change_breaks_the_line():
     ]
     with use_language("zh"):
         assert trend_pages.year_row(found, years[1])["scheme_note"].startswith("考核办法与上一")
+    # each year's grade by the English names its own scheme gives (not one merged table)
+    with use_language("en"):
+        assert [trend_pages.year_row(found, y)["grade"] for y in years] == [
+            "fair (中)",
+            "very good (好)",
+        ]
+        points = [p for line in trend_pages.unit_chart(found)["schemes"] for p in line["points"]]
+        assert [p["grade"] for p in points if p] == [
+            "fair (中)",
+            "very good (好)",
+        ]

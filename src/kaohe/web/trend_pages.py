@@ -185,7 +185,7 @@ def year_row(found: trends.UnitTrend, year: UnitYear) -> dict:
         "scheme_note": _scheme_note(year),
         "score": year.score,
         "score_change": year.score_change,
-        "grade": grade_label(year.grade, found.grade_labels_en),
+        "grade": grade_label(year.grade, found.grade_labels_en.get(key, {})),
         "grade_change": change_label(year.grade_change),
         "rank": year.rank,
         "units": year.units,
@@ -211,7 +211,9 @@ def unit_chart(found: trends.UnitTrend) -> dict[str, Any]:
         color = colors[(year.period, year.scheme_id)].get(year.grade or "", "#8a94a0")
         return {
             "value": _rounded(year.score),
-            "grade": grade_label(year.grade, found.grade_labels_en),
+            "grade": grade_label(
+                year.grade, found.grade_labels_en.get((year.period, year.scheme_id), {})
+            ),
             "itemStyle": {"color": color},
         }
 

@@ -98,7 +98,9 @@ class UnitTrend:
     history: UnitHistory | None  # None: no published cycle assessed the unit
     cycles: dict[tuple[str, str], int]  # (period, scheme) of a year -> its cycle
     grades: dict[tuple[str, str], list[str]]  # (period, scheme) -> its grades, best first
-    grade_labels_en: dict[str, str]
+    # (period, scheme) -> the English names of its grades, as that year's run recorded them: two
+    # schemes may give one Chinese grade different English names (the same 较差 is not merged)
+    grade_labels_en: dict[tuple[str, str], dict[str, str]]
     figures: list[Figure]  # what may be chosen
     chosen: list[str]
 
@@ -209,7 +211,7 @@ def unit_trend(
                 f"{', '.join(unknown)} is no indicator or dimension of {unit.name}'s results",
             )
         )
-    labels_en = {k: v for r in runs for k, v in r.grade_labels_en.items()}
+    labels_en = {(r.cycle.period, r.cycle.scheme): r.grade_labels_en for r in runs}
     if not runs:
         return UnitTrend(unit, None, {}, {}, labels_en, figures, list(indicators))
     history = unit_history([r.run for r in runs], unit_code, indicators)
