@@ -46,6 +46,8 @@ SOURCES = (
     "verification_estimates",
     "quality_findings",
     "fund_evaluation",
+    "fund_integration",
+    "policy_implementation",
     "findings",
 )
 # The design-weighted estimates the scheme reads at the province's own row.

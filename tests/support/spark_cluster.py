@@ -40,8 +40,10 @@ def spark_home() -> Path:
     return Path(pyspark.__file__).parent
 
 
-def cluster_env(folder: Path) -> dict[str, str]:
-    """The environment of the cluster's processes, and of a driver that should join them."""
+def cluster_env(folder: Path, fast_start: bool = True) -> dict[str, str]:
+    """The environment of the cluster's processes, and of a driver that should join them.
+    ``fast_start=False`` (a benchmark) keeps the JVMs' optimizing compiler."""
+    options = os.environ.get("JAVA_TOOL_OPTIONS", "")
     return {
         **os.environ,
         "SPARK_HOME": str(spark_home()),
@@ -49,7 +51,7 @@ def cluster_env(folder: Path) -> dict[str, str]:
         "SPARK_LOG_DIR": str(folder / "logs"),
         "SPARK_WORKER_DIR": str(folder / "work"),
         "SPARK_LOCAL_DIRS": str(folder / "scratch"),
-        "JAVA_TOOL_OPTIONS": f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} {FAST_START}".strip(),
+        "JAVA_TOOL_OPTIONS": f"{options} {FAST_START}".strip() if fast_start else options,
     }
 
 
@@ -90,9 +92,12 @@ class SparkCluster:
 
 
 @contextlib.contextmanager
-def spark_cluster(folder: Path) -> Iterator[SparkCluster]:
-    """A standalone master and one worker (2 cores, 2 GB), starting; see ``SparkCluster.ready``."""
-    env = cluster_env(folder)
+def spark_cluster(
+    folder: Path, worker_memory: str = WORKER_MEMORY, fast_start: bool = True
+) -> Iterator[SparkCluster]:
+    """A standalone master and one worker (2 cores, 2 GB unless ``worker_memory`` says), starting;
+    see ``SparkCluster.ready``."""
+    env = cluster_env(folder, fast_start)
     for name in ("logs", "work", "scratch"):
         (folder / name).mkdir(parents=True, exist_ok=True)
     port, web_port, worker_web_port = free_port(), free_port(), free_port()
@@ -101,7 +106,7 @@ def spark_cluster(folder: Path) -> Iterator[SparkCluster]:
     master = [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1"]
     master += ["--port", str(port), "--webui-port", str(web_port)]
     worker = [spark_class, "org.apache.spark.deploy.worker.Worker", cluster.master]
-    worker += ["--host", "127.0.0.1", "--cores", str(WORKER_CORES), "--memory", WORKER_MEMORY]
+    worker += ["--host", "127.0.0.1", "--cores", str(WORKER_CORES), "--memory", worker_memory]
     worker += ["--webui-port", str(worker_web_port), "--work-dir", str(folder / "work")]
 
     def start_worker() -> None:
