@@ -12,12 +12,15 @@ import threading
 import time
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from tests.support.platform_world import migrated_database
 from tests.support.servers import KAOHE, free_port
 
 from kaohe.cli.serve import load_in_background
-from kaohe.demo.platform import LOAD_STEPS
+from kaohe.demo.platform import COMPLETE, LOAD_STEPS, demo_state, load_demo
+from kaohe.errors import UsageError
+from kaohe.store import Database, migrate
 from kaohe.web import create_app
 from kaohe.web.demo_loading import DemoLoading
 
@@ -73,9 +76,31 @@ def _lines(stream, into: list[str]) -> None:
         into.append(line)
 
 
+def _a_load_stopped_half_way(demo_dir) -> None:
+    """The demo's own database after a Ctrl-C once the 2016 cycle was written, and one year's
+    data whose generation was stopped (its files there, its completion marker not)."""
+    demo_dir.mkdir()
+    db = Database.connect(f"sqlite:///{demo_dir / 'kaohe.db'}")
+    migrate.upgrade(db.write_engine)
+
+    def interrupted(_fraction: float, step: str) -> None:
+        if step == "cycle-2017":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load_demo(db, demo_dir, progress=interrupted, persons=4000)
+    assert demo_state(db) == "partial"
+    with pytest.raises(UsageError, match="kaohe serve --demo"):
+        load_demo(db, demo_dir, persons=4000)  # never loaded on top of a half
+    db.dispose()
+    (demo_dir / "data-2017" / COMPLETE).unlink()
+
+
 def test_serve_demo_answers_while_loading_then_the_accounts_log_in(tmp_path):
-    """One real start: the demo's first load (about 10 s on a quiet machine, a minute on a busy
-    one) is waited for once, here."""
+    """One real start, after a first load that was stopped half-way: the start sees it, makes its
+    own database again and loads the demo (about 10 s on a quiet machine, a minute on a busy one),
+    waited for once, here."""
+    _a_load_stopped_half_way(tmp_path / "demo")
     port = free_port()
     env = {**os.environ, "KAOHE_LANG": "zh", "COLUMNS": "200"}
     env.pop("KAOHE_DATABASE_URL", None)
@@ -120,6 +145,8 @@ def test_serve_demo_answers_while_loading_then_the_accounts_log_in(tmp_path):
             assert server.poll() is None, "".join(output)
             time.sleep(0.5)
         printed = "".join(output)
+        assert "上次演示数据载入被中断：重新载入" in printed
+        assert (tmp_path / "demo" / "data-2017" / COMPLETE).exists()  # generated again
         accounts = {user: password for _role, user, password in ACCOUNT.findall(printed)}
         assert "demo_admin" in accounts, printed
         with httpx.Client(base_url=base) as client:

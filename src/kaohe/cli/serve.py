@@ -98,6 +98,28 @@ def load_in_background(
     return thread
 
 
+def _start_demo_afresh(db, own_file: Path | None):
+    """A demo whose load was stopped half-way: its own SQLite file is removed and made again (it
+    holds nothing but the demo); a database the user gave is left alone, with the error."""
+    from ..demo.platform import partial_demo_error
+    from ..store import Database, migrate
+
+    if own_file is None:
+        raise partial_demo_error(db)
+    db.dispose()
+    for path in (own_file, *(own_file.with_name(own_file.name + e) for e in ("-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+    console.print(
+        text(
+            "上次演示数据载入被中断：重新载入",
+            "the last load of the demo was stopped half-way: loading it again",
+        )
+    )
+    fresh = Database.connect(f"sqlite:///{own_file}")
+    migrate.upgrade(fresh.write_engine)
+    return fresh
+
+
 @app.command()
 @user_errors
 def serve(
@@ -150,14 +172,19 @@ def serve(
 
     from ..store import Database, migrate
 
+    own_file = None  # the demo's own SQLite file, when no database was given
     if demo and not url and not os.environ.get("KAOHE_DATABASE_URL"):
         demo_dir.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{demo_dir.resolve() / 'kaohe.db'}"
+        own_file = demo_dir.resolve() / "kaohe.db"
+        url = f"sqlite:///{own_file}"
     db = Database.connect(url or None)
     loading = None
     if demo:
         migrate.upgrade(db.write_engine)
-        from ..demo.platform import LOAD_STEPS, demo_loaded, load_demo
+        from ..demo.platform import LOAD_STEPS, demo_loaded, demo_state, load_demo
+
+        if demo_state(db) == "partial":
+            db = _start_demo_afresh(db, own_file)
 
         # The compute button of the demo reads the registry and other sources the platform does
         # not collect from the demo's data, and writes its runs beside it.

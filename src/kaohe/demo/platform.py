@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import UsageError
 from ..i18n import text
 from ..run import assess
 from ..run.previous import open_previous
@@ -47,6 +49,8 @@ from .years import demo_year
 PROVINCIAL = "provincial-effectiveness-2016"
 BANKS = "financial-institutions-2021"
 DEMO_PERSONS = 40_000
+# Written into a year's data directory once its generation is complete.
+COMPLETE = ".complete"
 
 
 @dataclass(frozen=True)
@@ -158,9 +162,13 @@ class DemoAccount:
 def _generate(
     directory: Path, seed: int, year: int, persons: int, part: Callable[[float], None]
 ) -> None:
-    """``year``'s data of the panel (the same seed every year) into ``directory``."""
-    if (directory / "units.csv").exists():
+    """``year``'s data of the panel (the same seed every year) into ``directory``; a directory
+    whose generation was stopped half-way (no ``COMPLETE`` marker) is made again."""
+    marker = directory / COMPLETE
+    if marker.exists():
         return
+    if directory.exists():
+        shutil.rmtree(directory)
     # Imported here: the generator pulls in statsmodels (about 3.5 s), which a start whose demo
     # is loaded never needs and a first start needs only once its page answers.
     from .generate import generate_demo
@@ -174,6 +182,7 @@ def _generate(
 
     with demo_year(year):
         generate_demo(directory, seed, persons, progress=counted)
+    marker.write_text(json.dumps({"seed": seed, "year": year, "persons": persons}) + "\n")
 
 
 def _run(scheme: str, data: Path, out: Path, year: int, previous: Path | None = None) -> Path:
@@ -337,11 +346,31 @@ def _rows(file: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def demo_loaded(db: Database) -> bool:
-    """Whether ``db`` already holds the demo (its provincial cycles): a start then only issues
-    new passwords."""
+def demo_state(db: Database) -> str:
+    """``"loaded"`` when ``db`` holds the whole demo (the banks' cycle, written last, in the load's
+    last transaction); ``"partial"`` when a load was stopped half-way (Ctrl-C, a kill: the
+    cycles written before remain); else ``"empty"``."""
     with db.read() as session:
-        return session.scalar(select(Cycle.id).where(Cycle.scheme == PROVINCIAL)) is not None
+        schemes = set(session.scalars(select(Cycle.scheme).distinct()))
+    if BANKS in schemes:
+        return "loaded"
+    return "partial" if PROVINCIAL in schemes else "empty"
+
+
+def demo_loaded(db: Database) -> bool:
+    """Whether ``db`` already holds the demo: a start then only issues new passwords."""
+    return demo_state(db) == "loaded"
+
+
+def partial_demo_error(db: Database) -> UsageError:
+    return UsageError(
+        text(
+            f"数据库 {db.url} 中的演示数据没有载入完（上次载入被中断）：请删除该数据库或换一个空库后"
+            "重新运行 kaohe serve --demo",
+            f"the database {db.url} holds a demo whose load was stopped half-way: remove that "
+            "database (or give an empty one), then run kaohe serve --demo again",
+        )
+    )
 
 
 def load_demo(
@@ -358,8 +387,11 @@ def load_demo(
     persons = persons or DEMO_PERSONS
     data = directory / "data"  # this year's (2019)
     years = {year: directory / f"data-{year}" for year in PAST}
-    if demo_loaded(db):
+    state = demo_state(db)
+    if state == "loaded":
         return _accounts(db)
+    if state == "partial":
+        raise partial_demo_error(db)
     steps = _Steps(progress)
     for year, folder in (*years.items(), (2019, data)):
         _generate(folder, seed, year, persons, steps.start(f"data-{year}"))
