@@ -18,6 +18,7 @@ from .. import __version__
 from ..disk_space import write_error
 from ..errors import KaoheError, UsageError
 from ..i18n import set_language, text
+from ..memory_limit import checked_limit, out_of_memory
 
 app = typer.Typer(
     help="考核 Kaohe — declarative performance assessments (考核办法 → 等次、排名、解释).",
@@ -39,6 +40,23 @@ PeriodOption = Annotated[
     str | None, typer.Option(help="Period to select in sources with a period column.")
 ]
 ParamsOption = Annotated[list[str], typer.Option(help="Override a scheme parameter: name=value.")]
+
+
+def _memory_limit(value: str | None) -> str | None:
+    try:
+        return checked_limit(value)
+    except UsageError as error:  # while the options are read: click's own bad-parameter exit 2
+        raise typer.BadParameter(str(error)) from None
+
+
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(
+        callback=_memory_limit,
+        help="Memory limit, e.g. 4GB: beyond it DuckDB spills to a scratch folder on disk "
+        "(Spark: the driver's memory).",
+    ),
+]
 MappingOption = Annotated[
     list[Path],
     typer.Option(
@@ -65,8 +83,9 @@ def with_columns(table: Table, headers: Iterable[str | tuple[str, str]], **optio
 
 def user_errors(command: Callable) -> Callable:
     """Print a user's error (a ``KaoheError``) plainly and exit 2; anything else is a bug —
-    except a full disk, which no command can prevent: wherever it strikes it is the same clear
-    line (``disk_space.write_error``), not a traceback."""
+    except a full disk or DuckDB out of memory under the limit, which no command can prevent:
+    wherever they strike they are the same clear line (``disk_space.write_error``,
+    ``memory_limit.out_of_memory``), not a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -78,11 +97,11 @@ def user_errors(command: Callable) -> Callable:
         except Exception as error:
             # typer's and click's own control flow (Exit, Abort) is never a full disk
             control = isinstance(error, typer.Exit | click.exceptions.ClickException)
-            full = None if control else write_error(error)
-            if full is None:
+            known = None if control else write_error(error) or out_of_memory(error)
+            if known is None:
                 raise
-            _print_error(full)
-            raise typer.Exit(code=full.exit_code) from None
+            _print_error(known)
+            raise typer.Exit(code=known.exit_code) from None
 
     return wrapper
 

@@ -13,6 +13,7 @@ from ..i18n import text
 from ..scoring.status import status_label
 from .app import (
     MappingOption,
+    MemoryLimitOption,
     ParamsOption,
     PeriodOption,
     SourcesOption,
@@ -53,10 +54,7 @@ def assess(
     engine: Annotated[
         str, typer.Option(help="Where measures run: duckdb (in-process) or spark (pyspark).")
     ] = "duckdb",
-    memory_limit: Annotated[
-        str | None,
-        typer.Option(help="Memory limit of the measure engine, e.g. 8GB (DuckDB spills beyond)."),
-    ] = None,
+    memory_limit: MemoryLimitOption = None,
     previous: Annotated[
         Path | None,
         typer.Option(

@@ -9,7 +9,15 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
+from .app import (
+    DataOption,
+    MemoryLimitOption,
+    PeriodOption,
+    app,
+    console,
+    user_errors,
+    with_columns,
+)
 from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
@@ -37,6 +45,7 @@ def quality_check(
         Path | None, typer.Option(help="Eligibility rules YAML (poverty line; default: bundled).")
     ] = None,
     only: Annotated[list[str], typer.Option(help="Run only this detector (repeat).")] = [],  # noqa: B006
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run the detectors and write findings (unit, rule, severity, evidence, count)."""
     from ..quality.findings import finding_rows, write_findings
@@ -59,7 +68,7 @@ def quality_check(
                 description=text(f"检查 {name}", f"detector {name}") if name else None,
             )
 
-        with open_inputs(data, period) as inputs:
+        with open_inputs(data, period, memory_limit=memory_limit) as inputs:
             result = run_detectors(inputs, loaded, eligibility, only or None, progress=detecting)
             rows = finding_rows(result.findings, inputs)
     write_findings(out, rows)
