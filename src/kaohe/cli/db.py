@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import text
 from .app import app, console, user_errors
-from .data import progress_display, pulsing
+from .data import progress_display
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -256,12 +256,29 @@ def import_run_command(
     from ..workflow.platform_results import import_run
 
     db, transaction = _admin_session(url, "results.import")
-    # one library call that does not report its rows: the bar pulses, with the time elapsed
-    with pulsing(text("导入考核结果", "importing the run")), transaction as session:
-        imported = import_run(session, _cli_actor(), cycle, run)
+    # pulses while the run is read and checked, then counts the result rows written (one a unit)
+    with progress_display() as display, transaction as session:
+        task = display.add_task(text("导入考核结果", "importing the run"), total=None)
+        imported = import_run(
+            session,
+            _cli_actor(),
+            cycle,
+            run,
+            progress=_counting(display, task, text("写入考核结果", "writing result rows")),
+        )
         run_id = imported.id
     db.dispose()
     console.print(text(f"已导入考核结果（run {run_id}）", f"run {run_id} imported"))
+
+
+def _counting(display, task, description: str):
+    """A count (done, total) that moves ``task`` of ``display``, named ``description`` once the
+    counting starts."""
+
+    def count(done: int, total: int) -> None:
+        display.update(task, completed=done, total=total, description=description)
+
+    return count
 
 
 class ComputeDisplay:
@@ -330,12 +347,16 @@ def import_ledger_command(
     from ..workflow.ledger_import import import_ledger
 
     db, transaction = _admin_session(url, "rectification.import-ledger")
-    # one library call (the ledger's chain checked, then its items): the bar pulses
-    with (
-        pulsing(text("导入整改台账", "importing the ledger")),
-        transaction as session,
-    ):
-        done = import_ledger(session, _cli_actor(), ledger, cycle)
+    # pulses while the ledger's chain and items are checked, then counts the items written
+    with progress_display() as display, transaction as session:
+        task = display.add_task(text("导入整改台账", "importing the ledger"), total=None)
+        done = import_ledger(
+            session,
+            _cli_actor(),
+            ledger,
+            cycle,
+            progress=_counting(display, task, text("写入台账事项", "writing ledger items")),
+        )
     db.dispose()
     console.print(
         text(

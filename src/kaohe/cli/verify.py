@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..i18n import text
 from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
-from .data import pulsing
+from .data import progress_display, pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -173,17 +173,28 @@ def sample_assign(
 
 def _judge(data: Path, period: str | None, rules: Path | None, level: list[str]):
     """Load the verification rules and judge the data directory: (rules, judged results)."""
-    from ..verify.unit_tables import open_for_rules, verify_directory
+    from ..verify.unit_tables import TABLES, open_for_rules, verify_directory
     from ..verify.verification_rules import load_verification_rules
 
     loaded = load_verification_rules(rules)
-    # the judging is one library call that does not report its units: the bar pulses
-    with (
-        pulsing(text("读取数据", "reading the data")) as step,
-        open_for_rules(data, period, loaded) as inputs,
-    ):
-        step(text("估计与判定", "estimating and judging"))
-        return loaded, verify_directory(inputs, loaded, level or None)
+    # pulses while the data are opened, then counts the tables, naming the one computed
+    with progress_display() as display:
+        task = display.add_task(text("读取数据", "reading the data"), total=None)
+        with open_for_rules(data, period, loaded) as inputs:
+            return loaded, verify_directory(
+                inputs, loaded, level or None, progress=_following(display, task, TABLES)
+            )
+
+
+def _following(display, task, steps: dict[str, tuple[str, str]]):
+    """A step counter (``unit_tables.StepProgress``) that moves ``task`` of ``display`` and
+    names the step starting (a key of ``steps``)."""
+
+    def step(done: int, total: int, name: str) -> None:
+        description = text(*steps[name]) if name else None
+        display.update(task, completed=done, total=total, description=description)
+
+    return step
 
 
 @verify_app.command("estimates")
@@ -281,10 +292,12 @@ def verify_report(
 ) -> None:
     """The per-unit verification report: estimates, verdicts, ratios, reconciliation,
     eligibility and quality findings (CSV + JSON) with a manifest."""
-    from ..derived.verification import run_verification
+    from ..derived.verification import STEPS, run_verification
 
-    # one library call that does not report its steps: the bar pulses, with the time elapsed
-    with pulsing(text("核查报告", "verification report")):
+    # pulses while the rules are read and the data opened, then counts the tables, each quality
+    # check and the writing, naming the step under way
+    with progress_display() as display:
+        task = display.add_task(text("核查报告", "verification report"), total=None)
         result = run_verification(
             data,
             out,
@@ -295,6 +308,7 @@ def verify_report(
             quality=quality,
             levels=level or None,
             sources_into=data if sources else None,
+            progress=_following(display, task, STEPS),
         )
     print_notes(result.judged.notes)
     print_verdicts(result.judged.estimates)

@@ -14,11 +14,13 @@ from ..errors import DataError
 from ..i18n import text
 from ..quality.findings import FINDING_COLUMNS, finding_rows
 from ..quality.quality_rules import load_quality_rules
-from ..quality.registry import run_detectors
+from ..quality.registry import DETECTORS, run_detectors
 from ..run.record import staged_file
 from ..verify.unit_tables import (
     ESTIMATE_COLUMNS,
+    TABLES,
     Judged,
+    StepProgress,
     inputs_manifest,
     missing_columns_note,
     open_for_rules,
@@ -32,6 +34,13 @@ from ..verify.verification_rules import load_eligibility_rules, load_verificatio
 
 ESTIMATES_SOURCE = "verification_estimates"
 FINDINGS_SOURCE = "quality_findings"
+# The steps of ``run_verification`` with their names for a progress display: the tables, then
+# each quality check (counted one by one, all under "quality"), then the writing.
+STEPS = {
+    **TABLES,
+    "quality": ("质量检查", "quality checks"),
+    "write": ("写入核查报告", "writing the report"),
+}
 
 
 @dataclass
@@ -52,6 +61,7 @@ def run_verification(
     levels: list[str] | None = None,
     sources_into: Path | None = None,
     memory_limit: str | None = None,
+    progress: StepProgress | None = None,
 ) -> VerificationRun:
     """Estimate, judge, reconcile, check eligibility and run the quality detectors on ``data``.
 
@@ -59,6 +69,8 @@ def run_verification(
     write ``verification_estimates.csv`` and ``quality_findings.csv`` into (usually ``data``), so
     that schemes run afterwards can read them; existing ones are replaced, since they are derived.
     ``memory_limit`` (e.g. ``"1GB"``) bounds DuckDB's memory; beyond it, it spills to disk.
+    ``progress`` is told each step (``STEPS``) as it starts, on one count: the tables, each
+    quality check, the writing.
     """
     loaded = load_verification_rules(rules)
     eligibility = load_eligibility_rules(eligibility_rules)
@@ -70,8 +82,22 @@ def run_verification(
     notes: list[dict] = []
     if sources_into is not None:
         _only_derived(Path(sources_into))
+    report = progress or _unobserved
+    checks = len(DETECTORS) if quality else 0
+    table_count = 0
+
+    def judging(done: int, count: int, table: str) -> None:
+        nonlocal table_count
+        table_count = count
+        if table:  # the end of the tables is the start of the next step
+            report(done, count + checks + 1, table)
+
+    def detecting(done: int, _count: int, detector: str) -> None:
+        if detector:  # "" once every check ran: the writing's start says so
+            report(table_count + done, table_count + checks + 1, "quality")
+
     with open_for_rules(data, period, loaded, memory_limit=memory_limit) as inputs:
-        judged = verify_directory(inputs, loaded, levels, eligibility)
+        judged = verify_directory(inputs, loaded, levels, eligibility, progress=judging)
         tables = {
             "estimates": (judged.estimates, ESTIMATE_COLUMNS),
             "ratios": (judged.ratios, None),
@@ -83,7 +109,9 @@ def run_verification(
         if quality:
             qrules = load_quality_rules(quality_rules)
             rule_files["quality"] = {"file": qrules.file, "sha256": qrules.sha256}
-            checked = run_detectors(inputs, qrules, eligibility_rules=eligibility)
+            checked = run_detectors(
+                inputs, qrules, eligibility_rules=eligibility, progress=detecting
+            )
             findings = finding_rows(checked.findings, inputs)
             notes = [{"rule": n.rule, "message": n.message} for n in checked.notes]
             judged.notes += quality_column_notes(inputs, qrules)
@@ -98,6 +126,8 @@ def run_verification(
             "quality_notes": notes,
             "notes": judged.notes,
         }
+    total = table_count + checks + 1
+    report(total - 1, total, "write")
     if out is not None:
         write_report_dir(out, tables, manifest)
     if sources_into is not None:
@@ -105,6 +135,7 @@ def run_verification(
         if quality:
             with staged_file(Path(sources_into) / f"{FINDINGS_SOURCE}.csv") as staging:
                 write_csv(staging, findings, FINDING_COLUMNS)
+    report(total, total, "")
     return VerificationRun(judged, findings, notes)
 
 
@@ -144,3 +175,7 @@ def _only_derived(directory: Path) -> None:
                     "remove the Parquet file first",
                 )
             )
+
+
+def _unobserved(done: int, total: int, step: str) -> None:
+    pass

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import math
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,19 @@ ESTIMATE_COLUMNS = [
     "interval", "low", "high", "threshold", "bound", "strict", "threshold_status", "meets",
     "verdict", "verdict_en", "lonely_strata",
 ]  # fmt: skip
+
+
+# The tables of ``verify_directory`` in the order they are computed, with their names for a
+# progress display (eligibility only when its rules are given).
+TABLES = {
+    "estimates": ("估计与判定", "estimates and verdicts"),
+    "ratios": ("登记比率", "registry ratios"),
+    "reconciliation": ("核实对比", "reconciliation"),
+    "eligibility": ("资格核验", "eligibility"),
+}
+# Called with the steps done, the steps in all and the step starting (a key of the caller's
+# steps, here ``TABLES``; "" once every step is done), as ``report.ReportProgress``.
+StepProgress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -354,25 +367,40 @@ def verify_directory(
     levels: list[str] | None = None,
     eligibility_rules=None,
     flagged_out: Path | None = None,
+    progress: StepProgress | None = None,
 ) -> Judged:
-    """Estimates, verdicts, ratios, reconciliation (and eligibility when rules are given)."""
+    """Estimates, verdicts, ratios, reconciliation (and eligibility when rules are given);
+    ``progress`` is told each table (``TABLES``) as it starts. Each table is a few queries over
+    every unit at once, so the tables are what can be counted."""
 
+    with_eligibility = eligibility_rules is not None and inputs.has(eligibility_rules.model.source)
+    count = len(TABLES) if with_eligibility else len(TABLES) - 1
+    report = progress or _unobserved
     period = data_period(inputs, "field_checks")
+    report(0, count, "estimates")
     estimates = estimate_units(inputs, rules, levels)
     used_levels = levels or sorted(
         {e.level for e in estimates}, key=[e.level for e in estimates].index
     )
     judged = Judged(notes=column_notes(inputs, rules))
     judged.estimates = judge_estimates(inputs, rules, estimates, period)
+    report(1, count, "ratios")
     judged.ratios = judge_ratios(inputs, rules, unit_ratios(inputs, rules, used_levels), period)
+    report(2, count, "reconciliation")
     judged.reconciliation = reconciliation_rows(
         inputs, rules, reconcile_units(inputs, rules, used_levels), period
     )
-    if eligibility_rules is not None and inputs.has(eligibility_rules.model.source):
+    if with_eligibility:
+        report(3, count, "eligibility")
         judged.eligibility = eligibility_rows(
             inputs,
             eligibility_rules,
             evaluate_eligibility(inputs, eligibility_rules, used_levels, flagged_out),
             period,
         )
+    report(count, count, "")
     return judged
+
+
+def _unobserved(done: int, total: int, step: str) -> None:
+    pass

@@ -10,7 +10,7 @@ cycle on to review, approval or publication while its latest run is preliminary.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,9 +46,16 @@ def _number(raw: str | None) -> float | None:
     return float(raw)
 
 
-def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> Run:
+def import_run(
+    session: Session,
+    actor: Actor,
+    cycle_id: int,
+    run_dir: Path,
+    progress: Callable[[int, int], None] | None = None,
+) -> Run:
     """Read results.csv, explain.json and manifest.json of ``run_dir`` into a new run, with the
-    facts pages need of the scheme it kept (``facts_of``)."""
+    facts pages need of the scheme it kept (``facts_of``). ``progress`` is told the result rows
+    written and their number, from (0, rows) to (rows, rows)."""
     require(actor, "results.compute")
     cycle = get_cycle(session, cycle_id)
     try:
@@ -128,7 +135,14 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
     )
     session.add(run)
     session.flush()
-    for row in rows:
+    # Written a batch at a time, so that the count follows the writing (inserting the rows and
+    # their audit entries is most of the work); batches took no longer than one flush of every
+    # row (measured on 2,200 and 4,400 rows), and with a unit's explanation at about 11 kB a
+    # batch holds a few megabytes.
+    batch = 500
+    if progress is not None:
+        progress(0, len(rows))
+    for number, row in enumerate(rows, start=1):
         rank = _number(row.get("rank"))
         explained = dict(explain["units"].get(row["unit"], {}))
         for column in ("status", "completeness", "status_reasons"):  # results.csv's, if not there
@@ -152,7 +166,10 @@ def import_run(session: Session, actor: Actor, cycle_id: int, run_dir: Path) -> 
                 explain=explained,
             )
         )
-    session.flush()
+        if number % batch == 0 or number == len(rows):
+            session.flush()
+            if progress is not None:
+                progress(number, len(rows))
     if not manifest.get("preliminary"):  # a preliminary run decides nothing
         flag_overstatements(session, actor, cycle, explain["units"], threshold)
     return run
