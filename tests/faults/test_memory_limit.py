@@ -42,8 +42,32 @@ def test_out_of_memory_under_the_limit_is_one_clear_line(demo_data, tmp_path):
     assert not (tmp_path / "run").exists()  # nothing half-written
 
 
-def test_quality_check_within_a_small_limit_finds_the_same(demo_data, tmp_path):
-    roomy = _quality(demo_data, tmp_path / "roomy.csv")
-    small = _quality(demo_data, tmp_path / "small.csv", "--memory-limit", "64MB")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("quality", "check"),
+        ("verify", "estimates"),
+        ("verify", "reconcile"),
+        ("verify", "eligibility"),
+    ],
+    ids=" ".join,
+)
+def test_a_command_within_a_small_limit_finds_the_same(demo_data, tmp_path, command):
+    roomy = kaohe(*command, "--data", demo_data, "--out", tmp_path / "roomy.csv")
+    small = kaohe(
+        *command, "--data", demo_data, "--out", tmp_path / "small.csv", "--memory-limit", "64MB"
+    )
     assert roomy.exit_code == small.exit_code == 0, small.stderr
     assert (tmp_path / "small.csv").read_bytes() == (tmp_path / "roomy.csv").read_bytes()
+    refused = kaohe(
+        *command, "--data", demo_data, "--out", tmp_path / "x.csv", "--memory-limit", "x"
+    )
+    assert refused.exit_code == 2 and "'x' is no amount of memory" in refused.stderr
+
+
+def test_the_verification_report_within_a_small_limit_finds_the_same(demo_data, tmp_path):
+    for name, limit in (("roomy", ()), ("small", ("--memory-limit", "64MB"))):
+        result = kaohe("verify", "report", "--data", demo_data, "--out", tmp_path / name, *limit)
+        assert result.exit_code == 0, result.stderr
+    for table in sorted((tmp_path / "roomy").glob("*.csv")):
+        assert table.read_bytes() == (tmp_path / "small" / table.name).read_bytes(), table.name

@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 
 from ..i18n import text
-from .app import DataOption, PeriodOption, app, console, user_errors, with_columns
+from .app import (
+    DataOption,
+    MemoryLimitOption,
+    PeriodOption,
+    app,
+    console,
+    user_errors,
+    with_columns,
+)
 from .data import progress_display, pulsing
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
@@ -171,7 +179,13 @@ def sample_assign(
     )
 
 
-def _judge(data: Path, period: str | None, rules: Path | None, level: list[str]):
+def _judge(
+    data: Path,
+    period: str | None,
+    rules: Path | None,
+    level: list[str],
+    memory_limit: str | None = None,
+):
     """Load the verification rules and judge the data directory: (rules, judged results)."""
     from ..verify.unit_tables import TABLES, open_for_rules, verify_directory
     from ..verify.verification_rules import load_verification_rules
@@ -180,7 +194,7 @@ def _judge(data: Path, period: str | None, rules: Path | None, level: list[str])
     # pulses while the data are opened, then counts the tables, naming the one computed
     with progress_display() as display:
         task = display.add_task(text("读取数据", "reading the data"), total=None)
-        with open_for_rules(data, period, loaded) as inputs:
+        with open_for_rules(data, period, loaded, memory_limit=memory_limit) as inputs:
             return loaded, verify_directory(
                 inputs, loaded, level or None, progress=_following(display, task, TABLES)
             )
@@ -205,11 +219,12 @@ def verify_estimates(
     period: PeriodOption = None,
     rules: RulesOption = None,
     level: LevelOption = [],  # noqa: B006
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Field-check estimates per unit with intervals and verdicts, as a source schemes can read."""
     from ..verify.unit_tables import write_source_file
 
-    loaded, judged = _judge(data, period, rules, level)
+    loaded, judged = _judge(data, period, rules, level, memory_limit)
     write_source_file(out, judged, loaded)
     print_notes(judged.notes)
     print_verdicts(judged.estimates)
@@ -224,11 +239,12 @@ def verify_reconcile(
     period: PeriodOption = None,
     rules: RulesOption = None,
     level: LevelOption = [],  # noqa: B006
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Claimed against verified figures per unit: discrepancy rate and direction."""
     from ..verify.unit_tables import write_csv
 
-    _, judged = _judge(data, period, rules, level)
+    _, judged = _judge(data, period, rules, level, memory_limit)
     write_csv(out, judged.reconciliation)
     print_notes([n for n in judged.notes if n["outputs"][0].startswith("reconciliation")])
     console.print(text(f"核实对比已写入 {out}", f"reconciliation written to {out}"))
@@ -247,6 +263,7 @@ def verify_eligibility(
         Path | None, typer.Option(help="Also write the flagged households (Parquet).")
     ] = None,
     level: LevelOption = [],  # noqa: B006
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Evaluate household eligibility rules over the whole registry; count flags per unit."""
     from ..verify.eligibility import evaluate_eligibility
@@ -258,7 +275,13 @@ def verify_eligibility(
     # the rules run as one query over the registry, which does not report its rows: the bar pulses
     with (
         pulsing(text("读取数据", "reading the data")) as step,
-        open_inputs(data, period, sources=("households",), required=("households",)) as inputs,
+        open_inputs(
+            data,
+            period,
+            sources=("households",),
+            required=("households",),
+            memory_limit=memory_limit,
+        ) as inputs,
     ):
         step(text("资格核验", "eligibility rules"))
         levels = level or sorted(set(inputs.units.level.values()))
@@ -289,6 +312,7 @@ def verify_report(
         ),
     ] = False,
     level: LevelOption = [],  # noqa: B006
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """The per-unit verification report: estimates, verdicts, ratios, reconciliation,
     eligibility and quality findings (CSV + JSON) with a manifest."""
@@ -308,6 +332,7 @@ def verify_report(
             quality=quality,
             levels=level or None,
             sources_into=data if sources else None,
+            memory_limit=memory_limit,
             progress=_following(display, task, STEPS),
         )
     print_notes(result.judged.notes)
