@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,10 @@ from tests.support.platform_world import WORLD_SCHEME, WORLD_SURVEY, WORLD_UNITS
 from kaohe.i18n import use_language
 from kaohe.run import assess
 from kaohe.store.models import Run
-from kaohe.web.result_charts import grade_bands
+from kaohe.web.result_charts import grade_bands, map_data, map_mode, province_of, ranking_charts
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results
-from kaohe.workflow.result_views import RunView, grade_rule_label
+from kaohe.workflow.result_views import RankingRow, RunView, grade_rule_label
 
 # The world's two provinces, by hand from WORLD_SURVEY (income = Σ income per capita × population):
 # 河北省 income 9000·30000 + 8000·20000 = 430,000,000, last 8000·30000 + 7600·20000 = 392,000,000:
@@ -182,9 +183,90 @@ def test_grade_rule_label(rule, zh, en):
             assert grade_rule_label(rule) == expected
 
 
-def _view(grades, manifest) -> RunView:
+def _view(grades, manifest, rows=()) -> RunView:
     tree = [{"id": "total", "top": True, "nominal_points": 100}]
-    return RunView((1, "", ""), 1, 1, "s", tree, grades, manifest, (), {})
+    return RunView((1, "", ""), 1, 1, "s", tree, grades, manifest, tuple(rows), {})
+
+
+def _row(unit: str, score: float | None, grade: str | None, status: str = "graded") -> RankingRow:
+    return RankingRow(
+        unit=unit,
+        name=unit,
+        region="",
+        peer_group="",
+        score=score,
+        grade=grade,
+        rank=None,
+        vetoed=False,
+        dimensions={},
+        status=status,
+    )
+
+
+# A run of counties: three in Guizhou (52), two graded 较差 and one withheld; two in Yunnan (53),
+# graded 好 and 较差, and one of Yunnan failed in its computation.
+COUNTIES = [
+    _row("520102", 41.0, "较差"),
+    _row("520103", 55.0, "较差"),
+    _row("520111", None, None, "withheld"),
+    _row("530102", 91.0, "好"),
+    _row("530103", 48.0, "较差"),
+    _row("530111", None, None, "failed"),
+]
+
+
+def test_a_county_is_drawn_in_its_province_by_its_code():
+    assert province_of("520111") == "520000" and province_of("520000") == "520000"
+    assert province_of("B001") is None and province_of("52011") is None
+    assert map_mode(COUNTIES) == "counties"
+    assert map_mode([*COUNTIES, _row("520000", 70.0, "好")]) == "provinces"
+    assert map_mode([_row("B001", 70.0, "好")]) is None
+
+
+def test_a_province_of_counties_by_hand():
+    """A share's denominator is the counties with a grade (withheld and failed ones have none,
+    so they are counted out, never graded); the median reads the counties with a score; the
+    withheld are counted among all the province's counties."""
+    view = _view(["好", "较差"], {}, COUNTIES)
+    found = map_data(view, COUNTIES, {}, {}, {"520000": "贵州省"}, 7)
+    assert found["mode"] == "counties" and found["filter_href"] == "/cycles/7/results?province="
+    assert [m["id"] for m in found["metrics"]] == ["median", "share:好", "share:较差", "withheld"]
+    guizhou, yunnan = found["units"]
+    assert (guizhou["code"], guizhou["name"]) == ("520000", "贵州省")
+    assert yunnan["name"] == "530000"  # not among the names given: its code
+    # Guizhou: 2 of 2 graded counties 较差 (the withheld one is not in the denominator)
+    assert guizhou["values"] == {
+        "share:好": 0.0,
+        "share:较差": 100.0,
+        "median": 48.0,
+        "withheld": 1,
+    }
+    assert guizhou["counted"]["share:较差"] == [2, 3] and guizhou["counted"]["withheld"] == [3, 3]
+    # Yunnan: 好 1 of 2, 较差 1 of 2, median (91 + 48) / 2; the failed county is not withheld
+    assert yunnan["values"] == {"share:好": 50.0, "share:较差": 50.0, "median": 69.5, "withheld": 0}
+    assert yunnan["counted"]["median"] == [2, 3]
+    # the same run filtered to Guizhou's 较差: the map keeps its metrics, draws what is left
+    left = [r for r in COUNTIES if r.grade == "较差" and r.unit.startswith("52")]
+    (only,) = map_data(view, left, {}, {})["units"]
+    assert only["values"]["share:较差"] == 100.0 and only["counted"]["median"] == [2, 2]
+
+
+def test_a_run_of_prefectures_says_units_not_counties():
+    rows = [_row("520100", 60.0, "好"), _row("530100", None, None, "withheld")]
+    found = map_data(_view(["好"], {}, rows), rows, {}, {})
+    assert found["metrics"][1]["label"] == "等次为“好”的单位占比"
+    assert found["counted"] == "计入 {n}/{m} 个单位"
+    assert found["units"][1]["values"] == {"share:好": None, "median": None, "withheld": 1}
+
+
+def test_a_filtered_ranking_keeps_each_units_rank():
+    rows = [
+        replace(_row(u, s, g), rank=r)
+        for u, s, g, r in (("530102", 91.0, "好", 1), ("530103", 48.0, "较差", 3))
+    ]
+    charts = ranking_charts(_view(["好", "较差"], {}, COUNTIES), rows, {}, {}, 7)
+    assert charts["ranking"]["units"] == ["530102", "530103"]
+    assert charts["ranking"]["ranks"] == [1, 3]
 
 
 def test_peer_sd_bands_drawn_for_one_group_listed_for_several():

@@ -16,6 +16,7 @@ from ..workflow import records as records_ops
 from ..workflow.cycles import get_cycle
 from ..workflow.result_views import STATUSES, grade_rule_label, status_label
 from ..workflow.roles import Actor, require, require_unit
+from ..workflow.unit_lookup import unit_names
 from . import language, result_charts
 from .app_state import db, result_views
 from .auth import page_actor
@@ -32,18 +33,25 @@ def results_page(
     region: str = "",
     q: str = "",
     status: str = "",
+    province: str = "",
     actor: Actor = Depends(page_actor),
 ):
+    """The ranking with its charts, both of the rows the filters leave; for HTMX (a filter
+    changed) the table alone, which carries the charts' data for charts.js to redraw."""
     with db(request).read() as session:
         cycle = get_cycle(session, cycle_id)
         run, everything = result_ops.ranking(session, actor, cycle_id, views=result_views(request))
-        partial = bool(request.headers.get("hx-request"))  # the table alone, for a filter
+        rows = result_ops.filter_rows(everything, grade, region, q, status)
+        if province:  # a run of counties: those of one province (a click on the map)
+            rows = [r for r in rows if result_charts.province_of(r.unit) == province]
+        codes = result_charts.run_provinces(everything)
+        found = unit_names(session, codes)  # a province missing from the units: by its code
+        names = {code: found.get(code, code) for code in codes}
+        filters = (grade, region, q, status, province)
         charts = (
-            _ranking_charts(request, session, run, everything, cycle_id)
-            if run and not partial
-            else None
+            _ranking_charts(request, session, run, rows, cycle_id, filters, names) if run else None
         )
-    rows = result_ops.filter_rows(everything, grade, region, q, status)
+    partial = bool(request.headers.get("hx-request"))  # the table alone, for a filter
     facts = result_ops.scheme_facts(run.manifest) if run else {}
     regions = sorted(
         {r.region for r in everything if r.region}
@@ -57,11 +65,14 @@ def results_page(
         "region": region,
         "q": q,
         "status": status,
+        "province": province,
         "statuses": [(s, status_label(s)) for s in STATUSES],
         "regions": regions,
+        "provinces": list(names.items()),
         "dimensions": [d for d in (run.tree if run else []) if d.get("top")],
         "preliminary": run.preliminary_label if run else "",
         "charts": charts,
+        "filtered": any(filters),
         # a grade is filtered by its stored (Chinese) name and shown in the user's language
         "grade_label": lambda g: result_ops.grade_label(facts, g),
         # "…（2018年度）" already says the period: not "…（2018年度） 2018"
@@ -71,15 +82,28 @@ def results_page(
     return render(request, name, context)
 
 
-def _ranking_charts(request: Request, session, run, rows, cycle_id: int) -> dict:
-    """The ranking's charts (result_charts), built once per run and language."""
+def _ranking_charts(
+    request: Request,
+    session,
+    run,
+    rows,
+    cycle_id: int,
+    filters: tuple[str, ...],
+    provinces: dict[str, str],
+) -> dict:
+    """The charts (result_charts) of the rows the filters leave. The whole run's are built once
+    per run and language; a filtered build is not kept: it is linear in the rows it draws (the
+    indicator table it reads is kept), and typed queries would crowd the bounded cache the score
+    cards share."""
     views = result_views(request)
 
     def build() -> dict:
         facts = result_ops.scheme_facts(run.manifest)
         indicators = result_ops.indicator_table(session, run, views)
-        return result_charts.ranking_charts(run, rows, facts, indicators, cycle_id)
+        return result_charts.ranking_charts(run, rows, facts, indicators, cycle_id, provinces)
 
+    if any(filters):
+        return build()
     return views.derived(("ranking-charts", run.key, language.current()), build)
 
 

@@ -1,6 +1,8 @@
 // The results pages' charts (ranking by grade, score distribution, map; a score card's indicator
 // distributions and peers). Each reads the JSON the page embeds (web/result_charts.py); app.js
-// finds the elements with data-chart and calls the function of that name registered here.
+// finds the elements with data-chart and calls the function of that name registered here. When
+// HTMX swaps in content holding a chart's JSON (the ranking's table, for a filter), the charts
+// that read it are drawn again from it.
 (function () {
   var kinds = (window.kaoheCharts = window.kaoheCharts || {});
   var GREY = "#c3cad2";
@@ -11,8 +13,18 @@
   function open(href, code) {
     if (code) window.location.href = href + encodeURIComponent(code);
   }
+  // A chart drawn again keeps its instance (ECharts allows one per element) and loses the click
+  // handler of its former data.
+  function chartOf(el) {
+    var chart = echarts.getInstanceByDom(el);
+    if (!chart) {
+      chart = echarts.init(el);
+      resizeWith(chart);
+    }
+    chart.off("click");
+    return chart;
+  }
   function done(el, chart) {
-    resizeWith(chart);
     el.kaoheChart = chart; // for the browser tests: the ECharts instance of the element
     el.setAttribute("data-rendered", "true");
   }
@@ -32,7 +44,7 @@
   }
 
   kinds.ranking = function (el, data) {
-    var r = data.ranking, chart = echarts.init(el);
+    var r = data.ranking, chart = chartOf(el);
     var series = byGrade(data, r.grades, r.scores);
     if (!series.length) series = [{ type: "bar", data: [] }];
     if (r.bands.length) {
@@ -62,7 +74,7 @@
         axisPointer: { type: "shadow" },
         formatter: function (items) {
           var i = items[0].dataIndex;
-          return r.names[i] + "<br>" + data.words.rank + " " + (i + 1) + " · " +
+          return r.names[i] + "<br>" + data.words.rank + " " + (r.ranks[i] || "—") + " · " +
             data.words.score + " " + r.scores[i] + " · " + (data.grade_labels[r.grades[i]] || "—");
         },
       },
@@ -73,13 +85,13 @@
       yAxis: { type: "value", name: data.words.score, max: top, min: r.bands.length ? r.bands[r.bands.length - 1].from : null },
       dataZoom: r.names.length > 40 ? [{ type: "slider", bottom: 30 }, { type: "inside" }] : [],
       series: series,
-    });
+    }, true);
     chart.on("click", function (p) { open(data.href, r.units[p.dataIndex]); });
     done(el, chart);
   };
 
   kinds.histogram = function (el, data) {
-    var h = data.histogram, chart = echarts.init(el);
+    var h = data.histogram, chart = chartOf(el);
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { bottom: 0 },
@@ -90,7 +102,7 @@
         return { name: data.grade_labels[s.grade] || s.grade || "—", type: "bar", stack: "grade",
                  itemStyle: { color: data.colors[s.grade] || GREY }, data: s.counts };
       }),
-    });
+    }, true);
     done(el, chart);
   };
 
@@ -109,12 +121,13 @@
         return { value: i, label: data.grade_labels[g] || g, color: data.colors[g] };
       }) };
     } else {
-      var low = Math.min.apply(null, values.length ? values : [0]);
-      var high = Math.max.apply(null, values.length ? values : [1]);
+      // a share runs over 0–100 % in its grade's colour; any other value over what is shown
+      var low = metric.min !== undefined ? metric.min : Math.min.apply(null, values.length ? values : [0]);
+      var high = metric.max !== undefined ? metric.max : Math.max.apply(null, values.length ? values : [1]);
       if (low === high) high = low + 1;
       var scale = ["#b3261e", "#f2b705", "#1b7f3b"];
       visual = { type: "continuous", left: 8, bottom: 8, min: low, max: high, calculable: true,
-                 inRange: { color: metric.higher ? scale : scale.slice().reverse() } };
+                 inRange: { color: metric.colors || (metric.higher ? scale : scale.slice().reverse()) } };
     }
     return {
       tooltip: {
@@ -124,8 +137,11 @@
           if (!u) return "";
           var shown = metric.kind === "grade" ? u.grade_label : u.values[metric.id];
           shown = shown === null || shown === undefined ? data.words.no_data : shown + (metric.unit || "");
-          return u.name + "<br>" + metric.label + data.words.colon + shown +
-            (metric.kind === "grade" ? "" : "<br>" + data.words.grade + data.words.colon + u.grade_label);
+          var more = metric.kind === "grade" || !u.grade_label ? "" :
+            "<br>" + data.words.grade + data.words.colon + u.grade_label;
+          var counted = u.counted && u.counted[metric.id]; // a province by its counties: n of m
+          if (counted) more += "<br>" + m.counted.replace("{n}", counted[0]).replace("{m}", counted[1]);
+          return u.name + "<br>" + metric.label + data.words.colon + shown + more;
         },
       },
       visualMap: visual,
@@ -139,32 +155,52 @@
     };
   }
 
+  var outlines = {}; // the map's outline, fetched once per page
+  function outline(url) {
+    if (!outlines[url]) {
+      outlines[url] = fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (geo) { if (!echarts.getMap("china")) echarts.registerMap("china", geo); });
+    }
+    return outlines[url];
+  }
+  // A province clicked: its score card, or for a run of counties the ranking of its counties
+  // (the filters' field, so that the table and the charts follow; else the page with the filter).
+  function pick(data, code) {
+    var map = data.map;
+    if (!map.units.some(function (u) { return u.code === code; })) return;
+    if (map.mode !== "counties") return open(data.href, code);
+    var field = document.querySelector("form.filters [name=" + map.filter + "]");
+    if (field && window.htmx) {
+      field.value = code;
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    } else if (map.filter_href) {
+      window.location.href = map.filter_href + encodeURIComponent(code);
+    }
+  }
+
   kinds.map = function (el, data) {
-    var select = document.getElementById(el.getAttribute("data-select"));
-    var metrics = {};
-    data.map.metrics.forEach(function (m) { metrics[m.id] = m; });
-    fetch(data.map.geo, { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
-      .then(function (geo) {
-        if (!echarts.getMap("china")) echarts.registerMap("china", geo);
-        var chart = echarts.init(el);
-        var draw = function () {
-          chart.setOption(mapOption(data, metrics[select.value] || data.map.metrics[0]), true);
-        };
-        draw();
-        if (select) select.addEventListener("change", draw);
-        chart.on("click", function (p) {
-          var known = data.map.units.some(function (u) { return u.code === p.name; });
-          if (known) open(data.href, p.name);
-        });
-        done(el, chart);
-      });
+    el.kaoheData = data; // the latest: a redraw before the outline has loaded draws it
+    outline(data.map.geo).then(function () {
+      var select = document.getElementById(el.getAttribute("data-select"));
+      var first = !echarts.getInstanceByDom(el);
+      var chart = chartOf(el);
+      var draw = function () {
+        var metrics = el.kaoheData.map.metrics;
+        var chosen = metrics.filter(function (m) { return select && m.id === select.value; });
+        chart.setOption(mapOption(el.kaoheData, chosen[0] || metrics[0]), true);
+      };
+      draw();
+      if (select && first) select.addEventListener("change", draw);
+      chart.on("click", function (p) { pick(el.kaoheData, p.name); });
+      done(el, chart);
+    });
   };
 
   kinds.distribution = function (el, data) {
     var rows = data.distribution.slice().reverse(), w = data.words; // first indicator on top
     el.style.height = Math.max(200, 60 + 34 * rows.length) + "px";
-    var chart = echarts.init(el);
+    var chart = chartOf(el);
     var point = function (p, i) { return [p[0], i, p[1], p[2], p[3], p[4]]; };
     var others = [], own = [];
     rows.forEach(function (row, i) {
@@ -196,7 +232,7 @@
   };
 
   kinds.peers = function (el, data) {
-    var p = data.peers, chart = echarts.init(el);
+    var p = data.peers, chart = chartOf(el);
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: 48, right: 96, top: 32, bottom: p.names.length > 12 ? 100 : 40 },
@@ -222,4 +258,31 @@
     chart.on("click", function (e) { open(data.href, p.units[e.dataIndex]); });
     done(el, chart);
   };
+
+  // HTMX swapped in content (the ranking's table for a filter, with the charts' data): every
+  // chart whose JSON came with it is drawn again.
+  function redraw(event) {
+    var target = event.detail && event.detail.target, parsed = {};
+    if (!target) return;
+    document.querySelectorAll("[data-chart][data-source]").forEach(function (el) {
+      var id = el.getAttribute("data-source"), source = document.getElementById(id);
+      var draw = kinds[el.getAttribute("data-chart")];
+      if (!source || !draw || !target.contains(source)) return;
+      if (!(id in parsed)) parsed[id] = JSON.parse(source.textContent);
+      draw(el, parsed[id]);
+    });
+  }
+  document.addEventListener("htmx:afterSwap", redraw);
+  document.addEventListener("htmx:oobAfterSwap", redraw);
+  // Back to a page HTMX keeps in its history (before a filter): its copy holds the charts' markup
+  // but no live chart; each is drawn anew from the JSON the copy holds.
+  document.addEventListener("htmx:historyRestore", function () {
+    document.querySelectorAll("[data-chart][data-source]").forEach(function (el) {
+      var stale = echarts.getInstanceByDom(el);
+      if (stale) stale.dispose();
+      el.removeAttribute("_echarts_instance_");
+      el.innerHTML = "";
+    });
+    redraw({ detail: { target: document.body } });
+  });
 })();
