@@ -48,3 +48,21 @@ def language() -> str:
 def text(zh: str, en: str) -> str:
     """Pick the user's language."""
     return en if language() == "en" else zh
+
+
+class Bilingual(str):
+    """A text in the user's language that keeps both (``.zh``, ``.en``): for what a run records
+    once and pages read later in either language (why a grade is withheld)."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Bilingual:
+        made = super().__new__(cls, text(zh, en))
+        made.zh, made.en = zh, en
+        return made
+
+
+def in_language(value: str, lang: str) -> str:
+    """``value`` in ``lang`` where it is ``Bilingual``; else as it is."""
+    return getattr(value, lang, value)

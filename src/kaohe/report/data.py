@@ -198,7 +198,9 @@ def load_report_data(
                 else (status_label(status) if status != "graded" else "—"),
                 status=status,
                 completeness=entry.get("completeness"),
-                status_reasons=tuple(entry.get("status_reasons") or ()),
+                status_reasons=tuple(
+                    entry.get(f"status_reasons_{words.lang}") or entry.get("status_reasons") or ()
+                ),
                 rank=None if entry.get("rank") is None else int(entry["rank"]),
                 grade_rule=entry.get("grade_rule") or "",
                 bonus=entry.get("bonus") or 0.0,

@@ -356,7 +356,7 @@ def _problems(
                 f"Deduction: {label}{shown}, {points:.2f} points deducted",
             )
         )
-    for reason in entry.get("status_reasons") or []:
+    for reason in entry.get(f"status_reasons_{words.lang}") or entry.get("status_reasons") or []:
         problems.append(
             words(f"不予评定等次：{public(reason)}", f"Grade withheld: {public(reason)}")
         )
@@ -498,7 +498,8 @@ def _circular(
             groups[grade].units.append(name)
             table.append((code, name, groups[grade].grade))
         else:
-            why = "；".join(public(r) for r in entry.get("status_reasons") or [])
+            reasons = entry.get(f"status_reasons_{words.lang}") or entry.get("status_reasons")
+            why = words("；", "; ").join(public(r) for r in reasons or [])
             ungraded.append((name, why))
             table.append((code, name, words("不予评定", "withheld")))
         for action in entry.get("outcomes") or []:

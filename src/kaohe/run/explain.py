@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import in_language
 from ..scheme.actions import ACTIONS
 from ..scoring import ScoringState
 from ..scoring.status import status_reasons
@@ -84,6 +85,9 @@ def explain_unit(state: ScoringState, i: int) -> dict[str, Any]:
         "status": state.values["status"][i],
         "completeness": clean(state.values["completeness"][i]),
         "status_reasons": status_reasons(state, i),
+        # both languages, for pages and reports read in either (the line above: the run's)
+        "status_reasons_zh": [in_language(r, "zh") for r in status_reasons(state, i)],
+        "status_reasons_en": [in_language(r, "en") for r in status_reasons(state, i)],
         "score": clean(state.values["score"][i]),
         "base_score": clean(state.values["base_score"][i]),
         "bonus": clean(state.values["bonus"][i]),

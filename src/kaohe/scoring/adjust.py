@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import text
+from ..i18n import Bilingual
 from .evaluate import evaluate, evaluate_truth
 from .state import ScoringState
 
@@ -37,7 +37,7 @@ def apply_adjustments(state: ScoringState) -> None:
             for i in np.flatnonzero(unknown):
                 state.withhold(
                     int(i),
-                    text(
+                    Bilingual(
                         f"减分项“{item.label or item.id}”无法计算（所需数据缺失）",
                         f"the deduction '{item.label_en or item.label or item.id}' cannot be "
                         "computed (data missing)",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
-from ..i18n import text
+from ..i18n import Bilingual, text
 from ..scheme.tree import ROOT_ID, TreeNode
 from .state import ScoringState
 
@@ -146,13 +146,11 @@ def _node_value(state: ScoringState, node: TreeNode, withheld: dict[str, np.ndar
         below = np.column_stack([withheld[child.id] for child in node.children])
         for i in np.flatnonzero(held):
             # children that withheld the grade themselves have said why already
-            names = [
-                _name(state, child)
-                for j, child in enumerate(node.children)
-                if missing[i, j] and not below[i, j]
+            lacking = [
+                child for j, child in enumerate(node.children) if missing[i, j] and not below[i, j]
             ]
-            if names:
-                state.withhold(int(i), _withhold_reason(state, node, names, missing_share[i]))
+            if lacking:
+                state.withhold(int(i), _withhold_reason(state, node, lacking, missing_share[i]))
         shares[missing] = 0.0
         total = shares.sum(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -186,24 +184,31 @@ def _name(state: ScoringState, node: TreeNode) -> str:
 
 
 def _required_reason(state: ScoringState, node: TreeNode) -> str:
-    return text(
+    # Bilingual: the run records why in both languages, for pages read in either
+    return Bilingual(
         f"必备指标“{_name(state, node)}”（{node.id}）缺少数据",
         f"required indicator '{state.scheme.label(node.id, 'en')}' ({node.id}) has no data",
     )
 
 
-def _withhold_reason(state: ScoringState, node: TreeNode, names: list[str], share: float) -> str:
-    label = state.scheme.label(node.id) if node.id != ROOT_ID else text("总分", "the total")
+def _withhold_reason(
+    state: ScoringState, node: TreeNode, lacking: list[TreeNode], share: float
+) -> str:
+    root = node.id == ROOT_ID
+    label = "总分" if root else state.scheme.label(node.id)
+    label_en = "the total" if root else state.scheme.label(node.id, "en")
+    names = "、".join(state.scheme.label(child.id) for child in lacking)
+    names_en = ", ".join(state.scheme.label(child.id, "en") for child in lacking)
     if node.missing == "reweight":
-        return text(
-            f"“{label}”缺少{'、'.join(names)}的数据，占其分值 {share:.0%}，超过办法允许的 "
+        return Bilingual(
+            f"“{label}”缺少{names}的数据，占其分值 {share:.0%}，超过办法允许的 "
             f"{node.reweight_at_most:.0%}",
-            f"'{label}' lacks data for {', '.join(names)}: {share:.0%} of its points, more than "
+            f"'{label_en}' lacks data for {names_en}: {share:.0%} of its points, more than "
             f"the {node.reweight_at_most:.0%} the scheme allows",
         )
-    return text(
-        f"“{label}”缺少{'、'.join(names)}的数据（办法规定：缺失即不予评定）",
-        f"'{label}' lacks data for {', '.join(names)} (the scheme withholds the grade then)",
+    return Bilingual(
+        f"“{label}”缺少{names}的数据（办法规定：缺失即不予评定）",
+        f"'{label_en}' lacks data for {names_en} (the scheme withholds the grade then)",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import text
+from ..i18n import Bilingual
 from .evaluate import evaluate_truth
 from .state import ScoringState
 
@@ -23,7 +23,7 @@ def check_coverage(state: ScoringState) -> None:
         short = np.flatnonzero(~holds)
         for name in covered_indicators(state, rule.nodes):
             state.normalized[name] = np.where(holds, state.normalized[name], np.nan)
-        reason = text(
+        reason = Bilingual(
             f"证据不足：{rule.reason}（{rule.when} 不成立）",
             f"not enough evidence: {rule.reason_en or rule.reason} ({rule.when} does not hold)",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
-from ..i18n import text
+from ..i18n import Bilingual, text
 from .evaluate import evaluate
 from .state import ScoringState
 
@@ -21,7 +21,7 @@ def compute_indicators(state: ScoringState) -> None:
         infinite = ~np.isfinite(values) & ~np.isnan(values)
         for i in np.flatnonzero(infinite):
             state.failed[i].append(
-                text(
+                Bilingual(
                     f"{name}：分母为零，无法计算（请在表达式中用 nullif 表明分母为零时的含义）",
                     f"{name}: division by zero, cannot be computed (use nullif in the "
                     "expression to say what a zero denominator means)",

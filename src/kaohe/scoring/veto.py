@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..i18n import text
+from ..i18n import Bilingual
 from ..scheme import model as m
 from .evaluate import evaluate_truth
 from .state import ScoringState
@@ -30,7 +30,7 @@ def apply_vetoes(state: ScoringState) -> None:
             for i in np.flatnonzero(unknown):
                 state.withhold(
                     int(i),
-                    text(
+                    Bilingual(
                         f"一票否决项“{veto.reason}”无法判定（{veto.when} 所需数据缺失）",
                         f"the veto '{veto.reason_en or veto.reason}' cannot be decided (data for "
                         f"{veto.when} missing)",

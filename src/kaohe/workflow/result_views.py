@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..i18n import text
+from ..i18n import language, text
 from ..store.models import Cycle, Result, Run, Unit
 
 RunKey = tuple[int, str, str]  # run id, explain.json sha256, import time
@@ -152,6 +152,13 @@ class _Status:
     status: str | None
     completeness: float | None
     status_reasons: tuple[str, ...]
+    # the reasons in each language, where the run recorded both (runs before: none)
+    reasons_by_language: dict[str, tuple[str, ...]]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the grade is withheld or failed, in the user's language where the run says."""
+        return self.reasons_by_language.get(language()) or self.status_reasons
 
     @property
     def graded(self) -> bool:
@@ -183,6 +190,7 @@ class RankingRow(_Status):
     completeness: float | None = None
     status_reasons: tuple[str, ...] = ()
     effective_points: dict[str, Any] = field(default_factory=dict)  # dimension -> its maximum
+    reasons_by_language: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,6 +232,7 @@ class UnitResult(_Status):
     completeness: float | None = None
     status_reasons: tuple[str, ...] = ()
     effective_points: dict[str, Any] = field(default_factory=dict)
+    reasons_by_language: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _heads():
@@ -319,6 +328,7 @@ class ResultViews:
             completeness=row.completeness,
             status_reasons=row.status_reasons,
             effective_points=row.effective_points,
+            reasons_by_language=row.reasons_by_language,
         )
         return self._remember(self._units, key, result, self.max_units)
 
@@ -370,10 +380,12 @@ def _build_run(session: Session, key: RunKey) -> RunView:
         Result.explain["status"].as_string(),
         Result.explain["completeness"].as_float(),
         Result.explain["status_reasons"],
+        Result.explain["status_reasons_zh"],
+        Result.explain["status_reasons_en"],
         *(Result.explain[("nodes", d, "max_points")].as_float() for d in top),
     ]
     rows = []
-    for result, name, attributes, status, completeness, reasons, *maxima in session.execute(
+    for result, name, attributes, status, completeness, reasons, zh, en, *maxima in session.execute(
         select(Result, Unit.name, Unit.attributes, *parts)
         .join(Unit, Unit.code == Result.unit_code)
         .where(Result.run_id == run.id)
@@ -396,6 +408,9 @@ def _build_run(session: Session, key: RunKey) -> RunView:
                 completeness=_number(completeness),
                 status_reasons=_reasons(reasons),
                 effective_points=dict(zip(top, maxima, strict=True)),
+                reasons_by_language={
+                    lang: _reasons(shown) for lang, shown in (("zh", zh), ("en", en)) if shown
+                },
             )
         )
     rows.sort(key=_order)
