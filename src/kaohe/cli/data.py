@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..i18n import text
 from ..scheme.documents import bundled_files
-from .app import app, console, errors, user_errors, with_columns
+from .app import MemoryLimitOption, app, console, errors, user_errors, with_columns
 
 # Commands import their area inside the function: `kaohe --help` and every command then start
 # without loading what other commands need (DuckDB, SQLAlchemy, FastAPI, WeasyPrint): about
@@ -84,9 +84,7 @@ def import_command(
     sheet: Annotated[
         str | None, typer.Option(help="Excel: the worksheet to read (default: the source's).")
     ] = None,
-    memory_limit: Annotated[
-        str | None, typer.Option(help="DuckDB memory limit, e.g. 4GB (spills to disk beyond).")
-    ] = None,
+    memory_limit: MemoryLimitOption = None,
     examples: Annotated[int, typer.Option(help="Rows shown per broken rule.", min=1)] = 5,
     min_rows_share: Annotated[
         float,
@@ -103,6 +101,13 @@ def import_command(
             help="Confirm that the source really has far fewer rows than its latest snapshot."
         ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the checks run: duckdb (in-process) or spark (pyspark; CSV files only). "
+            "Both give the same verdicts, rejects and snapshot."
+        ),
+    ] = "duckdb",
 ) -> None:
     """Check files against the source's schema and add them to the store as a snapshot."""
     from ..data.importer import import_files, report
@@ -110,25 +115,59 @@ def import_command(
     from ..data.progress import Tracker
     from ..data.schemas import load_schema
     from ..data.snapshots import Store
+    from ..errors import UsageError
 
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(
+            text(
+                f"未知的计算引擎 {engine}；可选：duckdb、spark",
+                f"unknown engine {engine}; use one of duckdb, spark",
+            )
+        )
+    if engine == "spark" and sheet is not None:
+        raise UsageError(
+            text(
+                "--sheet 用于 Excel 文件，而 --engine spark 只读取 CSV 文件",
+                "--sheet is for Excel files, and --engine spark reads CSV files only",
+            )
+        )
     schema = load_schema(source)
     chosen = load_mapping(mapping, schema) if mapping is not None else None
     repository = Store(store)
     with progress_display() as progress:
-        result = import_files(
-            repository,
-            schema,
-            files,
-            quarantine=quarantine,
-            encoding=encoding,
-            memory_limit=memory_limit,
-            examples=examples,
-            tracker=Tracker(progress),
-            min_rows_share=min_rows_share,
-            allow_shrink=allow_shrink,
-            mapping=chosen,
-            sheet=sheet,
-        )
+        if engine == "spark":
+            # pyspark is an optional extra (kaohe[spark]) and takes seconds to import
+            from ..data.spark_import import import_files_spark
+            from ..measures.spark_engine import spark_session
+
+            result = import_files_spark(
+                spark_session(memory=memory_limit),
+                repository,
+                schema,
+                files,
+                quarantine=quarantine,
+                encoding=encoding,
+                examples=examples,
+                tracker=Tracker(progress),
+                min_rows_share=min_rows_share,
+                allow_shrink=allow_shrink,
+                mapping=chosen,
+            )
+        else:
+            result = import_files(
+                repository,
+                schema,
+                files,
+                quarantine=quarantine,
+                encoding=encoding,
+                memory_limit=memory_limit,
+                examples=examples,
+                tracker=Tracker(progress),
+                min_rows_share=min_rows_share,
+                allow_shrink=allow_shrink,
+                mapping=chosen,
+                sheet=sheet,
+            )
     snapshot = result.snapshot
     name = schema.model.source
     for item in result.files:
