@@ -110,20 +110,39 @@ def _half_width(v: str) -> str:
     return f"translate({v}, '{_FULL_WIDTH}', '{_HALF_WIDTH}')"
 
 
-def _read(v: str, forms: list[tuple[str, Callable[[str], str]]]) -> str:
+def _read(
+    v: str, forms: list[tuple[str, Callable[[str], str]]], first: tuple[tuple[str, str], ...] = ()
+) -> str:
     """SQL giving ``value(v)`` for the first (pattern, value) of ``forms`` that ``v`` matches
     whole — or that its half-width form matches, if ``v`` holds full-width characters; NULL if
-    none. Only those values are translated: DuckDB's translate() costs microseconds a row."""
+    none. Only those values are translated: DuckDB's translate() costs microseconds a row.
+
+    ``first``: (condition, value) pairs tested before the patterns, each true only on texts that
+    the forms read as that same value — the way nearly every cell is written (``true``, ``36``),
+    recognized without a regular expression, which costs several times as much (10^7 rows, three
+    booleans and an integer, read twice by an import: 3 s)."""
 
     def cases(x: str) -> str:
         return " ".join(
             f"WHEN {_full_match(x, pattern)} THEN {value(x)}" for pattern, value in forms
         )
 
+    plain = "".join(f"WHEN {condition} THEN {value} " for condition, value in first)
     return (
-        f"CASE {cases(v)} WHEN regexp_matches({v}, '[{_FULL_WIDTH}]') "
+        f"CASE {plain}{cases(v)} WHEN regexp_matches({v}, '[{_FULL_WIDTH}]') "
         f"THEN CASE {cases(_half_width(v))} END END"
     )
+
+
+def _spelled_as(v: str, words: tuple[str, ...], value: str) -> tuple[tuple[str, str], ...]:
+    """``v`` written exactly as one of ``words``: equalities, which ``_spelled`` also reads."""
+    return tuple((f"{v} = {_sql_string(word)}", value) for word in words)
+
+
+def _canonical_integer(v: str) -> tuple[str, str]:
+    """``v`` as a BIGINT prints it (digits, a minus, no leading zero): the text ``_DIGITS_TEXT``
+    reads as that integer. One cast and its round trip, no regular expression."""
+    return f"CAST({_integer(v)} AS VARCHAR) = {v}", _integer(v)
 
 
 # The value of a text that matched its form. The plain forms come first and are cast as they
@@ -159,7 +178,11 @@ def _cast_text(v: str, kind: str, date_format: str | None, exponent: bool, perce
     if kind == "text":
         return v
     if kind == "integer":
-        return _read(v, [(_DIGITS_TEXT, _integer), (_INTEGER_TEXT, _whole_number)])
+        return _read(
+            v,
+            [(_DIGITS_TEXT, _integer), (_INTEGER_TEXT, _whole_number)],
+            first=(_canonical_integer(v),),
+        )
     if kind == "number":
         forms = [(_EXPONENT_TEXT if exponent else _NUMBER_TEXT, _number)]
         forms.append((_GROUPED_TEXT, _grouped_number))
@@ -173,6 +196,7 @@ def _cast_text(v: str, kind: str, date_format: str | None, exponent: bool, perce
                 (_spelled(TRUE_SPELLINGS), lambda _: "true"),
                 (_spelled(FALSE_SPELLINGS), lambda _: "false"),
             ],
+            first=_spelled_as(v, TRUE_SPELLINGS, "true") + _spelled_as(v, FALSE_SPELLINGS, "false"),
         )
     if kind == "date":
         if date_format:

@@ -19,6 +19,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,11 @@ class CsvLayout:
         return not (self.quotes or self.blank_lines)
 
 
+# A blank line: one regular expression is three times faster than two substring searches for
+# a pair of bytes of which the first is in every line.
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 class CsvScanner:
     """Fed a CSV's bytes block by block (while they are hashed anyway), finds the layout and
     refuses an absurdly long line. GB18030 never uses the bytes of ``"`` or a newline inside a
@@ -116,11 +122,12 @@ class CsvScanner:
             # lines wholly inside the block are shorter than the block, so than the limit
             self.run = len(block) - block.rfind(b"\n") - 1
             self.lines += block.count(b"\n")
-        self.quote_count += block.count(b'"')
+        if b'"' in block:  # a search for one byte is memchr's: most files quote nothing
+            self.quote_count += block.count(b'"')
         if not self.blank:
             joined = self.last + block[:2]
-            self.blank = b"\n\n" in block or b"\n\r\n" in block or b"\n\n" in joined
-            self.blank = self.blank or b"\n\r\n" in joined
+            self.blank = _BLANK_LINE.search(block) is not None
+            self.blank = self.blank or _BLANK_LINE.search(joined) is not None
         self.last = block[-2:]
 
     def finish(self, readable: Path | None = None) -> CsvLayout:

@@ -22,7 +22,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
+import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +37,14 @@ from ..expr import quote
 from ..i18n import text
 from .file_kinds import check_encoding_option, detect_encoding, file_format
 from .files import CsvScanner, check_csv_header, csv_layout, csv_line, csv_sql, text_lines
-from .header_rows import SEARCH_ROWS, TOTAL_COLUMNS, TOTAL_PATTERN, find_header, match_names
+from .header_rows import (
+    SEARCH_ROWS,
+    TOTAL_COLUMNS,
+    TOTAL_PATTERN,
+    HeaderLayout,
+    find_header,
+    match_names,
+)
 from .mappings import Mapping
 from .total_lines import TotalLines
 from .workbooks import sheet_to_parquet
@@ -215,18 +225,61 @@ def _transcode(
             totals.feed(rest)
 
 
-def _hash_and_scan(path: Path, scanner: CsvScanner | None, totals: TotalLines | None = None) -> str:
+@dataclass
+class _Scan:
+    """What one pass over a file's bytes found besides its hash: the head of a UTF-8 CSV, and
+    whether the 合计 finder saw every block."""
+
+    head: list[str] | None = None  # the first SEARCH_ROWS lines, as ``text_lines`` reads them
+    totals_fed: bool = True
+
+
+def _hash_and_scan(
+    path: Path,
+    scanner: CsvScanner | None,
+    totals: TotalLines | None = None,
+    office: Callable[[list[str]], bool] | None = None,
+) -> tuple[str, _Scan]:
     """The file's sha256; a CSV's lines and quotes are checked in the same pass (and a UTF-8
-    file's candidate 合计 lines found)."""
+    file's candidate 合计 lines found). With ``office`` (true on a head that is an office's
+    layout) the head is read from the first block, and the totals are no longer fed when it is
+    not an office's: only there are 合计 rows looked for (10^7 rows: 0.6 s)."""
+    found = _Scan()
+
+    def scan(block: bytes, first: bool) -> None:
+        if scanner is not None:
+            scanner.feed(block)
+        if first and office is not None:
+            found.head = _head_of(block, whole=len(block) < _BLOCK)
+            try:
+                found.totals_fed = found.head is None or office(found.head)
+            except csv.Error:  # a head csv cannot parse: reported where the header is read
+                found.head = None
+        if totals is not None and found.totals_fed:
+            totals.feed(block)
+
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    # Each block is scanned on a second thread while this one hashes it: hashlib lets go of the
+    # GIL on large buffers, and the scan takes it at once (the other way round, the hash would
+    # wait for the scan to give the GIL up). 10^7 rows: 0.4 s less.
+    with ThreadPoolExecutor(1) as scanning, path.open("rb") as handle:
+        first = True
         while block := handle.read(_BLOCK):
+            scanned = scanning.submit(scan, block, first)
             digest.update(block)
-            if scanner is not None:
-                scanner.feed(block)
-            if totals is not None:
-                totals.feed(block)
-    return digest.hexdigest()
+            scanned.result()
+            first = False
+    return digest.hexdigest(), found
+
+
+def _head_of(block: bytes, whole: bool) -> list[str] | None:
+    """A UTF-8 file's first ``SEARCH_ROWS`` lines as ``text_lines`` reads them, from its first
+    block (all of the file when ``whole``); None when the block cuts them short."""
+    if not whole:
+        block = block[: block.rfind(b"\n") + 1]  # a character never spans a newline byte
+    lines = io.StringIO(block.decode("utf-8-sig", errors="replace"), newline="")
+    head = list(itertools.islice(lines, SEARCH_ROWS))
+    return head if whole or len(head) == SEARCH_ROWS else None
 
 
 def prepare(
@@ -258,7 +311,18 @@ def prepare(
     # is transcoded (its newlines and quotes are two bytes)
     scanner = CsvScanner(path) if fmt == "csv" and used != "utf-16" else None
     totals = TotalLines() if fmt == "csv" else None
-    digest = _hash_and_scan(path, scanner, totals if used == "utf-8" else None)
+    head = None
+    if used == "utf-8":  # the file is its own readable: its head is read while it is hashed
+
+        def office(lines: list[str]) -> bool:
+            return _header_of(lines, columns, explicit).office
+
+        digest, scan = _hash_and_scan(path, scanner, totals, office)
+        head = scan.head
+        if not scan.totals_fed:
+            totals = None  # not an office's file: no 合计 rows are looked for
+    else:
+        digest, _ = _hash_and_scan(path, scanner)
     size = path.stat().st_size
     readable = path
     found = {"header_row": 1, "renames": (), "totals": (), "office": False, "sheet": None}
@@ -271,7 +335,7 @@ def prepare(
             scanner.finish(readable)  # an unclosed quote is located in the UTF-8 text
         else:
             csv_layout(readable)
-        found.update(_csv_layout(readable, scratch, digest, columns, explicit))
+        found.update(_csv_layout(readable, scratch, digest, columns, explicit, head))
         readable = found.pop("readable")
         check_csv_header(path, readable)
         if found["office"]:
@@ -366,25 +430,70 @@ def _delimiter_of(utf8: Path) -> str:
     return max(",;\t|", key=first.count)
 
 
-def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
-    """The header of a CSV: on line 1 with our ids (read as is), or an office's layout — title
-    lines above, two header lines, labels or aliases — read through a copy that starts at the
-    header (``header_row`` then maps its lines back to the original's)."""
-    lines = text_lines(readable)
-    try:
-        head = [line for _, line in zip(range(SEARCH_ROWS), lines, strict=False)]
-    finally:
-        lines.close()
+@dataclass(frozen=True)
+class _Header:
+    """Where a CSV's header is and what it names, judged from the file's first lines."""
+
+    head: list[str]
+    delimiter: str
+    rows: list[list[str]]
+    layout: HeaderLayout | None
+
+    @property
+    def plain(self) -> bool:
+        """Line 1 names the columns as they are read (no title rows, no other names)."""
+        layout = self.layout
+        return layout is None or (layout.first == 0 and layout.rows == 1 and not layout.matched)
+
+    @property
+    def header(self) -> list[str]:
+        layout = self.layout
+        if layout is None or (layout.first == 0 and layout.rows == 1):
+            return [n.strip() for n in self.rows[0]] if self.rows else []
+        return [name or f"column{i + 1}" for i, name in enumerate(layout.names)]
+
+    @property
+    def renames(self) -> tuple[tuple[str, str], ...]:
+        if self.plain:
+            return ()
+        header = self.header
+        return tuple(
+            (header[i], column)
+            for i, column in sorted(self.layout.matched.items())
+            if header[i] != column
+        )
+
+    @property
+    def office(self) -> bool:
+        """An office's layout: title rows, or headers other than our ids (合计 rows are looked
+        for in such a file only)."""
+        return not self.plain and (self.layout.last > 0 or bool(self.renames))
+
+
+def _header_of(head: list[str], columns, explicit) -> _Header:
     delimiter = max(",;\t|", key=(head[0] if head else "").count)
     rows = list(csv.reader(head, delimiter=delimiter))
     layout = find_header(rows, columns, explicit) if columns else None
-    if layout is None or (layout.first == 0 and layout.rows == 1 and not layout.matched):
-        return {"readable": readable, "columns": tuple(n.strip() for n in rows[0]) if rows else ()}
-    names = [name or f"column{i + 1}" for i, name in enumerate(layout.names)]
-    if layout.first == 0 and layout.rows == 1:
-        header = [n.strip() for n in rows[0]]
-        target = readable
-    else:
+    return _Header(head, delimiter, rows, layout)
+
+
+def _csv_layout(readable, scratch, digest, columns, explicit, head=None) -> dict:
+    """The header of a CSV: on line 1 with our ids (read as is), or an office's layout — title
+    lines above, two header lines, labels or aliases — read through a copy that starts at the
+    header (``header_row`` then maps its lines back to the original's). ``head``: the first
+    lines, when they were read already."""
+    if head is None:
+        lines = text_lines(readable)
+        try:
+            head = [line for _, line in zip(range(SEARCH_ROWS), lines, strict=False)]
+        finally:
+            lines.close()
+    found = _header_of(head, columns, explicit)
+    layout = found.layout
+    if found.plain:
+        return {"readable": readable, "columns": tuple(found.header)}
+    target = readable
+    if not (layout.first == 0 and layout.rows == 1):
         # the copy: the joined header, then every line after the header's last
         target = scratch / f"{digest}.header.csv"
         with (
@@ -393,7 +502,8 @@ def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
         ):
             # the file's own line ending: DuckDB refuses a file that mixes them
             ending = "\r\n" if head[layout.last].endswith("\r\n") else "\n"
-            csv.writer(out, delimiter=delimiter, lineterminator=ending).writerow(names)
+            writer = csv.writer(out, delimiter=found.delimiter, lineterminator=ending)
+            writer.writerow(found.header)
             source = text_lines(readable)
             try:
                 for number, line in enumerate(source):
@@ -401,15 +511,10 @@ def _csv_layout(readable, scratch, digest, columns, explicit) -> dict:
                         out.write(line)
             finally:
                 source.close()
-        header = names
-    renames = tuple(
-        (header[i], column) for i, column in sorted(layout.matched.items()) if header[i] != column
-    )
-    office = layout.last > 0 or any(name != column for name, column in renames)
     return {
         "readable": target,
-        "columns": tuple(header),
+        "columns": tuple(found.header),
         "header_row": layout.last + 1,
-        "renames": renames,
-        "office": office,
+        "renames": found.renames,
+        "office": found.office,
     }
