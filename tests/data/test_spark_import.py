@@ -35,7 +35,7 @@ from kaohe.data.import_report import ImportRejected  # noqa: E402
 from kaohe.data.importer import import_files  # noqa: E402
 from kaohe.data.schemas import load_schema  # noqa: E402
 from kaohe.data.snapshots import Store  # noqa: E402
-from kaohe.data.spark_import import import_files_spark  # noqa: E402
+from kaohe.data.spark_import import SparkChecks  # noqa: E402
 from kaohe.measures.spark_engine import spark_session  # noqa: E402
 
 FAST_START = "-XX:TieredStopAtLevel=1"  # as tests/measures/test_spark_engine.py: a faster start
@@ -127,7 +127,7 @@ def test_a_messy_registry_gives_the_same_verdicts_rejects_and_snapshot(spark, tm
     persons = messy_persons(tmp_path / "in")
     schema = load_schema("persons")
     expected = import_files(on_duckdb, schema, [persons], quarantine=True)
-    got = import_files_spark(spark, on_spark, schema, [persons], quarantine=True)
+    got = import_files(on_spark, schema, [persons], quarantine=True, checks=SparkChecks(spark))
 
     assert verdicts(got) == verdicts(expected)
     rules = {v.rule.label for v in expected.violations}
@@ -149,7 +149,7 @@ def test_all_or_nothing_refuses_with_the_same_message(spark, tmp_path):
     with pytest.raises(ImportRejected) as duckdb_refusal:
         import_files(on_duckdb, schema, [persons])
     with pytest.raises(ImportRejected) as spark_refusal:
-        import_files_spark(spark, on_spark, schema, [persons])
+        import_files(on_spark, schema, [persons], checks=SparkChecks(spark))
     assert str(spark_refusal.value) == str(duckdb_refusal.value)
     assert "persons.csv:line 12: column household_id: value (empty)" in str(spark_refusal.value)
     assert on_spark.latest("persons") is None  # nothing written

@@ -124,50 +124,32 @@ def import_command(
                 f"unknown engine {engine}; use one of duckdb, spark",
             )
         )
-    if engine == "spark" and sheet is not None:
-        raise UsageError(
-            text(
-                "--sheet 用于 Excel 文件，而 --engine spark 只读取 CSV 文件",
-                "--sheet is for Excel files, and --engine spark reads CSV files only",
-            )
-        )
     schema = load_schema(source)
     chosen = load_mapping(mapping, schema) if mapping is not None else None
     repository = Store(store)
     with progress_display() as progress:
+        checks = None
         if engine == "spark":
             # pyspark is an optional extra (kaohe[spark]) and takes seconds to import
-            from ..data.spark_import import import_files_spark
+            from ..data.spark_import import SparkChecks
             from ..measures.spark_engine import spark_session
 
-            result = import_files_spark(
-                spark_session(memory=memory_limit),
-                repository,
-                schema,
-                files,
-                quarantine=quarantine,
-                encoding=encoding,
-                examples=examples,
-                tracker=Tracker(progress),
-                min_rows_share=min_rows_share,
-                allow_shrink=allow_shrink,
-                mapping=chosen,
-            )
-        else:
-            result = import_files(
-                repository,
-                schema,
-                files,
-                quarantine=quarantine,
-                encoding=encoding,
-                memory_limit=memory_limit,
-                examples=examples,
-                tracker=Tracker(progress),
-                min_rows_share=min_rows_share,
-                allow_shrink=allow_shrink,
-                mapping=chosen,
-                sheet=sheet,
-            )
+            checks = SparkChecks(spark_session(memory=memory_limit))
+        result = import_files(
+            repository,
+            schema,
+            files,
+            quarantine=quarantine,
+            encoding=encoding,
+            memory_limit=memory_limit,
+            examples=examples,
+            tracker=Tracker(progress),
+            min_rows_share=min_rows_share,
+            allow_shrink=allow_shrink,
+            mapping=chosen,
+            sheet=sheet,
+            checks=checks,
+        )
     snapshot = result.snapshot
     name = schema.model.source
     for item in result.files:

@@ -36,12 +36,70 @@ from .schemas import UNITS_SOURCE, LoadedSchema
 from .snapshots import Snapshot, Store, now
 
 _ORDER = "(__file * 1099511627776 + __row)"  # file order, then row order, as one BIGINT
+# What a bad file makes DuckDB raise while reading; anything else is a bug in the SQL.
+_READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 
 # What an import holds in memory unless ``memory_limit`` says otherwise; beyond it DuckDB's hash
 # tables and the sort of a quarantine spill to the scratch folder. DuckDB's own default is 80 %
 # of RAM, which the sort took at national scale (8 GiB at 10^8 persons); with 3 GiB the process
 # stays within 4 GiB (docs/benchmarks.md, "Import memory and floor").
 DEFAULT_MEMORY_LIMIT = 3 * 2**30
+
+
+class Checks:
+    """Where an import's rows are read, checked and split into accepted and rejected ones:
+    DuckDB in this process (this class, the default) or Spark (``spark_import.SparkChecks``).
+    Everything around them is ``import_files``'s for both — the files prepared and hashed, the
+    same inputs found again, an empty or refused import, the snapshot written by DuckDB and its
+    record — so that both give the same verdicts, rejects and snapshot."""
+
+    # what the snapshot's record says of the engine, beside DuckDB's version
+    record: dict = {}
+    # the exceptions ``error`` words for a user
+    errors: tuple[type[BaseException], ...] = _READ_ERRORS
+
+    def refuse(self, paths: list[Path], sheet: str | None) -> None:
+        """Refuse, before anything is read, what this engine does not read."""
+
+    def check(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: ImportPlan,
+        result: ImportResult,
+        tracker: Tracker,
+        quarantine: bool,
+    ) -> None:
+        """Every rule's violations with their first rows, and the repeated keys, into
+        ``result`` (the keys may wait for ``write`` when every rule passed)."""
+        _validate(con, plan, result, tracker, keys=quarantine)
+
+    def write(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: ImportPlan,
+        result: ImportResult,
+        scratch: Path,
+        staged: Path,
+        rejects: Path | None,
+        tracker: Tracker,
+    ) -> None:
+        """The accepted rows to ``staged`` (Parquet, file order), the rejected ones with their
+        reasons to ``rejects`` (with quarantine); refuses the import if keys repeat."""
+        _write(con, plan, result, staged, rejects, tracker)
+        if rejects is None:  # every rule passed: the keys are read back from the snapshot
+            _check_keys(con, plan, result, tracker, staged)
+            if result.failed:
+                result.rows_accepted = 0
+                raise ImportRejected(report(result, advice=True), result)
+
+    def error(
+        self, error: BaseException, con: duckdb.DuckDBPyConnection, files: list[InputFile]
+    ) -> BaseException:
+        """One of ``errors`` as the user's error: the file it could not read."""
+        return _read_error(error, files)
+
+    def close(self) -> None:
+        """What the engine keeps for one import, let go (also when it failed)."""
 
 
 def import_files(
@@ -58,16 +116,20 @@ def import_files(
     allow_shrink: bool = False,
     mapping: Mapping | None = None,
     sheet: str | None = None,
+    checks: Checks | None = None,
 ) -> ImportResult:
-    """Check ``paths`` (one source's files, read as one table) and add them to ``store``.
+    """Check ``paths`` (one source's files, read as one table) and add them to ``store``;
+    ``checks``: where the rows are checked (default: DuckDB, here).
 
     A file with no rows is refused unless the schema has ``allow_empty``; a snapshot with fewer
     than ``min_rows_share`` of the rows of the source's latest snapshot is refused unless
     ``allow_shrink``. Nothing is written when an import is refused.
     """
     tracker = tracker or Tracker()
+    checks = checks or Checks()
     if not paths:
         raise UsageError(text("请至少给出一个文件", "give at least one file"))
+    checks.refuse(list(map(Path, paths)), sheet)
     if not 0 <= min_rows_share <= 1:
         raise UsageError(
             text(
@@ -118,24 +180,23 @@ def import_files(
                 con.execute(f"SET memory_limit = '{sql_literal(limit)}'")
             try:
                 plan = ImportPlan(con, schema, files, store, examples)
-                _validate(con, plan, result, tracker, keys=quarantine)
+                checks.check(con, plan, result, tracker, quarantine)
                 if result.rows_read == 0 and not schema.model.allow_empty:
                     raise DataError(_empty_message(schema, files))
                 if result.failed and not quarantine:
                     raise ImportRejected(report(result, advice=True), result)
                 staged, rejects = scratch / "snapshot.parquet", scratch / "rejects.csv"
-                _write(con, plan, result, staged, rejects if quarantine else None, tracker)
-                if not quarantine:  # every rule passed: the keys are read back from the snapshot
-                    _check_keys(con, plan, result, tracker, staged)
-                    if result.failed:
-                        result.rows_accepted = 0
-                        raise ImportRejected(report(result, advice=True), result)
+                checks.write(
+                    con, plan, result, scratch, staged, rejects if quarantine else None, tracker
+                )
                 if source == UNITS_SOURCE:
                     _check_hierarchy(con, plan, staged)
                 facts = _facts(con, plan, staged)
-            except _READ_ERRORS as error:
+            except checks.errors as error:
                 # DuckDB says IO Error for what it cannot write (the snapshot, its spill) too
-                raise write_error(error, store.root) or _read_error(error, files) from None
+                raise write_error(error, store.root) or checks.error(error, con, files) from None
+            finally:
+                checks.close()
         if result.rows_accepted == 0 and result.rows_read > 0:
             raise ImportRejected(
                 text(
@@ -166,6 +227,7 @@ def import_files(
                 "created": now(),
                 "kaohe_version": __version__,
                 "duckdb_version": duckdb.__version__,
+                **checks.record,
                 "files": [f.record() for f in files],
                 "import_key": key,
                 "columns": plan.output_types(),
@@ -496,10 +558,6 @@ def _facts(con: duckdb.DuckDBPyConnection, plan: ImportPlan, staged: Path) -> di
             ).fetchall()
         ]
     return facts
-
-
-# What a bad file makes DuckDB raise while reading; anything else is a bug in the SQL above.
-_READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 
 
 def _read_error(error: duckdb.Error, files: list[InputFile]) -> DataError:

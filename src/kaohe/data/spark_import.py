@@ -21,167 +21,65 @@ import duckdb
 from py4j.protocol import Py4JJavaError
 from pyspark.errors.exceptions.captured import CapturedException
 
-from .. import __version__
 from ..errors import DataError, UsageError
 from ..expr import quote
 from ..i18n import text
 from . import idnumbers
 from .file_kinds import file_format
-from .files import sha256_of
 from .import_plan import STORE_UNITS, ImportPlan, sql_literal
-from .import_report import DuplicateKey, ImportRejected, ImportResult, Violation, report
-from .importer import (
-    _READ_ERRORS,
-    _bad_rows,
-    _check_hierarchy,
-    _default_memory_limit,
-    _empty_message,
-    _facts,
-    _line_sql,
-    _read_error,
-    _refuse_shrink,
-    _rejects_path,
-)
-from .mappings import Mapping
+from .import_report import DuplicateKey, ImportResult, Violation
+from .importer import _READ_ERRORS, Checks, _bad_rows, _line_sql, _read_error
 from .progress import Tracker
-from .readers import InputFile, prepare
-from .schemas import UNITS_SOURCE, LoadedSchema
-from .snapshots import Store, now
+from .readers import InputFile
 from .spark_dialect import to_spark
 from .spark_files import register, spark_name
 
 _ORDER = "(__file * 1099511627776 + __row)"  # as importer._ORDER: file order, then row order
 
 
-def import_files_spark(
-    spark,
-    store: Store,
-    schema: LoadedSchema,
-    paths: list[Path],
-    *,
-    quarantine: bool = False,
-    encoding: str = "auto",
-    examples: int = 5,
-    tracker: Tracker | None = None,
-    min_rows_share: float = 0.5,
-    allow_shrink: bool = False,
-    mapping: Mapping | None = None,
-) -> ImportResult:
-    """``import_files`` with the checks run on ``spark`` (a session: ``spark_session``)."""
-    tracker = tracker or Tracker()
-    if not paths:
-        raise UsageError(text("请至少给出一个文件", "give at least one file"))
-    for path in map(Path, paths):
-        if path.is_file() and file_format(path) != "csv":
+class SparkChecks(Checks):
+    """``import_files``'s checks run on ``spark`` (a session: ``spark_session``)."""
+
+    errors = (CapturedException, Py4JJavaError, *_READ_ERRORS)
+
+    def __init__(self, spark):
+        self.spark = spark
+        self.record = {"engine": "spark", "spark_version": spark.version}
+
+    def refuse(self, paths: list[Path], sheet: str | None) -> None:
+        if sheet is not None:
             raise UsageError(
                 text(
-                    f"{path}：--engine spark 只读取 CSV 文件。请用默认引擎（--engine duckdb）导入，"
-                    "或先另存为 CSV",
-                    f"{path}: --engine spark reads CSV files only. Import it with the default "
-                    "engine (--engine duckdb), or save it as CSV first",
+                    "--sheet 用于 Excel 文件，而 --engine spark 只读取 CSV 文件",
+                    "--sheet is for Excel files, and --engine spark reads CSV files only",
                 )
             )
-    source = schema.source
-    with store.scratch() as scratch:
-        files = []
-        for path in map(Path, paths):
-            size = path.stat().st_size if path.is_file() else None
-            with tracker.step(text(f"读取 {path.name}", f"reading {path.name}"), size) as advance:
-                files.append(
-                    prepare(
-                        path,
-                        scratch,
-                        encoding,
-                        advance,
-                        columns=schema.model.columns,
-                        source=source,
-                        mapping=mapping,
+        for path in paths:
+            if path.is_file() and file_format(path) != "csv":
+                raise UsageError(
+                    text(
+                        f"{path}：--engine spark 只读取 CSV 文件。请用默认引擎（--engine duckdb）"
+                        "导入，或先另存为 CSV",
+                        f"{path}: --engine spark reads CSV files only. Import it with the default "
+                        "engine (--engine duckdb), or save it as CSV first",
                     )
                 )
-        result = ImportResult(source, files)
-        key = {
-            "schema_sha256": schema.sha256,
-            "files": [f.sha256 for f in files],
-            "quarantine": quarantine,
-        }
-        if mapping is not None:
-            key["mapping"] = mapping.model_dump(mode="json")
-        if existing := store.same_inputs(source, key):
-            result.snapshot, result.created = existing, False
-            result.rows_read = result.rows_accepted = existing.rows
-            result.rejects = _rejects_path(existing)
-            return result
-        # DuckDB on the driver: the plan's column types, and the Parquet and CSV at the end
-        with duckdb.connect() as con:
-            con.execute(f"SET temp_directory = '{sql_literal(scratch / 'spill')}'")
-            con.execute("SET preserve_insertion_order = true")
-            if limit := _default_memory_limit():
-                con.execute(f"SET memory_limit = '{sql_literal(limit)}'")
-            try:
-                plan = ImportPlan(con, schema, files, store, examples)
-                _refuse_untested(plan)
-                register(spark, con, plan)
-                _validate(spark, plan, result, tracker)
-                if result.rows_read == 0 and not schema.model.allow_empty:
-                    raise DataError(_empty_message(schema, files))
-                if result.failed and not quarantine:
-                    raise ImportRejected(report(result, advice=True), result)
-                staged, rejects = scratch / "snapshot.parquet", scratch / "rejects.csv"
-                _write(spark, con, plan, result, scratch, staged, rejects if quarantine else None)
-                if source == UNITS_SOURCE:
-                    _check_hierarchy(con, plan, staged)
-                facts = _facts(con, plan, staged)
-            except (CapturedException, Py4JJavaError) as error:
-                raise _spark_read_error(con, files) or error from None
-            except _READ_ERRORS as error:
-                raise _read_error(error, files) from None
-            finally:
-                _drop_views(spark)
-        if result.rows_accepted == 0 and result.rows_read > 0:
-            raise ImportRejected(
-                text(
-                    f"{source}：没有一行通过校验，未写入任何数据。\n",
-                    f"{source}: no row passed the checks; nothing was written.\n",
-                )
-                + report(result),
-                result,
-            )
-        previous = store.latest(source)
-        if previous is not None and not allow_shrink:
-            _refuse_shrink(source, previous, result.rows_accepted, min_rows_share)
-        with tracker.step(text("写入快照", "writing the snapshot")):
-            digest = sha256_of(staged)
-            sidecar = {
-                "source": source,
-                "sha256": digest,
-                "schema": {
-                    "source": source,
-                    "version": schema.model.version,
-                    "file": Path(schema.file).name,
-                    "sha256": schema.sha256,
-                },
-                "rows": result.rows_accepted,
-                "rows_read": result.rows_read,
-                "rejected": result.rejected,
-                "created": now(),
-                "kaohe_version": __version__,
-                "duckdb_version": duckdb.__version__,
-                "engine": "spark",
-                "spark_version": spark.version,
-                "files": [f.record() for f in files],
-                "import_key": key,
-                "columns": plan.output_types(),
-                "one_row_per_unit": schema.model.one_row_per_unit,
-                **facts,
-            }
-            if plan.units_snapshot is not None:
-                sidecar["units_snapshot"] = plan.units_snapshot.sha256
-            has_rejects = quarantine and result.rejected > 0
-            result.snapshot, result.created = store.add(
-                source, digest, staged, sidecar, rejects if has_rejects else None
-            )
-            result.rejects = _rejects_path(result.snapshot)
-    return result
+
+    def check(self, con, plan: ImportPlan, result: ImportResult, tracker: Tracker, quarantine):
+        _refuse_untested(plan)
+        register(self.spark, con, plan)
+        _validate(self.spark, plan, result, tracker)
+
+    def write(self, con, plan, result, scratch, staged, rejects, tracker) -> None:
+        _write(self.spark, con, plan, result, scratch, staged, rejects)
+
+    def error(self, error: BaseException, con, files: list[InputFile]) -> BaseException:
+        if isinstance(error, _READ_ERRORS):
+            return _read_error(error, files)
+        return _spark_read_error(con, files) or error
+
+    def close(self) -> None:
+        _drop_views(self.spark)
 
 
 def _refuse_untested(plan: ImportPlan) -> None:
