@@ -1,6 +1,7 @@
 """``kaohe assess --engine spark`` on a real Spark standalone cluster (a master and one worker,
 separate processes) gives the same results.csv and explain.json as DuckDB, byte for byte, on the
-session's demo data set imported into a store.
+session's demo data set imported into a store; and ``kaohe import --engine spark`` on the same
+cluster gives the snapshot a DuckDB import gives.
 
 The command runs as a user runs it, in a process of its own (the Spark driver), joining the
 cluster through ``KAOHE_SPARK_MASTER`` and configured as docs/data.md tells an office to: the
@@ -16,6 +17,8 @@ import pytest
 from tests.support.cli import Kaohe
 from tests.support.engine import kaohe_subprocess
 from tests.support.spark_cluster import WORKER_CORES, cluster_env, spark_cluster
+
+from kaohe.data.snapshots import Store
 
 pytest.importorskip("pyspark")
 
@@ -79,8 +82,26 @@ def test_assess_on_a_spark_cluster_equals_duckdb(demo_data, tmp_path):
         (run,) = applications["activeapps"] + applications["completedapps"]
         assert run["name"] == "kaohe"
 
+        # an import on the cluster (issue 17, part 2): the field checks, read and checked by the
+        # executor, give the snapshot (the same name) the DuckDB import gave
+        on_cluster = tmp_path / "store-cluster"
+        assert (
+            Kaohe()("import", "units", demo_data / "units.csv", "--store", on_cluster).exit_code
+            == 0
+        )
+        imported = kaohe_subprocess(
+            "import", "field_checks", demo_data / "field_checks.csv", "--store", on_cluster,
+            "--engine", "spark", env=env,
+        )  # fmt: skip
+        assert imported.returncode == 0, imported.stderr
+        assert len(cluster.status()["completedapps"]) == 2
+        assert (
+            Store(on_cluster).latest("field_checks").sha256
+            == Store(store).latest("field_checks").sha256
+        )
+
     # on the worker's executor, started with the memory spark-defaults.conf sets
-    (executor,) = (folder / "work").glob("app-*/*/stderr")
+    (executor,) = (folder / "work" / run["id"]).glob("*/stderr")
     assert f'"-Xmx{EXECUTOR_MEMORY.upper()}"' in executor.read_text(encoding="utf-8")
     for name in ("results.csv", "explain.json"):
         on_spark_bytes = (tmp_path / "spark" / name).read_bytes()
