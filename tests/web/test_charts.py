@@ -15,7 +15,8 @@ from tests.support.platform_world import WORLD_SCHEME, WORLD_SURVEY, WORLD_UNITS
 from kaohe.i18n import use_language
 from kaohe.run import assess
 from kaohe.store.models import Run
-from kaohe.web.result_charts import grade_bands, map_data, map_mode, province_of, ranking_charts
+from kaohe.web.result_charts import grade_bands, ranking_charts
+from kaohe.web.result_map import map_data, map_mode, province_of
 from kaohe.workflow import cycles
 from kaohe.workflow import platform_results as results
 from kaohe.workflow.result_views import RankingRow, RunView, grade_rule_label

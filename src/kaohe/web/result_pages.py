@@ -17,7 +17,7 @@ from ..workflow.cycles import get_cycle
 from ..workflow.result_views import STATUSES, grade_rule_label, status_label
 from ..workflow.roles import Actor, require, require_unit
 from ..workflow.unit_lookup import unit_names
-from . import language, result_charts
+from . import language, result_charts, result_map
 from .app_state import db, result_views
 from .auth import page_actor
 from .rendering import render, templates
@@ -43,8 +43,8 @@ def results_page(
         run, everything = result_ops.ranking(session, actor, cycle_id, views=result_views(request))
         rows = result_ops.filter_rows(everything, grade, region, q, status)
         if province:  # a run of counties: those of one province (a click on the map)
-            rows = [r for r in rows if result_charts.province_of(r.unit) == province]
-        codes = result_charts.run_provinces(everything)
+            rows = [r for r in rows if result_map.province_of(r.unit) == province]
+        codes = result_map.run_provinces(everything)
         found = unit_names(session, codes)  # a province missing from the units: by its code
         names = {code: found.get(code, code) for code in codes}
         filters = (grade, region, q, status, province)

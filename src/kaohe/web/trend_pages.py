@@ -22,8 +22,8 @@ from ..workflow.result_views import status_label
 from ..workflow.roles import Actor
 from .app_state import db
 from .auth import page_actor
+from .chart_parts import PALETTE, grade_colors
 from .rendering import render
-from .result_charts import PALETTE, grade_colors
 
 router = APIRouter(include_in_schema=False)
 
